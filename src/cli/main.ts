@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+/** The fleet binary: parse, run, map errors to exit codes. The only place that calls process.exit. */
+import { CommanderError } from 'commander';
+import { isFleetError, ExitCode } from '../errors.js';
+import { buildProgram } from './program.js';
+
+async function main(): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(process.argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version exit 0; usage errors are 2
+      return e.exitCode === 0 ? 0 : ExitCode.invalid;
+    }
+    if (isFleetError(e)) {
+      process.stderr.write(`fleet: ${e.message}\n`);
+      for (const d of e.details) process.stderr.write(`  ${d}\n`);
+      return e.exitCode;
+    }
+    process.stderr.write(`fleet: internal error (a bug, please report it):\n${e instanceof Error ? e.stack : String(e)}\n`);
+    return 70;
+  }
+}
+
+main().then((code) => {
+  process.exitCode = code;
+});

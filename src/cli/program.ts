@@ -1,0 +1,15 @@
+import { Command } from 'commander';
+import { registerValidate } from './validate.js';
+
+/** Build the commander program. Every command lives in its own file and only owns options and exit codes. */
+export function buildProgram(): Command {
+  const program = new Command('fleet');
+  program
+    .description('Make a listen-port policy (net.ipv4.ip_local_reserved_ports) true on every host, through Ansible, and prove it.')
+    .version('0.1.0')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+  registerValidate(program);
+  return program;
+}

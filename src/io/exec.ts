@@ -1,0 +1,154 @@
+/**
+ * The one place fleet spawns processes. Argument arrays only, never a shell
+ * string built from data. Read-only mode is enforced here: once a command
+ * declares itself read-only (check, plan, dry runs), any spawn marked as a
+ * write is refused, whatever code path asked for it.
+ */
+import { appendFileSync } from 'node:fs';
+import { execa, type ResultPromise } from 'execa';
+import { ExitCode, FleetError } from '../errors.js';
+
+export interface ExecOptions {
+  /** Does this process change remote or local state? */
+  write?: boolean;
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  input?: string;
+  timeoutMs?: number;
+  /** Called with each stdout line as it arrives. */
+  onLine?: (line: string) => void;
+  /** Start in its own process group so the whole tree can be signalled. */
+  detached?: boolean;
+}
+
+export interface ExecResult {
+  command: string;
+  exitCode: number | undefined;
+  signal: string | undefined;
+  stdout: string;
+  stderr: string;
+  /** The process could not be started at all (ENOENT, EACCES). */
+  spawnError: string | undefined;
+  timedOut: boolean;
+  durationMs: number;
+}
+
+let readOnly = false;
+const live = new Set<ResultPromise>();
+
+/** Refuse any spawn marked `write` from now on (fleet check, plan, --dry-run). */
+export function setReadOnly(value: boolean): void {
+  readOnly = value;
+}
+
+export function isReadOnly(): boolean {
+  return readOnly;
+}
+
+function trace(cmd: string, args: readonly string[], write: boolean): void {
+  // Tests point FLEET_TRACE_EXEC at a file to prove which processes ran (or that none did).
+  const file = process.env.FLEET_TRACE_EXEC;
+  if (file) appendFileSync(file, JSON.stringify({ cmd, args, write }) + '\n');
+}
+
+export async function run(cmd: string, args: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+  const write = opts.write ?? false;
+  if (write && readOnly) {
+    throw new FleetError(`refusing to run ${cmd}: this run is read-only`, ExitCode.invalid);
+  }
+  trace(cmd, args, write);
+  const started = performance.now();
+  const child = execa(cmd, args, {
+    reject: false,
+    env: opts.env,
+    extendEnv: true,
+    cwd: opts.cwd,
+    input: opts.input,
+    timeout: opts.timeoutMs,
+    detached: opts.detached ?? false,
+    stdin: opts.input === undefined ? 'ignore' : 'pipe',
+    stripFinalNewline: false,
+    lines: false,
+    killSignal: 'SIGTERM',
+  });
+  live.add(child);
+  if (opts.onLine && child.stdout) {
+    let buf = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      buf += chunk;
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        opts.onLine!(line);
+      }
+    });
+    child.stdout.on('end', () => {
+      if (buf) opts.onLine!(buf);
+    });
+  }
+  try {
+    const r = await child;
+    const spawnError = r.failed && r.exitCode === undefined && !r.signal && !r.timedOut ? (r.cause instanceof Error ? r.cause.message : r.shortMessage) : undefined;
+    return {
+      command: [cmd, ...args].join(' '),
+      exitCode: r.exitCode,
+      signal: r.signal,
+      stdout: typeof r.stdout === 'string' ? r.stdout : '',
+      stderr: typeof r.stderr === 'string' ? r.stderr : '',
+      spawnError,
+      timedOut: r.timedOut,
+      durationMs: performance.now() - started,
+    };
+  } finally {
+    live.delete(child);
+  }
+}
+
+/**
+ * Signal every child we started, and its process group when it has one, so
+ * Ansible's forks and ssh children stop too. Used on SIGINT/SIGTERM.
+ */
+export function killAll(signal: NodeJS.Signals = 'SIGTERM'): number {
+  let n = 0;
+  for (const child of live) {
+    const pid = child.pid;
+    if (pid === undefined) continue;
+    try {
+      process.kill(-pid, signal);
+      n++;
+      continue;
+    } catch {
+      // not a group leader: fall back to the process itself
+    }
+    try {
+      process.kill(pid, signal);
+      n++;
+    } catch {
+      // already gone
+    }
+  }
+  return n;
+}
+
+export function liveCount(): number {
+  return live.size;
+}
+
+/** Is an executable on PATH? (Pure lookup, spawns nothing.) */
+export async function which(cmd: string): Promise<string | undefined> {
+  const { access, constants } = await import('node:fs/promises');
+  const { delimiter, join } = await import('node:path');
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const p = join(dir, cmd);
+    try {
+      await access(p, constants.X_OK);
+      return p;
+    } catch {
+      // keep looking
+    }
+  }
+  return undefined;
+}
