@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerValidate } from './validate.js';
+import { registerLab } from './lab.js';
 
 /** Build the commander program. Every command lives in its own file and only owns options and exit codes. */
 export function buildProgram(): Command {
@@ -11,5 +12,6 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
   registerValidate(program);
+  registerLab(program);
   return program;
 }

@@ -4,7 +4,8 @@
  * declares itself read-only (check, plan, dry runs), any spawn marked as a
  * write is refused, whatever code path asked for it.
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { execa, type ResultPromise } from 'execa';
 import { ExitCode, FleetError } from '../errors.js';
 
@@ -130,6 +131,45 @@ export function killAll(signal: NodeJS.Signals = 'SIGTERM'): number {
     }
   }
   return n;
+}
+
+/** Options for a long-running process that must outlive the fleet process (lab sshd, latency proxies). */
+export interface DetachedOptions {
+  /** Does this process change remote or local state? */
+  write?: boolean;
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  /** stdout and stderr are appended here; without it they go to /dev/null. */
+  logFile?: string;
+}
+
+/**
+ * Start a process in its own session and forget it: its PID is the caller's
+ * to record and stop later. Not tracked by killAll, because lab hosts must
+ * survive the CLI command that started them.
+ */
+export function spawnDetached(cmd: string, args: readonly string[], opts: DetachedOptions = {}): { pid: number } {
+  const write = opts.write ?? false;
+  if (write && readOnly) {
+    throw new FleetError(`refusing to run ${cmd}: this run is read-only`, ExitCode.invalid);
+  }
+  trace(cmd, args, write);
+  const fd = openSync(opts.logFile ?? '/dev/null', 'a');
+  try {
+    const child = spawn(cmd, [...args], {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      cwd: opts.cwd,
+      env: { ...process.env, ...opts.env },
+    });
+    if (child.pid === undefined) throw new FleetError(`could not start ${cmd}`, ExitCode.environment);
+    // Reap it if it dies while we are alive; never keep the event loop open for it.
+    child.on('error', () => undefined);
+    child.unref();
+    return { pid: child.pid };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function liveCount(): number {
