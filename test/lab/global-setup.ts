@@ -1,0 +1,40 @@
+/**
+ * Brings up the lab every integration test shares: 6 hosts h1..h6, groups
+ * web = h1-h3 and db = h4-h6, default dir `.lab`, inventory
+ * `inventories/lab.yml`. Tests get the LabState with `inject('lab')` (null
+ * when the lab could not start: not root, missing tools; every lab test then
+ * skips). With CI=true a lab that cannot start fails the run instead.
+ * FLEET_LAB_KEEP=1 leaves the lab up afterwards for debugging.
+ */
+import type { TestProject } from 'vitest/node';
+import { labDown, labUp, type LabState } from '../../src/lab/index.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The shared lab, or null when lab tests must skip. */
+    lab: LabState | null;
+  }
+}
+
+export const TEST_LAB = { hosts: 6, groups: 'web=3,db=3' } as const;
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  let state: LabState | null = null;
+  if (process.getuid?.() !== 0) {
+    if (process.env.CI === 'true') throw new Error('lab tests need root (CI=true: refusing to skip them)');
+    process.stderr.write('lab tests skipped: they need root (network namespaces); run `sudo npm test`\n');
+  } else {
+    try {
+      const started = performance.now();
+      state = await labUp(TEST_LAB);
+      process.stderr.write(`lab: ${state.hosts.length} hosts up in ${Math.round(performance.now() - started)} ms\n`);
+    } catch (e) {
+      if (process.env.CI === 'true') throw e;
+      process.stderr.write(`lab tests skipped: the lab could not start: ${e instanceof Error ? e.message : String(e)}\n`);
+    }
+  }
+  project.provide('lab', state);
+  return async () => {
+    if (state && process.env.FLEET_LAB_KEEP !== '1') await labDown(state.dir);
+  };
+}
