@@ -1,4 +1,9 @@
 import { Command } from 'commander';
+import { registerApply } from './apply.js';
+import { registerCheck } from './check.js';
+import { registerMergeReports } from './merge-reports.js';
+import { registerPlan } from './plan.js';
+import { registerRender } from './render.js';
 import { registerValidate } from './validate.js';
 import { registerLab } from './lab.js';
 
@@ -12,6 +17,11 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
   registerValidate(program);
+  registerRender(program);
+  registerPlan(program);
+  registerApply(program);
+  registerCheck(program);
+  registerMergeReports(program);
   registerLab(program);
   return program;
 }

@@ -1,0 +1,126 @@
+/**
+ * Read ansible.posix.jsonl callback output (one JSON event per line) into
+ * per-host outcomes. Ansible's exit codes are overloaded; the events are not.
+ */
+
+export type HostStatus = 'ok' | 'failed' | 'unreachable';
+
+export interface HostOutcome {
+  host: string;
+  status: HostStatus;
+  changed: boolean;
+  /** Name of the task that failed or found the host unreachable. */
+  failedTask?: string;
+  message?: string;
+  /** stdout of registered read tasks, by task name. */
+  reads: Record<string, string>;
+  /** Tasks that reported changed. */
+  changedTasks: string[];
+}
+
+export interface AnsibleEvent {
+  kind: 'ok' | 'failed' | 'unreachable' | 'skipped' | 'task_start' | 'play_start' | 'stats' | 'other';
+  task?: string;
+  host?: string;
+  result?: Record<string, unknown>;
+  stats?: Record<string, HostStats>;
+}
+
+export interface HostStats {
+  ok: number;
+  changed: number;
+  failures: number;
+  unreachable: number;
+  skipped: number;
+  rescued: number;
+  ignored: number;
+}
+
+const KIND: Record<string, AnsibleEvent['kind']> = {
+  v2_runner_on_ok: 'ok',
+  v2_runner_on_failed: 'failed',
+  v2_runner_on_unreachable: 'unreachable',
+  v2_runner_on_skipped: 'skipped',
+  v2_playbook_on_task_start: 'task_start',
+  v2_runner_on_start: 'task_start',
+  v2_playbook_on_play_start: 'play_start',
+  v2_playbook_on_stats: 'stats',
+};
+
+/** Parse one stdout line; undefined for lines that are not callback events (warnings, noise). */
+export function parseEventLine(line: string): AnsibleEvent | undefined {
+  const t = line.trim();
+  if (!t.startsWith('{')) return undefined;
+  let doc: Record<string, unknown>;
+  try {
+    doc = JSON.parse(t) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const kind = KIND[String(doc._event)] ?? 'other';
+  if (kind === 'stats') return { kind, stats: (doc.stats ?? {}) as Record<string, HostStats> };
+  const task = (doc.task as { name?: string } | undefined)?.name;
+  const hosts = (doc.hosts ?? {}) as Record<string, Record<string, unknown>>;
+  const [host, result] = Object.entries(hosts)[0] ?? [];
+  return { kind, ...(task !== undefined ? { task } : {}), ...(host ? { host, result } : {}) };
+}
+
+/** Human message for a failed or unreachable result. */
+export function resultMessage(result: Record<string, unknown> | undefined): string {
+  if (!result) return 'no result';
+  const parts: string[] = [];
+  const msg = typeof result.msg === 'string' ? result.msg : undefined;
+  if (msg) parts.push(msg);
+  for (const k of ['stderr', 'module_stderr', 'stdout'] as const) {
+    const v = result[k];
+    if (typeof v === 'string' && v.trim() && !(msg && msg.includes(v.trim()))) {
+      parts.push(v.trim());
+      break;
+    }
+  }
+  if (typeof result.rc === 'number' && result.rc !== 0 && parts.length === 0) parts.push(`exit code ${result.rc}`);
+  return parts.join(': ').replace(/\s+/g, ' ').trim() || 'failed without a message';
+}
+
+/** Fold events into one outcome per host. */
+export class OutcomeCollector {
+  readonly hosts = new Map<string, HostOutcome>();
+  stats: Record<string, HostStats> | undefined;
+  readonly noise: string[] = [];
+
+  line(line: string): AnsibleEvent | undefined {
+    const ev = parseEventLine(line);
+    if (!ev) {
+      if (line.trim()) this.noise.push(line);
+      return undefined;
+    }
+    this.add(ev);
+    return ev;
+  }
+
+  add(ev: AnsibleEvent): void {
+    if (ev.kind === 'stats') {
+      this.stats = ev.stats;
+      return;
+    }
+    if (!ev.host || !['ok', 'failed', 'unreachable'].includes(ev.kind)) return;
+    const o = this.hosts.get(ev.host) ?? { host: ev.host, status: 'ok' as HostStatus, changed: false, reads: {}, changedTasks: [] };
+    const r = ev.result ?? {};
+    const ignored = r.failed === true && r.ignore_errors === true;
+    if (ev.kind === 'unreachable') {
+      o.status = 'unreachable';
+      o.failedTask = ev.task;
+      o.message = resultMessage(r);
+    } else if (ev.kind === 'failed' && !ignored) {
+      if (o.status !== 'unreachable') o.status = 'failed';
+      o.failedTask = ev.task;
+      o.message = resultMessage(r);
+    }
+    if (r.changed === true && ev.kind === 'ok') {
+      o.changed = true;
+      if (ev.task) o.changedTasks.push(ev.task);
+    }
+    if (ev.task && typeof r.stdout === 'string' && (ev.kind === 'ok' || ev.kind === 'failed')) o.reads[ev.task] = r.stdout;
+    this.hosts.set(ev.host, o);
+  }
+}

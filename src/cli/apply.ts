@@ -1,0 +1,115 @@
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import { applyHosts, openSession, type Session } from '../engine/session.js';
+import { ExitCode, FleetError } from '../errors.js';
+import { setReadOnly } from '../io/exec.js';
+import { TASK } from '../render/playbooks.js';
+import { renderJson, renderPlanTable, type ReportSpec } from '../report/index.js';
+import { makeReport } from '../verify/report.js';
+import type { HostResult } from '../verify/types.js';
+import { addTargetOptions, examples, loadPolicyForRun, shardOption, useColor, type TargetOptions } from './common.js';
+import { makePlan } from './plan.js';
+import { Progress } from './progress.js';
+import { cleanupAfterSignal, collectReport, emit, lockSession, signalExit, trapSignals, verdictExit } from './run-support.js';
+
+interface ApplyOptions extends TargetOptions {
+  yes?: boolean;
+  dryRun?: boolean;
+  report?: ReportSpec[];
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+export function registerApply(program: Command): void {
+  addTargetOptions(
+    program
+      .command('apply')
+      .description('validate -> plan -> confirm -> apply with Ansible -> verify every host with sysctl -n -> summary')
+      .argument('<policy>', 'policy YAML file'),
+  )
+    .option('-y, --yes', 'do not ask for confirmation (needed without a terminal)')
+    .option('-n, --dry-run', 'stop after the plan; change nothing')
+    .option('--report <format=path>', 'also write a report: json, junit, prometheus or html (repeatable)', collectReport)
+    .addHelpText(
+      'after',
+      examples([
+        'fleet apply examples/policy.yaml                 # asks before changing anything',
+        'fleet apply policy.yaml --yes --limit web        # unattended, only group web',
+        'fleet apply policy.yaml --dry-run                # plan only',
+        'fleet apply policy.yaml --yes --json > result.json',
+      ]) + '\nExit codes: 0 every targeted host verified compliant, 1 drift/failed/unreachable/not run, 2 invalid input, 3 environment, 130/143 interrupted.\n',
+    )
+    .action(async (file: string, opts: ApplyOptions) => {
+      if (opts.dryRun) setReadOnly(true);
+      const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
+      if (!opts.dryRun && !opts.yes && !interactive) {
+        throw new FleetError('refusing to apply without confirmation: no terminal to ask on; pass --yes to apply, or --dry-run to only plan', ExitCode.invalid);
+      }
+      const policy = await loadPolicyForRun(file, opts.json);
+      const shard = shardOption(opts.shard);
+      const s = await openSession(policy, file, { ...(opts.inventory ? { inventory: opts.inventory } : {}), ...(opts.limit ? { limit: opts.limit } : {}), ...(shard ? { shard } : {}) });
+      for (const w of s.warnings) process.stderr.write(`fleet: ${w}\n`);
+      const lock = await lockSession(s, 'apply');
+      const signals = trapSignals();
+      try {
+        process.exitCode = await applyFlow(s, file, opts, interactive, signals.signal);
+      } finally {
+        signals.dispose();
+        await lock.release();
+      }
+    });
+}
+
+async function applyFlow(s: Session, file: string, opts: ApplyOptions, interactive: boolean, signal: () => NodeJS.Signals | undefined): Promise<number> {
+  const started = new Date();
+  const { report: plan, reads, targets } = await makePlan(s, 'plan');
+  if (signal()) return finishInterrupted(s, file, started, plan.hosts, opts, signal());
+  if (opts.dryRun || !opts.yes || !opts.json) {
+    const lines = renderPlanTable(plan, { color: useColor(process.stderr) });
+    (opts.dryRun && !opts.json ? process.stdout : process.stderr).write(lines.join('\n') + '\n');
+  }
+  if (opts.dryRun) {
+    if (opts.json) process.stdout.write(renderJson(plan));
+    return ExitCode.ok;
+  }
+  const toApply = reads.filter((r) => targets.has(r.plan.host));
+  if (!opts.yes && interactive && toApply.length > 0) {
+    const n = plan.summary.drift;
+    if (!(await confirm(`Apply to ${toApply.length} hosts (${n} will change)? [y/N] `))) {
+      process.stderr.write('fleet: nothing applied\n');
+      return ExitCode.drift;
+    }
+  }
+  const progress = new Progress('apply', toApply.length, TASK.verify);
+  const { results, interrupted } = await applyHosts(
+    s,
+    toApply.map((r) => ({ plan: r.plan, target: targets.get(r.plan.host)! })),
+    { onEvent: progress.onEvent },
+  );
+  progress.finish();
+  const applied = new Set(results.map((r) => r.host));
+  // hosts we could not read (unreachable, refused) keep their read verdict
+  const hosts: HostResult[] = [...results, ...reads.filter((r) => !applied.has(r.plan.host)).map((r) => r.result)];
+  const sig = signal() ?? (interrupted ? 'SIGINT' : undefined);
+  const report = makeReport({ command: 'apply', policy: s.policy, policyLabel: file, startedAt: started, finishedAt: new Date(), hosts, ...(sig ? { interrupted: sig } : {}) });
+  await emit(report, opts);
+  if (sig) {
+    await cleanupAfterSignal(s);
+    return signalExit(sig) ?? ExitCode.sigint;
+  }
+  return verdictExit(report);
+}
+
+async function finishInterrupted(s: Session, file: string, started: Date, hosts: HostResult[], opts: ApplyOptions, sig: NodeJS.Signals | undefined): Promise<number> {
+  const report = makeReport({ command: 'apply', policy: s.policy, policyLabel: file, startedAt: started, finishedAt: new Date(), hosts, interrupted: sig ?? 'SIGINT' });
+  await emit(report, opts);
+  await cleanupAfterSignal(s);
+  return signalExit(sig) ?? ExitCode.sigint;
+}

@@ -1,0 +1,97 @@
+import type { Command } from 'commander';
+import { applyHosts, openSession, readHosts, targetFor, type HostRead, type Session } from '../engine/session.js';
+import { setReadOnly } from '../io/exec.js';
+import { TASK } from '../render/playbooks.js';
+import type { ReportSpec } from '../report/index.js';
+import { auditSockets } from '../verify/audit.js';
+import { makeReport } from '../verify/report.js';
+import { summarize, type HostResult } from '../verify/types.js';
+import { addTargetOptions, examples, loadPolicyForRun, shardOption, type TargetOptions } from './common.js';
+import { Progress } from './progress.js';
+import { cleanupAfterSignal, collectReport, emit, lockSession, signalExit, trapSignals, verdictExit } from './run-support.js';
+
+interface CheckOptions extends TargetOptions {
+  report?: ReportSpec[];
+  audit?: boolean;
+  strictAudit?: boolean;
+  remediate?: boolean;
+}
+
+export function registerCheck(program: Command): void {
+  addTargetOptions(
+    program
+      .command('check')
+      .description('read-only compliance run: every host compliant, in drift (runtime or persisted), unreachable or failed')
+      .argument('<policy>', 'policy YAML file'),
+  )
+    .option('--report <format=path>', 'write a report: json, junit, prometheus or html (repeatable)', collectReport)
+    .option('--audit', 'also list listeners outside the listen ranges and connections holding reserved ports (ss)')
+    .option('--strict-audit', 'audit findings make the run fail (exit 1); implies --audit')
+    .option('--remediate', 'then apply to the hosts in drift only, verify again, and report both states')
+    .addHelpText(
+      'after',
+      examples([
+        'fleet check examples/policy.yaml',
+        'fleet check policy.yaml --report junit=out/fleet.xml --report prometheus=/var/lib/node_exporter/textfile/fleet.prom',
+        'fleet check policy.yaml --audit --report html=out/fleet.html',
+        'fleet check policy.yaml --remediate --json',
+      ]) + '\nExit codes: 0 all compliant, 1 any drift/failure (or audit finding with --strict-audit), 2 bad input, 3 environment.\n',
+    )
+    .action(async (file: string, opts: CheckOptions) => {
+      const audit = Boolean(opts.audit || opts.strictAudit);
+      setReadOnly(!opts.remediate);
+      const policy = await loadPolicyForRun(file, opts.json);
+      const shard = shardOption(opts.shard);
+      const s = await openSession(policy, file, { ...(opts.inventory ? { inventory: opts.inventory } : {}), ...(opts.limit ? { limit: opts.limit } : {}), ...(shard ? { shard } : {}) });
+      for (const w of s.warnings) process.stderr.write(`fleet: ${w}\n`);
+      const lock = await lockSession(s, opts.remediate ? 'check --remediate' : 'check');
+      const signals = trapSignals();
+      try {
+        process.exitCode = await checkFlow(s, file, opts, audit, signals.signal);
+      } finally {
+        signals.dispose();
+        await lock.release();
+      }
+    });
+}
+
+function withAudit(s: Session, r: HostRead): HostResult {
+  if (!r.observed?.sockets) return r.result;
+  return { ...r.result, audit: auditSockets(r.observed.sockets, r.plan.desired, s.policy.audit.allow) };
+}
+
+async function checkFlow(s: Session, file: string, opts: CheckOptions, audit: boolean, signal: () => NodeJS.Signals | undefined): Promise<number> {
+  const started = new Date();
+  const progress = new Progress('check', s.plans.filter((p) => !p.refused).length, TASK.readState);
+  const reads = await readHosts(s, { audit, onEvent: progress.onEvent });
+  progress.finish();
+  let hosts = reads.map((r) => withAudit(s, r));
+  let before: { summary: ReturnType<typeof summarize>; hosts: HostResult[] } | undefined;
+  const drifted = reads.filter((r) => r.result.verdict === 'drift' && r.observed);
+  if (opts.remediate && !signal() && drifted.length > 0) {
+    before = { summary: summarize(hosts), hosts };
+    const progressApply = new Progress('remediate', drifted.length, TASK.verify);
+    const { results } = await applyHosts(s, drifted.map((r) => ({ plan: r.plan, target: targetFor(s, r) })), { onEvent: progressApply.onEvent });
+    progressApply.finish();
+    const fixed = new Map(results.map((r) => [r.host, r]));
+    hosts = hosts.map((h) => (fixed.has(h.host) ? { ...fixed.get(h.host)!, ...(h.audit ? { audit: h.audit } : {}) } : h));
+  }
+  const sig = signal();
+  const report = makeReport({
+    command: opts.remediate ? 'remediate' : 'check',
+    policy: s.policy,
+    policyLabel: file,
+    startedAt: started,
+    finishedAt: new Date(),
+    hosts,
+    ...(s.plans.length && opts.shard ? { shard: opts.shard } : {}),
+    ...(sig ? { interrupted: sig } : {}),
+  });
+  if (before) report.before = before;
+  await emit(report, opts);
+  if (sig) {
+    await cleanupAfterSignal(s);
+    return signalExit(sig)!;
+  }
+  return verdictExit(report, opts.strictAudit);
+}

@@ -1,0 +1,51 @@
+import { Option, type Command } from 'commander';
+import { ExitCode, FleetError } from '../errors.js';
+import { parseShard, type Shard } from '../plan/shard.js';
+import { formatDiagnostic, loadPolicy, type Policy } from '../policy/index.js';
+
+/** Options shared by plan, apply and check. */
+export interface TargetOptions {
+  inventory?: string;
+  limit?: string;
+  shard?: string;
+  json?: boolean;
+}
+
+export function addTargetOptions(cmd: Command): Command {
+  return cmd
+    .option('-i, --inventory <source>', "inventory to use instead of the policy's (file, directory or plugin config)")
+    .option('-l, --limit <pattern>', 'only hosts matching this Ansible pattern (passed to Ansible)')
+    .option('--shard <K/N>', 'take slice K of N of the hosts (stable hash), for several controllers')
+    .addOption(new Option('--json', 'print one JSON document on stdout, nothing else'));
+}
+
+export function shardOption(text: string | undefined): Shard | undefined {
+  if (text === undefined) return undefined;
+  const s = parseShard(text);
+  if (typeof s === 'string') throw new FleetError(s, ExitCode.invalid);
+  return s;
+}
+
+/** Load and validate the policy; warnings go to stderr, errors throw (exit 2). */
+export async function loadPolicyForRun(file: string, quiet = false): Promise<Policy> {
+  const { policy, warnings } = await loadPolicy(file);
+  if (!quiet) for (const w of warnings) process.stderr.write(`${formatDiagnostic(w)}\n`);
+  return policy;
+}
+
+/** Colour only on a terminal, and never when NO_COLOR is set. */
+export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
+  return Boolean(stream.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+}
+
+export function printJson(doc: unknown): void {
+  process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+}
+
+export function examples(lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
+}
+
+export function warn(message: string): void {
+  process.stderr.write(`fleet: ${message}\n`);
+}

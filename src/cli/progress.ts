@@ -1,0 +1,45 @@
+import type { AnsibleEvent } from '../ansible/events.js';
+
+/**
+ * Live progress on stderr: a rewritten line on a terminal, plain lines in a
+ * pipe or CI (failures as they happen, and a line every tenth of the fleet).
+ */
+export class Progress {
+  private done = new Set<string>();
+  private failed = 0;
+  private lastStep = 0;
+
+  constructor(
+    private readonly label: string,
+    private readonly total: number,
+    private readonly finalTask: string,
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly tty = Boolean(process.stderr.isTTY) && process.env.CI === undefined,
+  ) {}
+
+  onEvent = (ev: AnsibleEvent): void => {
+    if (!ev.host || this.done.has(ev.host)) return;
+    const bad = ev.kind === 'failed' || ev.kind === 'unreachable';
+    if (!bad && !(ev.kind === 'ok' && ev.task === this.finalTask)) return;
+    this.done.add(ev.host);
+    if (bad) {
+      this.failed++;
+      const msg = String(ev.result?.msg ?? '').split('\n')[0]?.slice(0, 160) ?? '';
+      this.write(`${this.label}: ${ev.host} ${ev.kind}${msg ? `: ${msg}` : ''}`, true);
+    }
+    const step = Math.floor((this.done.size * 10) / Math.max(1, this.total));
+    if (this.tty || step > this.lastStep || this.done.size === this.total) {
+      this.lastStep = step;
+      this.write(`${this.label}: ${this.done.size}/${this.total} hosts done, ${this.failed} failed or unreachable`, false);
+    }
+  };
+
+  finish(): void {
+    if (this.tty) this.stream.write('\r\x1b[K');
+  }
+
+  private write(line: string, permanent: boolean): void {
+    if (this.tty) this.stream.write(`\r\x1b[K${line}${permanent ? '\n' : ''}`);
+    else this.stream.write(`${line}\n`);
+  }
+}

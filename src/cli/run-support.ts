@@ -1,0 +1,71 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { acquireLock, type Lock } from '../engine/lock.js';
+import { closeConnections } from '../engine/connections.js';
+import { controlDir, type Session } from '../engine/session.js';
+import { ExitCode } from '../errors.js';
+import { killAll } from '../io/exec.js';
+import { writeReports } from '../io/files.js';
+import { parseReportSpec, renderJson, renderTable, type ReportSpec } from '../report/index.js';
+import type { RunReport } from '../verify/types.js';
+import { useColor, warn } from './common.js';
+
+/** Take the policy's lock for the whole run. */
+export async function lockSession(s: Session, command: string): Promise<Lock> {
+  await mkdir(s.stateDir, { recursive: true });
+  const lock = await acquireLock(join(s.stateDir, 'lock'), command);
+  if (lock.clearedStale) warn(`cleared a stale lock left by pid ${lock.clearedStale.pid} (${lock.clearedStale.command} since ${lock.clearedStale.since})`);
+  return lock;
+}
+
+/**
+ * On SIGINT/SIGTERM: stop Ansible and its SSH children (their process group),
+ * let the run finish with what it has, and remember the signal for the exit
+ * code (130/143). A second signal does the same again.
+ */
+export function trapSignals(): { signal: () => NodeJS.Signals | undefined; dispose: () => void } {
+  let got: NodeJS.Signals | undefined;
+  const handler = (sig: NodeJS.Signals) => {
+    got = sig;
+    warn(`${sig}: stopping Ansible and its SSH connections; writing the partial report`);
+    killAll('SIGTERM');
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    signal: () => got,
+    dispose: () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
+}
+
+export async function cleanupAfterSignal(s: Session): Promise<void> {
+  await closeConnections(controlDir(s));
+}
+
+export function signalExit(sig: NodeJS.Signals | undefined): number | undefined {
+  return sig === 'SIGINT' ? ExitCode.sigint : sig === 'SIGTERM' ? ExitCode.sigterm : undefined;
+}
+
+export function collectReport(value: string, previous: ReportSpec[] = []): ReportSpec[] {
+  return [...previous, parseReportSpec(value)];
+}
+
+/** Print the result (table or the one JSON document) and write every --report. */
+export async function emit(report: RunReport, opts: { json?: boolean; report?: ReportSpec[] }): Promise<void> {
+  if (opts.json) process.stdout.write(renderJson(report));
+  else process.stdout.write(renderTable(report, { color: useColor() }).join('\n') + '\n');
+  const written = await writeReports(opts.report ?? [], report);
+  for (const p of written) process.stderr.write(`fleet: wrote ${p}\n`);
+}
+
+/** 0 when every targeted host is compliant, 1 otherwise. */
+export function verdictExit(report: RunReport, strictAudit = false): number {
+  const s = report.summary;
+  const bad = s.hosts - s.compliant;
+  if (bad > 0) return ExitCode.drift;
+  if (strictAudit && s.auditFindings > 0) return ExitCode.drift;
+  return ExitCode.ok;
+}

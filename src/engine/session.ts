@@ -1,0 +1,142 @@
+import { join, resolve } from 'node:path';
+import type { AnsibleEvent } from '../ansible/events.js';
+import { ansibleEnv } from '../ansible/argv.js';
+import { hostsMatching, loadInventory } from '../inventory/load.js';
+import type { Inventory } from '../inventory/types.js';
+import { planHosts, targetSet, type HostPlan } from '../plan/desired.js';
+import { inShard, type Shard } from '../plan/shard.js';
+import type { Policy } from '../policy/types.js';
+import { format, type PortSet } from '../ports/portset.js';
+import { PROJECT_FILES, renderProject, type HostTarget } from '../render/project.js';
+import { TASK } from '../render/playbooks.js';
+import { judge } from '../verify/judge.js';
+import { parseReadback, type Observed } from '../verify/readback.js';
+import { notRun, VERSION } from '../verify/report.js';
+import type { HostResult } from '../verify/types.js';
+import { checkEnvironment } from './environment.js';
+import { runPlaybook } from './playbook.js';
+import { stateDirFor, writeProject } from './workspace.js';
+
+export interface SessionOptions {
+  /** -i/--inventory: overrides the policy's inventory. */
+  inventory?: string;
+  limit?: string;
+  shard?: Shard;
+}
+
+/** A validated policy with its hosts resolved and planned: everything a run needs before touching a host. */
+export interface Session {
+  policy: Policy;
+  policyLabel: string;
+  inventory: Inventory;
+  /** Targeted hosts (after --limit and --shard), including refused ones. */
+  plans: HostPlan[];
+  warnings: string[];
+  stateDir: string;
+  forks: number;
+}
+
+export async function openSession(policy: Policy, policyLabel: string, opts: SessionOptions): Promise<Session> {
+  if (opts.inventory) policy = { ...policy, inventory: { kind: 'source', source: resolve(opts.inventory) } };
+  const [inventory] = await Promise.all([loadInventory(policy.inventory, policyLabel), checkEnvironment()]);
+  const { plans, warnings } = planHosts(policy, inventory);
+  let targeted = opts.shard ? plans.filter((p) => inShard(p.host, opts.shard!)) : plans;
+  const stateDir = stateDirFor(policy.file);
+  const session: Session = { policy, policyLabel, inventory, plans: targeted, warnings: warnings.map((w) => w.message), stateDir, forks: 1 };
+  if (opts.limit) {
+    // Ansible decides what a pattern means; render once so it sees the same inventories we will use.
+    const dir = await render(session, targeted.map((p) => ({ host: p.host, reserved: p.desired })), false, 'limit');
+    const matching = new Set(await hostsMatching([], opts.limit, ansibleEnv(join(dir, PROJECT_FILES.cfg))));
+    targeted = targeted.filter((p) => matching.has(p.host));
+  }
+  session.plans = targeted;
+  session.forks = policy.ansible.forks ?? Math.max(1, Math.min(targeted.length, 50));
+  return session;
+}
+
+async function render(s: Session, targets: HostTarget[], audit: boolean, name: string): Promise<string> {
+  const dir = join(s.stateDir, name);
+  const forks = s.policy.ansible.forks ?? Math.max(1, Math.min(targets.length, 50));
+  await writeProject(dir, renderProject({ policyLabel: s.policyLabel, policy: s.policy, targets, forks, audit, version: VERSION, controlPathDir: controlDir(s) }));
+  return dir;
+}
+
+/** Per-policy SSH ControlMaster folder: the read and apply phases share connections, and fleet can close them. */
+export function controlDir(s: Session): string {
+  return join(s.stateDir, 'cp');
+}
+
+export interface HostRead {
+  plan: HostPlan;
+  observed?: Observed;
+  result: HostResult;
+}
+
+/** Read every targeted (non-refused) host in one Ansible run, and judge it against the policy. */
+export async function readHosts(s: Session, opts: { audit: boolean; onEvent?: (ev: AnsibleEvent) => void }): Promise<HostRead[]> {
+  const live = s.plans.filter((p) => !p.refused);
+  const reads: HostRead[] = s.plans.filter((p) => p.refused).map((p) => ({ plan: p, result: refusedResult(p) }));
+  if (live.length === 0) return reads;
+  const dir = await render(s, live.map((p) => ({ host: p.host, reserved: p.desired, ...(p.ephemeral ? { ephemeral: p.ephemeral } : {}) })), opts.audit, 'check');
+  const pb = await runPlaybook({ projectDir: dir, playbook: PROJECT_FILES.check, write: false, ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) });
+  for (const plan of live) {
+    const o = pb.collector.hosts.get(plan.host);
+    const base = { host: plan.host, groups: plan.groups, changed: false, desired: format(plan.desired) };
+    if (!o) {
+      reads.push({ plan, result: notRun(plan.host, plan.groups, base.desired, pb.signal ? 'interrupted before this host was read' : 'Ansible did not report this host') });
+    } else if (o.status !== 'ok') {
+      reads.push({ plan, result: { ...base, verdict: o.status, message: o.message ?? o.status } });
+    } else {
+      const parsed = parseReadback(o.reads[TASK.readState] ?? '');
+      if (!parsed.ok) reads.push({ plan, result: { ...base, verdict: 'failed', message: parsed.error } });
+      else reads.push({ plan, observed: parsed.observed, result: { ...judge(plan, s.policy.mode, s.policy.persistFile, parsed.observed), changed: false } });
+    }
+  }
+  return reads;
+}
+
+export function refusedResult(p: HostPlan): HostResult {
+  return { host: p.host, groups: p.groups, verdict: 'refused', changed: false, desired: format(p.desired), message: p.refused ?? 'refused' };
+}
+
+/** The exact value to write on a read host (additive mode keeps what the host already has). */
+export function targetFor(s: Session, read: HostRead): PortSet {
+  return targetSet(read.plan, s.policy.mode, read.observed?.reserved);
+}
+
+/**
+ * Apply to the given hosts in one Ansible run (rolling batches when the policy
+ * says so), then judge each from the read-back done in the same connection.
+ */
+export async function applyHosts(
+  s: Session,
+  hosts: { plan: HostPlan; target: PortSet }[],
+  opts: { onEvent?: (ev: AnsibleEvent) => void },
+): Promise<{ results: HostResult[]; interrupted: boolean }> {
+  if (hosts.length === 0) return { results: [], interrupted: false };
+  const dir = await render(
+    s,
+    hosts.map(({ plan, target }) => ({ host: plan.host, reserved: target, ...(plan.ephemeral ? { ephemeral: plan.ephemeral } : {}) })),
+    false,
+    'apply',
+  );
+  const pb = await runPlaybook({ projectDir: dir, playbook: PROJECT_FILES.apply, write: true, ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) });
+  const interrupted = pb.signal !== undefined || pb.exitCode === 99;
+  const results = hosts.map(({ plan }): HostResult => {
+    const o = pb.collector.hosts.get(plan.host);
+    const base = { host: plan.host, groups: plan.groups, desired: format(plan.desired) };
+    if (!o) {
+      const why = interrupted ? 'interrupted before Ansible reached this host' : 'not run: the rollout stopped before this host (max_fail_percentage reached in an earlier batch)';
+      return notRun(plan.host, plan.groups, base.desired, why);
+    }
+    if (o.status === 'unreachable') return { ...base, changed: false, verdict: 'unreachable', message: o.message ?? 'unreachable' };
+    const parsed = o.reads[TASK.readBack] === undefined ? undefined : parseReadback(o.reads[TASK.readBack]!);
+    const judged = parsed?.ok ? judge(plan, s.policy.mode, s.policy.persistFile, parsed.observed) : undefined;
+    if (o.status === 'failed' && o.failedTask !== TASK.verify) {
+      return { ...base, ...(judged ?? {}), changed: o.changed, verdict: 'failed', message: `${o.failedTask ?? 'task'}: ${o.message ?? 'failed'}` };
+    }
+    if (!judged) return { ...base, changed: o.changed, verdict: 'failed', message: parsed && !parsed.ok ? parsed.error : 'no read-back from host' };
+    return { ...judged, changed: o.changed };
+  });
+  return { results, interrupted };
+}

@@ -1,0 +1,36 @@
+import type { Policy } from '../policy/types.js';
+import { summarize, type HostResult, type RunReport } from './types.js';
+
+export const VERSION = '0.1.0';
+
+/** Assemble the report every formatter reads. Hosts sorted by name. */
+export function makeReport(args: {
+  command: RunReport['command'];
+  policy: Policy;
+  policyLabel: string;
+  startedAt: Date;
+  finishedAt: Date;
+  hosts: HostResult[];
+  shard?: string;
+  interrupted?: string;
+}): RunReport {
+  const hosts = [...args.hosts].sort((a, b) => a.host.localeCompare(b.host));
+  return {
+    tool: 'fleet',
+    version: VERSION,
+    command: args.command,
+    policy: args.policyLabel,
+    mode: args.policy.mode,
+    startedAt: args.startedAt.toISOString(),
+    durationSeconds: Math.round((args.finishedAt.getTime() - args.startedAt.getTime())) / 1000,
+    ...(args.shard ? { shard: args.shard } : {}),
+    summary: summarize(hosts),
+    hosts,
+    ...(args.interrupted ? { interrupted: args.interrupted } : {}),
+  };
+}
+
+/** Every targeted host must have a verdict: fill the ones Ansible never reported. */
+export function notRun(host: string, groups: string[], desired: string, why: string): HostResult {
+  return { host, groups, verdict: 'not_run', changed: false, desired, message: why };
+}

@@ -1,0 +1,97 @@
+/**
+ * Per-host outcome of a run, the shape every report formatter consumes.
+ * Port sets are strings in canonical kernel form (`5000-10000,12000`), `` for none.
+ */
+export type Verdict =
+  | 'compliant'
+  /** the host is reachable but its runtime or persisted value differs from the policy */
+  | 'drift'
+  /** a task failed on the host (e.g. read-only /proc/sys) */
+  | 'failed'
+  | 'unreachable'
+  /** targeted, but Ansible never ran on it (rollout stopped early, interrupted) */
+  | 'not_run'
+  /** the plan refused the host (e.g. below min_ephemeral_ports); nothing was applied */
+  | 'refused';
+
+export interface PortDiff {
+  /** Ports the policy wants that the host lacks. */
+  missing: string;
+  /** Ports the host has that the policy does not want (always `` in additive mode). */
+  extra: string;
+}
+
+export interface AuditFinding {
+  kind: 'listener_outside_policy' | 'reserved_port_in_use';
+  proto: 'tcp' | 'udp';
+  port: number;
+  local: string;
+  peer?: string;
+  process?: string;
+  message: string;
+}
+
+export interface HostResult {
+  host: string;
+  groups: string[];
+  verdict: Verdict;
+  /** Did this run change the host (Ansible reported changed)? */
+  changed: boolean;
+  desired: string;
+  /** Runtime value read back with sysctl -n, when the host answered. */
+  current?: string;
+  runtime?: PortDiff;
+  /** Value in the persistence file; undefined when unread, `null` when the file or line is missing. */
+  persisted?: string | null;
+  persistedDiff?: PortDiff;
+  /** Other sysctl files that set the key and sort after ours (they win at boot). */
+  overriddenBy?: string[];
+  ephemeral?: { desired?: string; current?: string };
+  /** Ports left for outgoing connections with the current (or, in plans, desired) value. */
+  freeEphemeral?: number;
+  /** Plans only: ports left for outgoing connections with the current value (before applying). */
+  freeEphemeralBefore?: number;
+  /** Why the host failed, was unreachable, refused or not run. */
+  message?: string;
+  audit?: AuditFinding[];
+}
+
+export interface RunSummary {
+  hosts: number;
+  changed: number;
+  compliant: number;
+  drift: number;
+  failed: number;
+  unreachable: number;
+  not_run: number;
+  refused: number;
+  auditFindings: number;
+}
+
+export interface RunReport {
+  tool: 'fleet';
+  version: string;
+  command: 'check' | 'apply' | 'plan' | 'remediate';
+  policy: string;
+  mode: 'exact' | 'additive';
+  startedAt: string;
+  durationSeconds: number;
+  /** Shard taken by this controller, e.g. "2/4". */
+  shard?: string;
+  summary: RunSummary;
+  hosts: HostResult[];
+  /** For --remediate: the check before remediation. */
+  before?: { summary: RunSummary; hosts: HostResult[] };
+  /** Set when the run was interrupted (SIGINT/SIGTERM). */
+  interrupted?: string;
+}
+
+export function summarize(hosts: readonly HostResult[]): RunSummary {
+  const s: RunSummary = { hosts: hosts.length, changed: 0, compliant: 0, drift: 0, failed: 0, unreachable: 0, not_run: 0, refused: 0, auditFindings: 0 };
+  for (const h of hosts) {
+    if (h.changed) s.changed++;
+    s[h.verdict]++;
+    s.auditFindings += h.audit?.length ?? 0;
+  }
+  return s;
+}
