@@ -1,4 +1,7 @@
-import { Document } from 'yaml';
+import { Document, isPair, isScalar, visit } from 'yaml';
+
+/** Keys whose values must stay strings for Ansible (a lone port `5000` would otherwise become an int). */
+const ALWAYS_QUOTED = new Set(['fleet_reserved_ports', 'fleet_port_range', 'fleet_persist_file']);
 
 /**
  * Serialise data for Ansible: YAML 1.1 (Ansible's dialect, so `yes`, `on`
@@ -10,5 +13,12 @@ export function toAnsibleYaml(data: unknown, header: string): string {
     .split('\n')
     .map((l) => ` ${l}`)
     .join('\n');
-  return doc.toString({ lineWidth: 0, version: '1.1' } as never);
+  visit(doc, {
+    Pair(_, pair) {
+      if (isPair(pair) && isScalar(pair.key) && ALWAYS_QUOTED.has(String(pair.key.value)) && isScalar(pair.value)) {
+        pair.value.type = 'QUOTE_DOUBLE';
+      }
+    },
+  });
+  return doc.toString({ lineWidth: 0 });
 }

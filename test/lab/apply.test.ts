@@ -1,0 +1,112 @@
+/**
+ * fleet apply and fleet plan end to end on the lab (issue: plan and apply).
+ * Every expectation about a host is checked on the host itself over ssh,
+ * independently of fleet's own verification.
+ */
+import { beforeEach, expect, it } from 'vitest';
+import { describeLab, driftSysctl, resetAll, setReadOnly, sshHost, stopHost } from './helpers.js';
+import { fleet, hostResult, why, writePolicy } from './fleet.js';
+
+const PERSIST = '/etc/sysctl.d/90-fleet-reserved-ports.conf';
+const read = async (h: string) => (await sshHost(h, 'sysctl -n net.ipv4.ip_local_reserved_ports')).trim();
+const persisted = async (h: string) => (await sshHost(h, `cat ${PERSIST} 2>/dev/null || true`)).trim();
+
+// company 40000-40100; web (h1-h3) adds 41000-41010; db (h4-h6) adds 42000; h2 adds 43000
+const basePolicy = {
+  reserved_ports: '40000-40100',
+  groups: { web: { reserved_ports: '41000-41010' }, db: { reserved_ports: 42000 } },
+  hosts: { h2: { reserved_ports: 43000 } },
+};
+const expected: Record<string, string> = {
+  h1: '40000-40100,41000-41010',
+  h2: '40000-40100,41000-41010,43000',
+  h3: '40000-40100,41000-41010',
+  h4: '40000-40100,42000',
+  h5: '40000-40100,42000',
+  h6: '40000-40100,42000',
+};
+
+describeLab('fleet apply', () => {
+  beforeEach(async () => {
+    await resetAll();
+  });
+
+  it('sets company, group and host ports on every host, persisted, and a rerun changes nothing', async () => {
+    const policy = writePolicy(basePolicy);
+    const first = await fleet(['apply', policy, '--yes', '--json']);
+    expect(first.exitCode, why(first)).toBe(0);
+    expect(first.report?.summary).toMatchObject({ hosts: 6, compliant: 6, changed: 6, drift: 0, failed: 0 });
+    for (const [h, value] of Object.entries(expected)) {
+      expect(await read(h), h).toBe(value);
+      expect(await persisted(h), h).toBe(`net.ipv4.ip_local_reserved_ports=${value}`);
+      expect(hostResult(first.report, h)).toMatchObject({ verdict: 'compliant', changed: true, current: value, desired: value });
+    }
+    const second = await fleet(['apply', policy, '--yes', '--json']);
+    expect(second.exitCode, why(second)).toBe(0);
+    expect(second.report?.summary).toMatchObject({ compliant: 6, changed: 0 });
+  });
+
+  it('stays idempotent when the policy lists ports out of order and overlapping', async () => {
+    const policy = writePolicy({ reserved_ports: ['40050-40100', '40000-40060', 40070, '41000,40001'] });
+    const first = await fleet(['apply', policy, '--yes', '--json', '--limit', 'h1,h4']);
+    expect(first.exitCode, why(first)).toBe(0);
+    expect(first.report?.summary).toMatchObject({ hosts: 2, changed: 2 });
+    expect(await read('h1')).toBe('40000-40100,41000');
+    const again = await fleet(['apply', policy, '--yes', '--json', '--limit', 'h1,h4']);
+    expect(again.report?.summary).toMatchObject({ hosts: 2, changed: 0, compliant: 2 });
+    // --limit really limited: h2 was never touched
+    expect(await read('h2')).toBe('');
+  });
+
+  it('plan shows the exact ranges to add and remove, and --dry-run changes nothing', async () => {
+    await driftSysctl('h1', 'net.ipv4.ip_local_reserved_ports', '40000-40050,45000');
+    const policy = writePolicy(basePolicy);
+    const plan = await fleet(['plan', policy, '--json', '--limit', 'h1']);
+    expect(plan.exitCode, why(plan)).toBe(0);
+    const h1 = hostResult(plan.report, 'h1');
+    expect(h1.current).toBe('40000-40050,45000');
+    expect(h1.runtime).toEqual({ missing: '40051-40100,41000-41010', extra: '45000' });
+    const human = await fleet(['plan', policy, '--limit', 'h1']);
+    expect(human.stdout).toContain('40051-40100,41000-41010');
+    expect(human.stdout).toContain('45000');
+    const dry = await fleet(['apply', policy, '--dry-run', '--limit', 'h1']);
+    expect(dry.exitCode, why(dry)).toBe(0);
+    expect(await read('h1')).toBe('40000-40050,45000');
+    expect(await persisted('h1')).toBe('');
+  });
+
+  it('additive mode keeps ports reserved on the host beforehand; exact mode removes them', async () => {
+    await driftSysctl('h4', 'net.ipv4.ip_local_reserved_ports', '30000-30010');
+    const additive = await fleet(['apply', writePolicy({ ...basePolicy, mode: 'additive' }), '--yes', '--json', '--limit', 'h4']);
+    expect(additive.exitCode, why(additive)).toBe(0);
+    expect(await read('h4')).toBe('30000-30010,40000-40100,42000');
+    expect(await persisted('h4')).toBe('net.ipv4.ip_local_reserved_ports=30000-30010,40000-40100,42000');
+    const exact = await fleet(['apply', writePolicy(basePolicy), '--yes', '--json', '--limit', 'h4']);
+    expect(exact.exitCode, why(exact)).toBe(0);
+    expect(await read('h4')).toBe('40000-40100,42000');
+  });
+
+  it('names an unreachable and a failing host with their reasons, applies and verifies the rest, exits 1', async () => {
+    await stopHost('h5');
+    await setReadOnly('h6', true);
+    const r = await fleet(['apply', writePolicy(basePolicy), '--yes', '--json']);
+    expect(r.exitCode, why(r)).toBe(1);
+    expect(hostResult(r.report, 'h5')).toMatchObject({ verdict: 'unreachable' });
+    expect(hostResult(r.report, 'h5').message).toMatch(/Connection refused|connect/i);
+    expect(hostResult(r.report, 'h6')).toMatchObject({ verdict: 'failed' });
+    expect(hostResult(r.report, 'h6').message).toMatch(/permission denied|read-only/i);
+    expect(r.report?.summary).toMatchObject({ hosts: 6, compliant: 4, unreachable: 1, failed: 1 });
+    for (const h of ['h1', 'h2', 'h3', 'h4']) expect(await read(h), h).toBe(expected[h]);
+    const human = await fleet(['apply', writePolicy(basePolicy), '--yes']);
+    expect(human.exitCode).toBe(1);
+    expect(human.stdout).toMatch(/h5\s+unreachable/);
+    expect(human.stdout).toMatch(/h6\s+failed/);
+  });
+
+  it('refuses to apply without a terminal and without --yes, changing nothing (exit 2)', async () => {
+    const r = await fleet(['apply', writePolicy(basePolicy)]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/--yes/);
+    expect(await read('h1')).toBe('');
+  });
+});
