@@ -1,0 +1,64 @@
+/**
+ * A shape-checked policy (zod output, no field problems) -> the domain type.
+ * Only called once validation found no errors, so parsing cannot fail here.
+ */
+import { dirname, resolve } from 'node:path';
+import { EMPTY, type PortRange } from '../ports/portset.js';
+import { parsePortsValue, parseRangeValue } from './port-values.js';
+import type { PolicyInput } from './schema.js';
+import type { AnsibleSettings, InlineGroup, InlineHost, InventorySpec, Policy, PortRules } from './types.js';
+
+type LevelInput = { reserved_ports?: unknown; ephemeral_range?: unknown };
+
+function rules(level: LevelInput): PortRules {
+  const reserved = level.reserved_ports === undefined ? EMPTY : parsePortsValue(level.reserved_ports).set;
+  const ephemeral: PortRange | undefined = level.ephemeral_range === undefined ? undefined : parseRangeValue(level.ephemeral_range).range;
+  return ephemeral ? { reserved, ephemeral } : { reserved };
+}
+
+function mapValues<T, U>(rec: Record<string, T> | undefined, f: (v: T) => U): Record<string, U> {
+  return Object.fromEntries(Object.entries(rec ?? {}).map(([k, v]) => [k, f(v)]));
+}
+
+type InlineInput = Extract<PolicyInput['inventory'], { hosts: unknown }>;
+
+/** Inline inventory, normalised: every host named in a group also appears in `hosts` (as Ansible does). */
+function inline(inv: InlineInput): InventorySpec {
+  const hosts: Record<string, InlineHost> = mapValues(inv.hosts, (v) => ({ vars: { ...(v ?? {}) } as InlineHost['vars'] }));
+  const groups: Record<string, InlineGroup> = mapValues(inv.groups, (g) =>
+    Array.isArray(g) ? { hosts: [...g], children: [] } : { hosts: [...(g?.hosts ?? [])], children: [...(g?.children ?? [])] },
+  );
+  for (const g of Object.values(groups)) for (const h of g.hosts) hosts[h] ??= { vars: {} };
+  return { kind: 'inline', hosts, groups };
+}
+
+/** Source paths are relative to the policy file's folder, as a reader of the file expects. */
+function inventory(inv: PolicyInput['inventory'], file: string): InventorySpec {
+  if (typeof inv === 'string') return { kind: 'source', source: resolve(dirname(file), inv) };
+  if ('source' in inv) return { kind: 'source', source: resolve(dirname(file), inv.source) };
+  return inline(inv);
+}
+
+/** Build the Policy; `file` is resolved to an absolute path. */
+export function buildPolicy(input: PolicyInput, file: string): Policy {
+  const a = input.ansible;
+  const ansible: AnsibleSettings = { become: a?.become ?? false, timeout: a?.timeout ?? 10 };
+  if (a?.forks !== undefined) ansible.forks = a.forks;
+  if (a?.serial !== undefined) ansible.serial = a.serial;
+  if (a?.max_fail_percentage !== undefined) ansible.maxFailPercentage = a.max_fail_percentage;
+  if (a?.user !== undefined) ansible.user = a.user;
+  const allow = input.audit?.allow_ports;
+  return {
+    file: resolve(file),
+    version: 1,
+    mode: input.mode,
+    company: rules(input),
+    minEphemeralPorts: input.min_ephemeral_ports,
+    groups: mapValues(input.groups, rules),
+    hosts: mapValues(input.hosts, rules),
+    inventory: inventory(input.inventory, file),
+    persistFile: input.persist_file,
+    ansible,
+    audit: { allow: allow === undefined ? EMPTY : parsePortsValue(allow).set },
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * Checks across fields of a built Policy: ephemeral capacity (errors),
+ * plus warnings for things that are legal but probably not what was meant.
+ */
+import { DEFAULT_EPHEMERAL, capacity, explainCapacity } from '../ports/capacity.js';
+import { difference, format, intersect, range, size, union, type PortRange } from '../ports/portset.js';
+import type { FieldPath } from './diagnostic.js';
+import type { Problem } from './field-checks.js';
+import type { Policy, PortRules } from './types.js';
+
+/** The result of cross-field checks. */
+export interface CheckResult {
+  errors: Problem[];
+  warnings: Problem[];
+}
+
+interface Level {
+  base: FieldPath;
+  own: PortRules;
+  reservedAll: PortRules['reserved'];
+  ephemeral: PortRange;
+}
+
+function levels(p: Policy): Level[] {
+  const companyEph = p.company.ephemeral ?? DEFAULT_EPHEMERAL;
+  const out: Level[] = [{ base: [], own: p.company, reservedAll: p.company.reserved, ephemeral: companyEph }];
+  for (const section of ['groups', 'hosts'] as const) {
+    for (const [name, own] of Object.entries(p[section])) {
+      out.push({ base: [section, name], own, reservedAll: union(p.company.reserved, own.reserved), ephemeral: own.ephemeral ?? companyEph });
+    }
+  }
+  return out;
+}
+
+const at = (l: Level): FieldPath =>
+  [...l.base, l.own.reserved.length === 0 && l.own.ephemeral ? 'ephemeral_range' : 'reserved_ports'];
+const span = ([lo, hi]: PortRange) => `${lo}-${hi}`;
+
+function capacityErrors(p: Policy, ls: Level[]): Problem[] {
+  const out: Problem[] = [];
+  let companyFailed = false;
+  for (const l of ls) {
+    // A company-wide shortfall repeats in every group and host; report it once unless a level changes the range.
+    if (l.base.length > 0 && companyFailed && !l.own.ephemeral) continue;
+    const c = capacity(l.reservedAll, l.ephemeral);
+    if (c.free >= p.minEphemeralPorts) continue;
+    if (l.base.length === 0) companyFailed = true;
+    out.push({ path: at(l), message: `too few ephemeral ports left (${c.free}, min_ephemeral_ports is ${p.minEphemeralPorts}): ${explainCapacity(c)}` });
+  }
+  return out;
+}
+
+function levelWarnings(ls: Level[]): Problem[] {
+  const out: Problem[] = [];
+  for (const l of ls) {
+    if (l.own.ephemeral && l.own.ephemeral[0] < 1024) {
+      out.push({ path: [...l.base, 'ephemeral_range'], message: `ephemeral range ${span(l.own.ephemeral)} starts below 1024, so outgoing connections can take system ports that services expect to bind` });
+    }
+    const outside = difference(l.own.reserved, range(l.ephemeral[0], l.ephemeral[1]));
+    if (outside.length === 0) continue;
+    const verb = outside.length === 1 ? 'lies' : 'lie';
+    out.push({
+      path: [...l.base, 'reserved_ports'],
+      message: `${format(outside)} ${verb} outside the ephemeral range ${span(l.ephemeral)}, so the kernel never hands these ports out today; reserving them has no effect until the ephemeral range grows to include them`,
+    });
+  }
+  return out;
+}
+
+function overlapWarnings(p: Policy): Problem[] {
+  const names = Object.keys(p.groups).sort();
+  const out: Problem[] = [];
+  names.forEach((a, i) => {
+    for (const b of names.slice(i + 1)) {
+      const both = intersect(p.groups[a]!.reserved, p.groups[b]!.reserved);
+      if (size(both) > 0) out.push({ path: ['groups', b, 'reserved_ports'], message: `groups \`${a}\` and \`${b}\` both reserve ${format(both)}; a host in both gets them once, so check the overlap is intended` });
+    }
+  });
+  return out;
+}
+
+/** Cross-field checks; inventory-related ones live in inventory-checks.ts. */
+export function checkPolicy(p: Policy): CheckResult {
+  const ls = levels(p);
+  const empty = ls.every((l) => l.own.reserved.length === 0);
+  return {
+    errors: empty
+      ? [{ path: ['reserved_ports'], message: 'the policy is empty: it reserves no ports anywhere; set reserved_ports company-wide or under groups/hosts' }]
+      : capacityErrors(p, ls),
+    warnings: [...levelWarnings(ls), ...overlapWarnings(p)],
+  };
+}

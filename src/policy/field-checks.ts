@@ -1,0 +1,91 @@
+/**
+ * Checks zod cannot word well: port values (kernel rules), host and group
+ * names (Ansible and shell safety) and inline host variable strings. They
+ * walk the raw data defensively, so they run even when the shape is wrong and
+ * every problem is reported at once. zod issues at these places are dropped
+ * (see ownedByFieldChecks) so each problem is reported once.
+ */
+import type { FieldPath } from './diagnostic.js';
+import { hostVarProblem, nameProblem } from './names.js';
+import { parsePortsValue, parseRangeValue } from './port-values.js';
+
+/** A problem at a field path; `at: 'key'` points at the key instead of the value. */
+export interface Problem {
+  path: FieldPath;
+  message: string;
+  at?: 'key' | 'value';
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const entries = (v: unknown) => (isRecord(v) ? Object.entries(v) : []);
+
+function portFields(level: unknown, base: FieldPath, out: Problem[]): void {
+  if (!isRecord(level)) return;
+  if ('reserved_ports' in level) {
+    for (const p of parsePortsValue(level.reserved_ports).problems) out.push({ path: [...base, 'reserved_ports', ...p.path], message: p.message });
+  }
+  if ('ephemeral_range' in level) {
+    for (const p of parseRangeValue(level.ephemeral_range).problems) out.push({ path: [...base, 'ephemeral_range', ...p.path], message: p.message });
+  }
+}
+
+function names(kind: 'group' | 'host', list: unknown, base: FieldPath, out: Problem[]): void {
+  if (!Array.isArray(list)) return;
+  list.forEach((n, i) => {
+    const m = typeof n === 'string' ? nameProblem(kind, n) : undefined;
+    if (m) out.push({ path: [...base, i], message: m });
+  });
+}
+
+/** Run all field checks over the raw document. */
+export function checkFields(data: unknown): Problem[] {
+  const out: Problem[] = [];
+  portFields(data, [], out);
+  if (!isRecord(data)) return out;
+  for (const section of ['groups', 'hosts'] as const) {
+    const kind = section === 'groups' ? 'group' : 'host';
+    for (const [name, level] of entries(data[section])) {
+      const m = nameProblem(kind, name);
+      if (m) out.push({ path: [section, name], message: m, at: 'key' });
+      portFields(level, [section, name], out);
+    }
+  }
+  if (isRecord(data.audit) && 'allow_ports' in data.audit) {
+    for (const p of parsePortsValue(data.audit.allow_ports).problems) out.push({ path: ['audit', 'allow_ports', ...p.path], message: p.message });
+  }
+  const inv = data.inventory;
+  if (!isRecord(inv)) return out;
+  for (const [host, vars] of entries(inv.hosts)) {
+    const m = nameProblem('host', host);
+    if (m) out.push({ path: ['inventory', 'hosts', host], message: m, at: 'key' });
+    for (const [k, v] of entries(vars)) {
+      const bad = typeof v === 'string' ? hostVarProblem(v) : undefined;
+      if (bad) out.push({ path: ['inventory', 'hosts', host, k], message: bad });
+    }
+  }
+  for (const [group, def] of entries(inv.groups)) {
+    const m = nameProblem('group', group);
+    if (m) out.push({ path: ['inventory', 'groups', group], message: m, at: 'key' });
+    names('host', def, ['inventory', 'groups', group], out);
+    if (isRecord(def)) {
+      names('host', def.hosts, ['inventory', 'groups', group, 'hosts'], out);
+      names('group', def.children, ['inventory', 'groups', group, 'children'], out);
+    }
+  }
+  return out;
+}
+
+const PORT_KEYS = new Set(['reserved_ports', 'ephemeral_range']);
+
+/** True when a zod issue at `path` about `input` is already covered by checkFields. */
+export function ownedByFieldChecks(path: FieldPath, code: string, input: unknown): boolean {
+  if (code === 'invalid_key') return true; // every record in the schema is keyed by a host or group name
+  const [a, b, c, d, e] = path;
+  if (PORT_KEYS.has(String(a))) return true;
+  if ((a === 'groups' || a === 'hosts') && PORT_KEYS.has(String(c))) return true;
+  if (a === 'audit' && b === 'allow_ports') return true;
+  // Strings in name lists (groups.G[i], groups.G.hosts[i], groups.G.children[i]) and host variables.
+  if (typeof input !== 'string' || a !== 'inventory' || c === undefined) return false;
+  if (b === 'groups') return typeof d === 'number' || ((d === 'hosts' || d === 'children') && typeof e === 'number');
+  return b === 'hosts' && path.length === 4;
+}

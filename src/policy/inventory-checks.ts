@@ -1,0 +1,37 @@
+/**
+ * Checks that tie the policy to its inline inventory. A source inventory is
+ * only read later (by ansible-inventory), so these run for inline ones only.
+ */
+import type { Problem } from './field-checks.js';
+import type { CheckResult } from './checks.js';
+import type { Policy } from './types.js';
+
+/** Folders systemd-sysctl reads at boot; a persist file elsewhere is never applied. */
+const SYSCTL_DIRS = ['/etc/sysctl.d/', '/run/sysctl.d/', '/usr/local/lib/sysctl.d/', '/usr/lib/sysctl.d/', '/lib/sysctl.d/'];
+
+function persistWarnings(p: Policy): Problem[] {
+  const f = p.persistFile;
+  const read = f === '/etc/sysctl.conf' || SYSCTL_DIRS.some((d) => f.startsWith(d) && !f.slice(d.length).includes('/'));
+  return read ? [] : [{ path: ['persist_file'], message: `${f} is not in a folder systemd-sysctl reads at boot (${SYSCTL_DIRS[0]}...), so the setting would not survive a reboot` }];
+}
+
+/** Inline inventory consistency, plus the persist file location. */
+export function checkInventory(p: Policy): CheckResult {
+  const errors: Problem[] = [];
+  const warnings = persistWarnings(p);
+  const inv = p.inventory;
+  if (inv.kind !== 'inline') return { errors, warnings };
+  if (Object.keys(inv.hosts).length === 0) errors.push({ path: ['inventory', 'hosts'], message: 'the inline inventory has no hosts' });
+  for (const [g, def] of Object.entries(inv.groups)) {
+    def.children.forEach((child, i) => {
+      if (!(child in inv.groups)) errors.push({ path: ['inventory', 'groups', g, 'children', i], message: `child group \`${child}\` is not defined under inventory.groups` });
+    });
+  }
+  for (const g of Object.keys(p.groups)) {
+    if (!(g in inv.groups)) warnings.push({ path: ['groups', g], at: 'key', message: `group \`${g}\` is not in the inline inventory, so these ports apply to no host` });
+  }
+  for (const h of Object.keys(p.hosts)) {
+    if (!(h in inv.hosts)) warnings.push({ path: ['hosts', h], at: 'key', message: `host \`${h}\` is not in the inline inventory, so these ports apply to no host` });
+  }
+  return { errors, warnings };
+}

@@ -1,0 +1,85 @@
+/**
+ * parsePolicyText: policy text -> Policy, or every problem in it at once.
+ * Pure (no I/O) and total: any input gives a result, never an exception.
+ */
+import { buildPolicy } from './build.js';
+import { checkPolicy } from './checks.js';
+import type { Diagnostic, FieldPath } from './diagnostic.js';
+import { formatPath } from './diagnostic.js';
+import { checkFields, ownedByFieldChecks, type Problem } from './field-checks.js';
+import { checkInventory } from './inventory-checks.js';
+import { policySchema } from './schema.js';
+import type { Policy } from './types.js';
+import { locate, pathAt, readYaml, type YamlSource } from './yaml-source.js';
+import { problemsFromIssues } from './zod-issues.js';
+
+/** Larger than any real policy by far; beyond it the file is a mistake (or an attack). */
+export const MAX_POLICY_BYTES = 1024 * 1024;
+
+/** What parsePolicyText returns: `policy` is present exactly when `errors` is empty. */
+export interface PolicyParseResult {
+  policy?: Policy;
+  errors: Diagnostic[];
+  warnings: Diagnostic[];
+}
+
+/** True when `path` lies at or below `ancestor`. */
+const within = (path: FieldPath, ancestor: FieldPath) => path.length >= ancestor.length && ancestor.every((s, i) => String(s) === String(path[i]));
+
+/** Where the text stops being text: NUL, other control characters, or bytes that were not UTF-8. */
+function binaryOffset(text: string): number {
+  return text.search(/[\0-\x08\x0e-\x1f\x7f\ufffd]/);
+}
+
+/** Parse and validate a policy file's text; `file` names it in diagnostics and anchors relative paths. */
+export function parsePolicyText(text: string, file: string): PolicyParseResult {
+  const at = (line: number, col: number, message: string, path = '(document)', severity: Diagnostic['severity'] = 'error'): Diagnostic => ({ file, line, col, path, message, severity });
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_POLICY_BYTES) return { errors: [at(1, 1, `the file is ${bytes} bytes, more than the 1 MiB a policy may have`)], warnings: [] };
+  const src = text.replace(/^\ufeff/, '');
+  const bad = binaryOffset(src);
+  if (bad >= 0) {
+    const before = src.slice(0, bad).split('\n');
+    return { errors: [at(before.length, (before.at(-1)?.length ?? 0) + 1, 'the file contains binary data (a NUL, control character or invalid UTF-8); a policy is YAML text')], warnings: [] };
+  }
+  const y = readYaml(src);
+  const fromOffset = (offset: number, message: string, severity: Diagnostic['severity']): Diagnostic => {
+    const { line, col } = y.lines.linePos(offset);
+    return at(line, col, message, formatPath(pathAt(y.doc, offset)), severity);
+  };
+  const warnings = y.warnings.map((w) => fromOffset(w.offset, w.message, 'warning'));
+  if (y.errors.length > 0) return { errors: y.errors.map((e) => fromOffset(e.offset, e.message, 'error')), warnings };
+  if (y.data === null || y.data === undefined) return { errors: [at(1, 1, 'the file is empty; a policy needs at least `version: 1`, `inventory` and `reserved_ports`')], warnings };
+  if (typeof y.data !== 'object' || Array.isArray(y.data)) {
+    const kind = Array.isArray(y.data) ? 'a list' : `a single value (${JSON.stringify(y.data)})`;
+    return { errors: [at(1, 1, `the top level must be a mapping of keys like \`version: 1\`, but it is ${kind}`)], warnings };
+  }
+  return validate(y, file, warnings);
+}
+
+/** Shape (zod), field values, then, on a clean shape, cross-field checks. */
+function validate(y: YamlSource, file: string, warnings: Diagnostic[]): PolicyParseResult {
+  const toDiag = (p: Problem, severity: Diagnostic['severity']): Diagnostic => {
+    const { line, col } = y.lines.linePos(locate(y.doc, p.path, p.at));
+    return { file, line, col, path: formatPath(p.path), message: p.message, severity };
+  };
+  const fieldProblems = checkFields(y.data);
+  const parsed = policySchema.safeParse(y.data, { reportInput: true });
+  const keep = (path: FieldPath, code: string, input: unknown) =>
+    !(ownedByFieldChecks(path, code, input) && fieldProblems.some((f) => within(f.path, path)));
+  const zodIssues = parsed.success ? [] : parsed.error.issues;
+  const problems = [...problemsFromIssues(zodIssues, y.data, policySchema, keep), ...fieldProblems];
+  // Safety net: a zod failure must never pass silently, even if field checks and zod disagree.
+  if (!parsed.success && problems.length === 0) problems.push(...problemsFromIssues(parsed.error.issues, y.data, policySchema));
+  if (problems.length > 0 || !parsed.success) return { errors: sortDiagnostics(problems.map((p) => toDiag(p, 'error'))), warnings };
+  const policy = buildPolicy(parsed.data, file);
+  const checks = [checkPolicy(policy), checkInventory(policy)];
+  const errors = sortDiagnostics(checks.flatMap((c) => c.errors).map((p) => toDiag(p, 'error')));
+  const all = sortDiagnostics([...warnings, ...checks.flatMap((c) => c.warnings).map((p) => toDiag(p, 'warning'))]);
+  return errors.length > 0 ? { errors, warnings: all } : { policy, errors, warnings: all };
+}
+
+/** File order, so the output reads top to bottom like the file. */
+function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
+  return ds.sort((a, b) => a.line - b.line || a.col - b.col);
+}

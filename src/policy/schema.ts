@@ -1,0 +1,112 @@
+/**
+ * The shape of a policy file v1, in zod. It is the single source for both
+ * validation and the published JSON Schema (schema/policy.schema.json, for
+ * editors). Port values, names and host variable strings are also described
+ * here for the JSON Schema, but their messages come from port-values.ts and
+ * names.ts (see field-checks.ts), which know the kernel's and Ansible's rules.
+ */
+import { z } from 'zod';
+import { DEFAULT_MIN_EPHEMERAL_PORTS, DEFAULT_PERSIST_FILE } from './types.js';
+import { GROUP_NAME, HOST_NAME, HOST_VAR_KEYS, MAX_HOST_NAME, SAFE_VAR_STRING } from './names.js';
+import { describeValue } from './port-values.js';
+
+// 1..65535 with optional leading zeros, as parseToken reads it.
+const PORT = '0*(?:6553[0-5]|655[0-2]\\d|65[0-4]\\d{2}|6[0-4]\\d{3}|[1-5]\\d{4}|[1-9]\\d{0,3})';
+const TOKEN = `${PORT}(?:-${PORT})?`;
+/** A kernel-form string: `8080`, `5000-10000`, `5000-6000,7000` (no spaces). Reversed ranges are caught later. */
+export const PORTS_STRING = new RegExp(`^${TOKEN}(?:,${TOKEN})*$`);
+export const RANGE_STRING = new RegExp(`^${PORT}-${PORT}$`);
+
+const portNumber = z.int().min(1).max(65535);
+const portEntry = z.union([portNumber, z.string().regex(PORTS_STRING)]);
+/** reserved_ports / allow_ports: one entry or a list of entries. */
+export const portsSchema = z
+  .union([portEntry, z.array(portEntry)])
+  .describe('A port (8080), a range ("5000-10000"), a kernel-form list ("5000-6000,7000", no spaces), or a list of those.');
+export const rangeSchema = z
+  .union([z.string().regex(RANGE_STRING), z.tuple([portNumber, portNumber])])
+  .describe('net.ipv4.ip_local_port_range: "32768-60999" or [32768, 60999].');
+
+const levelSchema = z.strictObject({
+  reserved_ports: portsSchema.optional(),
+  ephemeral_range: rangeSchema.optional(),
+});
+
+const groupName = z.string().regex(GROUP_NAME);
+const hostName = z.string().max(MAX_HOST_NAME).regex(HOST_NAME);
+
+/**
+ * A mapping keyed by host or group names. Keys are plain strings for zod,
+ * because zod skips the value of a record entry whose key fails, which would
+ * hide problems; names are checked by field-checks.ts, and the JSON Schema
+ * still gets the name rule through `propertyNames`.
+ */
+function named<T extends z.ZodType>(kind: 'host' | 'group', value: T) {
+  const propertyNames = kind === 'host' ? { type: 'string', pattern: HOST_NAME.source, maxLength: MAX_HOST_NAME } : { type: 'string', pattern: GROUP_NAME.source };
+  return z.record(z.string(), value).meta({ propertyNames });
+}
+const safeString = z.string().regex(SAFE_VAR_STRING);
+const varTypes: Record<string, z.ZodType> = { ansible_port: portNumber, ansible_become: z.boolean() };
+const hostVars = z.strictObject(Object.fromEntries(HOST_VAR_KEYS.map((k) => [k, (varTypes[k] ?? safeString).optional()])));
+const inlineGroup = z.union([
+  z.array(hostName),
+  z.strictObject({ hosts: z.array(hostName).optional(), children: z.array(groupName).optional() }),
+  z.null(),
+]);
+const inventorySchema = z.union(
+  [
+    z.string().min(1).describe('Inventory source (file, directory or plugin config), relative to the policy file.'),
+    z.strictObject({ source: z.string().min(1) }),
+    z.strictObject({
+      hosts: named('host', z.union([hostVars, z.null()])),
+      groups: named('group', inlineGroup).optional(),
+    }),
+  ],
+  { error: (iss) => `${describeValue(iss.input)} is not an inventory: write a path, { source: path }, or { hosts: ..., groups: ... }` },
+);
+
+const ansibleSchema = z.strictObject({
+  forks: z.int().min(1).max(1000).optional(),
+  serial: z
+    .union([z.int().min(1), z.string().regex(/^(?:100|[1-9]\d?)%$/, { error: (iss) => `${describeValue(iss.input)} is not a percentage like "25%"` })], {
+      error: (iss) => `${describeValue(iss.input)} is not a host count or a percentage like "25%"`,
+    })
+    .optional(),
+  max_fail_percentage: z.int().min(0).max(100).optional(),
+  become: z.boolean().default(false).describe('Use sudo on the hosts; needed unless user is root.'),
+  user: z
+    .string()
+    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/, { error: (iss) => `${describeValue(iss.input)} is not a user name` })
+    .optional(),
+  timeout: z.int().min(1).max(3600).default(10).describe('SSH connect timeout in seconds.'),
+});
+
+/** The whole policy file v1. */
+export const policySchema = z
+  .strictObject({
+    version: z.literal(1).describe('Policy format version; must be 1.'),
+    mode: z.enum(['exact', 'additive']).default('exact'),
+    reserved_ports: portsSchema.optional(),
+    ephemeral_range: rangeSchema.optional(),
+    min_ephemeral_ports: z.int().min(0).max(65535).default(DEFAULT_MIN_EPHEMERAL_PORTS),
+    persist_file: z
+      .string()
+      .regex(/^(?!.*\/\.{1,2}\/)\/(?:[A-Za-z0-9_.+-]+\/)*[A-Za-z0-9_.+-]+\.conf$/, {
+        error: (iss) => `${describeValue(iss.input)} must be an absolute path ending in .conf, without spaces or shell characters`,
+      })
+      .default(DEFAULT_PERSIST_FILE),
+    inventory: inventorySchema,
+    groups: named('group', levelSchema).optional(),
+    hosts: named('host', levelSchema).optional(),
+    ansible: ansibleSchema.optional(),
+    audit: z.strictObject({ allow_ports: portsSchema.optional() }).optional(),
+  })
+  .meta({ title: 'fleet policy v1', description: 'Company-wide listen-port policy (net.ipv4.ip_local_reserved_ports).' });
+
+/** The policy file after zod: defaults filled, port values still as written. */
+export type PolicyInput = z.output<typeof policySchema>;
+
+/** The published JSON Schema (draft-7, for yaml-language-server). */
+export function policyJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(policySchema, { target: 'draft-7', io: 'input' }) as Record<string, unknown>;
+}

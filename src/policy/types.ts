@@ -1,0 +1,63 @@
+import type { PortRange, PortSet } from '../ports/portset.js';
+
+/** exact: the host's reserved set becomes exactly ours. additive: ours must be included; ports others reserved stay. */
+export type Mode = 'exact' | 'additive';
+
+/** Port rules that apply at one level: company-wide, one inventory group, or one host. */
+export interface PortRules {
+  /** Reserved ports added at this level (canonical, merged). */
+  reserved: PortSet;
+  /** net.ipv4.ip_local_port_range to enforce at this level, if managed. */
+  ephemeral?: PortRange;
+}
+
+/** Where the hosts come from. */
+export type InventorySpec =
+  | { kind: 'source'; /** absolute path (or plugin config path) given to ansible-inventory -i */ source: string }
+  | { kind: 'inline'; hosts: Record<string, InlineHost>; groups: Record<string, InlineGroup> };
+
+export interface InlineHost {
+  /** Ansible connection variables (ansible_host, ansible_port, ansible_user, ...). */
+  vars: Record<string, string | number | boolean>;
+}
+
+export interface InlineGroup {
+  hosts: string[];
+  children: string[];
+}
+
+/** Ansible run settings taken from the policy. */
+export interface AnsibleSettings {
+  forks?: number;
+  /** Rolling batches: a host count or a percentage like "25%". */
+  serial?: number | string;
+  maxFailPercentage?: number;
+  become: boolean;
+  user?: string;
+  /** SSH connect timeout, seconds. */
+  timeout: number;
+}
+
+export interface AuditSettings {
+  /** Listening ports allowed outside the listen ranges (system ports < 1024 are always allowed). */
+  allow: PortSet;
+}
+
+/** A validated policy: every port value already parsed into canonical sets. */
+export interface Policy {
+  /** Absolute path of the policy file. */
+  file: string;
+  version: 1;
+  mode: Mode;
+  company: PortRules;
+  minEphemeralPorts: number;
+  groups: Record<string, PortRules>;
+  hosts: Record<string, PortRules>;
+  inventory: InventorySpec;
+  persistFile: string;
+  ansible: AnsibleSettings;
+  audit: AuditSettings;
+}
+
+export const DEFAULT_PERSIST_FILE = '/etc/sysctl.d/90-fleet-reserved-ports.conf';
+export const DEFAULT_MIN_EPHEMERAL_PORTS = 10000;

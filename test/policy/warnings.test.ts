@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { HEAD, errorsOf, warningsOf } from './helpers.js';
+
+const OUTSIDE = 'so the kernel never hands these ports out today; reserving them has no effect until the ephemeral range grows to include them';
+
+describe('warnings (the policy is still valid)', () => {
+  it.each<[string, string, string[]]>([
+    ['reserved range entirely outside the ephemeral range', 'reserved_ports: 5000-10000\n', [`3:17 reserved_ports: 5000-10000 lies outside the ephemeral range 32768-60999, ${OUTSIDE}`]],
+    ['reserved range partly outside', 'reserved_ports: 30000-33000\n', [`3:17 reserved_ports: 30000-32767 lies outside the ephemeral range 32768-60999, ${OUTSIDE}`]],
+    ['several parts outside', 'reserved_ports: [80, 40000, 61000]\n', [`3:17 reserved_ports: 80,61000 lie outside the ephemeral range 32768-60999, ${OUTSIDE}`]],
+    ['group checked against its own ephemeral range', 'reserved_ports: 40000\ngroups:\n  web:\n    ephemeral_range: 20000-60999\n    reserved_ports: 19000-20001\n',
+      [`7:21 groups.web.reserved_ports: 19000-19999 lies outside the ephemeral range 20000-60999, ${OUTSIDE}`]],
+    ['overlapping groups', 'reserved_ports: 40000\ngroups:\n  web: {reserved_ports: 41000-41010}\n  db: {reserved_ports: [41005-41020, 41010]}\n',
+      ['5:25 groups.web.reserved_ports: groups `db` and `web` both reserve 41005-41010; a host in both gets them once, so check the overlap is intended']],
+    ['ephemeral range below 1024', 'reserved_ports: 40000\nephemeral_range: 1000-60999\n',
+      ['4:18 ephemeral_range: ephemeral range 1000-60999 starts below 1024, so outgoing connections can take system ports that services expect to bind']],
+    ['persist file outside sysctl.d', 'reserved_ports: 40000\npersist_file: /opt/fleet/ports.conf\n',
+      ['4:15 persist_file: /opt/fleet/ports.conf is not in a folder systemd-sysctl reads at boot (/etc/sysctl.d/...), so the setting would not survive a reboot']],
+    ['no warnings for ports inside the range', 'reserved_ports: 40000-40100\n', []],
+  ])('%s', (_, body, expected) => {
+    expect(warningsOf(HEAD + body)).toEqual(expected);
+  });
+
+  it('warns about groups and hosts missing from an inline inventory', () => {
+    const text = 'version: 1\nreserved_ports: 40000\ninventory:\n  hosts: {web1: {}}\n  groups: {web: [web1]}\ngroups:\n  dbs: {reserved_ports: 40001}\nhosts:\n  web9: {reserved_ports: 40002}\n';
+    expect(warningsOf(text)).toEqual([
+      '7:3 groups.dbs: group `dbs` is not in the inline inventory, so these ports apply to no host',
+      '9:3 hosts.web9: host `web9` is not in the inline inventory, so these ports apply to no host',
+    ]);
+  });
+});
+
+describe('capacity errors', () => {
+  it('company level: explains what eats the ephemeral range', () => {
+    expect(errorsOf(`${HEAD}reserved_ports: 30000-55000\n`)).toEqual([
+      '3:17 reserved_ports: too few ephemeral ports left (5999, min_ephemeral_ports is 10000): ephemeral range 32768-60999 has 28232 ports; reserved inside it: 32768-55000 (22233 ports); 5999 left for outgoing connections',
+    ]);
+  });
+
+  it('group level counts company ∪ group against the group range', () => {
+    const body = 'reserved_ports: 40000-45000\nmin_ephemeral_ports: 5000\ngroups:\n  web:\n    ephemeral_range: 40000-50000\n    reserved_ports: 45001-46000\n';
+    expect(errorsOf(HEAD + body)).toEqual([
+      '8:21 groups.web.reserved_ports: too few ephemeral ports left (4000, min_ephemeral_ports is 5000): ephemeral range 40000-50000 has 10001 ports; reserved inside it: 40000-46000 (6001 ports); 4000 left for outgoing connections',
+    ]);
+  });
+
+  it('host level, pointing at the ephemeral range when the host reserves nothing itself', () => {
+    const body = 'reserved_ports: 40000\nhosts:\n  h1:\n    ephemeral_range: 50000-51000\n';
+    expect(errorsOf(HEAD + body)[0]).toMatch(/^6:22 hosts\.h1\.ephemeral_range: too few ephemeral ports left \(1001, /);
+  });
+
+  it('a company-wide shortfall is reported once, not again for every group', () => {
+    const body = 'reserved_ports: 30000-55000\ngroups:\n  web: {reserved_ports: 56000}\n  db: {reserved_ports: 57000}\n';
+    expect(errorsOf(HEAD + body)).toHaveLength(1);
+  });
+
+  it('min_ephemeral_ports 0 turns the check off', () => {
+    expect(errorsOf(`${HEAD}reserved_ports: 1-65535\nmin_ephemeral_ports: 0\n`)).toEqual([]);
+  });
+
+  it('a policy with no reserved ports anywhere is empty', () => {
+    expect(errorsOf(`${HEAD}reserved_ports: []\ngroups: {web: {ephemeral_range: 40000-60999}}\n`)).toEqual([
+      '3:17 reserved_ports: the policy is empty: it reserves no ports anywhere; set reserved_ports company-wide or under groups/hosts',
+    ]);
+  });
+});
