@@ -68,7 +68,7 @@ export function resolveConfig(opts: LabOptions, cwd = process.cwd()): LabConfig 
     inventory: resolve(cwd, opts.inventory ?? 'inventories/lab.yml'),
     hostPrefix,
     proxyPortBase: opts.proxyPortBase ?? 2200,
-    concurrency: opts.concurrency ?? 8,
+    concurrency: opts.concurrency ?? 16,
     hosts: planHosts(count, groups, hostPrefix, net),
   };
 }

@@ -8,3 +8,4 @@ export { defaultLabDir, loadState, requireState, findHost } from './state.js';
 export { hostEndpoint, renderInventory } from './inventory.js';
 export { sshArgv } from './ssh.js';
 export { checkLabEnvironment } from './env.js';
+export { acquireLock, prefixOwner } from './claim.js';

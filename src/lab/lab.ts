@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExitCode, FleetError } from '../errors.js';
+import { claimPrefix, releasePrefix } from './claim.js';
 import { mapLimit } from './concurrency.js';
 import { resolveConfig } from './config.js';
 import { checkLabEnvironment } from './env.js';
@@ -70,6 +71,7 @@ export async function labUp(opts: LabOptions = {}): Promise<LabState> {
   const cfg = resolveConfig(opts);
   const old = loadState(cfg.dir);
   if (old) checkCompatible(old, cfg);
+  claimPrefix(cfg.prefix, cfg.dir);
   const state: LabState = old ? { ...old, inventory: cfg.inventory, proxyPortBase: old.proxyPortBase } : freshState(cfg);
   mkdirSync(join(cfg.dir, 'keys'), { recursive: true });
   // Safety first: nothing addressed to the lab range may leave the machine.
@@ -119,19 +121,22 @@ export interface DownReport {
 export async function labDown(dir = defaultLabDir(), opts: { prefix?: string } = {}): Promise<DownReport> {
   const state = loadState(dir);
   const prefix = state?.prefix ?? opts.prefix ?? 'fleet';
+  // Cleaning up by prefix must never hit another live lab that uses it.
+  claimPrefix(prefix, dir);
   const removed: string[] = [];
   const proxyScript = state?.proxyScript ?? join(dir, 'latency-proxy.mjs');
   if (state) for (const host of state.hosts) await stopProxy(state, host);
   await stopAllProxies(proxyScript);
 
-  for (const ns of (await netnsNames()).filter((n) => n.startsWith(`${prefix}-`))) {
+  const namespaces = (await netnsNames()).filter((n) => n.startsWith(`${prefix}-`));
+  await mapLimit(namespaces, 8, async (ns) => {
     const host = state?.hosts.find((h) => h.netns === ns);
     const pids = await netnsPids(ns);
     if (host && pidInNetns(host.sshdPid, ns)) pids.push(host.sshdPid);
     await killAndWait(pids);
     await deleteHostNet(ns, host?.veth ?? '');
     removed.push(`netns ${ns}`);
-  }
+  });
   const vethRe = new RegExp(`^${prefix}v\\d+$`);
   for (const link of await linkNames()) {
     if (vethRe.test(link) || link === `${prefix}br0`) {
@@ -151,6 +156,7 @@ export async function labDown(dir = defaultLabDir(), opts: { prefix?: string } =
   }
   if (state) removeInventory(state.inventory);
   removeLabFiles(dir);
+  releasePrefix(prefix, dir);
   return { dir, removed };
 }
 

@@ -4,8 +4,10 @@
  * per lab, and one veth pair per host. No forwarding, no NAT, no default
  * route inside hosts: lab traffic only ever crosses the bridge.
  */
+import { existsSync } from 'node:fs';
 import { run } from '../io/exec.js';
 import { ExitCode, FleetError } from '../errors.js';
+import { netnsInode } from './procs.js';
 import type { LabHost } from './types.js';
 
 /** The whole benchmarking range; every lab subnet is a /24 inside it. */
@@ -66,23 +68,36 @@ export async function ensureBridge(bridge: string, gateway: string): Promise<voi
   await ip(['link', 'set', bridge, 'up']);
 }
 
+/** A root-namespace link exists (checked in sysfs: no process spawned). */
+export function linkExists(name: string): boolean {
+  return name !== '' && !name.includes('/') && existsSync(`/sys/class/net/${name}`);
+}
+
 export async function deleteLink(name: string): Promise<void> {
-  if ((await linkNames()).includes(name)) await ip(['link', 'del', name]);
+  if (linkExists(name)) await ip(['link', 'del', name]);
 }
 
-/** Namespace, veth pair (host end named eth0), address, links up. */
+/** Run several `ip` commands in one process (spawns dominate lab start-up time). */
+async function ipBatch(lines: readonly string[], netns?: string): Promise<void> {
+  const args = [...(netns ? ['-n', netns] : []), '-batch', '-'];
+  const r = await run('ip', args, { write: true, input: lines.join('\n') + '\n' });
+  if (r.exitCode !== 0) throw new FleetError(`ip ${args.join(' ')} failed: ${(r.stderr || r.spawnError || '').trim()}`, ExitCode.environment);
+}
+
+/** Namespace, veth pair (host end named eth0), address, links up. Names come from our own config, never user text with spaces. */
 export async function createHostNet(host: LabHost, bridge: string): Promise<void> {
-  await ip(['netns', 'add', host.netns]);
-  await ip(['link', 'add', host.veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', host.netns]);
-  await ip(['link', 'set', host.veth, 'master', bridge, 'up']);
-  await ip(['-n', host.netns, 'addr', 'add', `${host.address}/24`, 'dev', 'eth0']);
-  await ip(['-n', host.netns, 'link', 'set', 'eth0', 'up']);
-  await ip(['-n', host.netns, 'link', 'set', 'lo', 'up']);
+  await ipBatch([
+    `netns add ${host.netns}`,
+    `link add ${host.veth} type veth peer name eth0 netns ${host.netns}`,
+    `link set ${host.veth} master ${bridge} up`,
+  ]);
+  await ipBatch([`addr add ${host.address}/24 dev eth0`, 'link set eth0 up', 'link set lo up'], host.netns);
 }
 
-/** Remove a host's namespace and veth; the caller must have stopped its processes. */
+/** Remove a host's veth and namespace; the caller must have stopped its processes. */
 export async function deleteHostNet(netns: string, veth: string): Promise<void> {
-  if ((await netnsNames()).includes(netns)) await ip(['netns', 'del', netns]);
-  // Deleting the namespace destroys the peer and so the pair; this covers a half-built host.
+  // The veth first: deleting it is synchronous, while a namespace's devices go away later, in the
+  // kernel's cleanup work, and a quick re-create of the same veth name would collide.
   await deleteLink(veth);
+  if (netnsInode(netns) !== undefined) await ip(['netns', 'del', netns]);
 }

@@ -4,7 +4,6 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { run } from '../io/exec.js';
 
 /** Alive and not a zombie. */
 export function procAlive(pid: number | null | undefined): pid is number {
@@ -26,39 +25,45 @@ export function cmdline(pid: number): string {
   }
 }
 
-/** Inode of a named network namespace (its /run/netns bind mount), or undefined. */
-export function netnsInode(name: string): number | undefined {
+/** Identity (device:inode) of a namespace file, or undefined. */
+function nsId(path: string): string | undefined {
   try {
-    return statSync(`/run/netns/${name}`).ino;
+    const st = statSync(path);
+    return `${st.dev}:${st.ino}`;
   } catch {
     return undefined;
   }
+}
+
+/** Identity of a named network namespace (its /run/netns bind mount), or undefined when absent. */
+export function netnsInode(name: string): string | undefined {
+  return nsId(`/run/netns/${name}`);
 }
 
 /** Is this PID alive and inside the named network namespace? */
 export function pidInNetns(pid: number | null | undefined, netns: string): pid is number {
   if (!procAlive(pid)) return false;
   const want = netnsInode(netns);
-  try {
-    return want !== undefined && statSync(`/proc/${pid}/ns/net`).ino === want;
-  } catch {
-    return false;
-  }
+  return want !== undefined && nsId(`/proc/${pid}/ns/net`) === want;
 }
 
-/** Every process in a network namespace (sshd, its sessions, anything they started). */
+function allPids(): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)
+    .filter((pid) => pid !== process.pid);
+}
+
+/** Every process in a network namespace (sshd, its sessions, anything they started); what `ip netns pids` does, without a spawn. */
 export async function netnsPids(netns: string): Promise<number[]> {
-  const r = await run('ip', ['netns', 'pids', netns]);
-  if (r.exitCode !== 0) return [];
-  return r.stdout.split(/\s+/).filter(Boolean).map(Number).filter((n) => Number.isInteger(n) && n > 1 && n !== process.pid);
+  const want = netnsInode(netns);
+  if (want === undefined) return [];
+  return allPids().filter((pid) => nsId(`/proc/${pid}/ns/net`) === want && procAlive(pid));
 }
 
 /** PIDs whose command line contains `needle` (used for proxies of a lab whose state file is lost). */
 export function pidsWithCmdline(needle: string): number[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .map(Number)
-    .filter((pid) => pid !== process.pid && cmdline(pid).includes(needle));
+  return allPids().filter((pid) => cmdline(pid).includes(needle));
 }
 
 /** SIGTERM, wait up to `graceMs`, then SIGKILL what is left; resolves when all are gone. */

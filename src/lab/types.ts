@@ -22,7 +22,7 @@ export interface LabOptions {
   hostPrefix?: string;
   /** Latency proxies listen on the bridge address at this port plus the host number (default 2200). */
   proxyPortBase?: number;
-  /** Hosts started at once (default 8). */
+  /** Hosts started at once (default 16: start-up is mostly waiting on short processes). */
   concurrency?: number;
 }
 

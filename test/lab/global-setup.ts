@@ -4,10 +4,11 @@
  * `inventories/lab.yml`. Tests get the LabState with `inject('lab')` (null
  * when the lab could not start: not root, missing tools; every lab test then
  * skips). With CI=true a lab that cannot start fails the run instead.
- * FLEET_LAB_KEEP=1 leaves the lab up afterwards for debugging.
+ * FLEET_LAB_KEEP=1 leaves the lab up afterwards for debugging. Runs take a
+ * lock (/run/fleet-lab/test-run.lock), so concurrent runs wait their turn.
  */
 import type { TestProject } from 'vitest/node';
-import { labDown, labUp, type LabState } from '../../src/lab/index.js';
+import { acquireLock, labDown, labUp, type LabState } from '../../src/lab/index.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -20,21 +21,29 @@ export const TEST_LAB = { hosts: 6, groups: 'web=3,db=3' } as const;
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   let state: LabState | null = null;
+  let release = (): void => undefined;
   if (process.getuid?.() !== 0) {
     if (process.env.CI === 'true') throw new Error('lab tests need root (CI=true: refusing to skip them)');
     process.stderr.write('lab tests skipped: they need root (network namespaces); run `sudo npm test`\n');
   } else {
     try {
+      // Concurrent lab runs in one checkout would share (and tear down) one lab: take turns.
+      release = await acquireLock('test-run', 15 * 60_000, (pid) => process.stderr.write(`lab: waiting for another lab test run (pid ${pid})\n`));
       const started = performance.now();
       state = await labUp(TEST_LAB);
       process.stderr.write(`lab: ${state.hosts.length} hosts up in ${Math.round(performance.now() - started)} ms\n`);
     } catch (e) {
+      release();
       if (process.env.CI === 'true') throw e;
       process.stderr.write(`lab tests skipped: the lab could not start: ${e instanceof Error ? e.message : String(e)}\n`);
     }
   }
   project.provide('lab', state);
   return async () => {
-    if (state && process.env.FLEET_LAB_KEEP !== '1') await labDown(state.dir);
+    try {
+      if (state && process.env.FLEET_LAB_KEEP !== '1') await labDown(state.dir);
+    } finally {
+      release();
+    }
   };
 }
