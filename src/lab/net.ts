@@ -90,6 +90,8 @@ export async function createHostNet(host: LabHost, bridge: string): Promise<void
     `netns add ${host.netns}`,
     `link add ${host.veth} type veth peer name eth0 netns ${host.netns}`,
     `link set ${host.veth} master ${bridge} up`,
+    // A rebuilt host has a new MAC: drop the bridge's cached one, or packets go nowhere until it expires.
+    `neigh flush to ${host.address} dev ${bridge}`,
   ]);
   await ipBatch([`addr add ${host.address}/24 dev eth0`, 'link set eth0 up', 'link set lo up'], host.netns);
 }
