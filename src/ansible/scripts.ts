@@ -23,7 +23,7 @@ const readState = [
   `echo '${MARK}sysctl.d'; for f in ${SYSCTL_DIRS.map((d) => `${d}/*.conf`).join(' ')} /etc/sysctl.conf; do [ -r "$f" ] && grep -H -E '^[[:space:]]*-?net[./]ipv4[./]ip_local_(reserved_ports|port_range)[[:space:]]*=' "$f"; done; true`,
 ];
 
-const audit = [`echo '${MARK}sockets'; ss -H -ntuap 2>/dev/null || echo '@@no-ss'`];
+const audit = [`echo '${MARK}sockets'; ss -H -ntuap 2>/dev/null | cat; command -v ss >/dev/null || echo '@@no-ss'`];
 
 /** The read-only probe: runtime values, persisted file, other sysctl files, and (with audit) sockets. */
 export function readScript(withAudit: boolean): string {

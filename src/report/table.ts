@@ -52,6 +52,11 @@ export function renderTable(report: RunReport, opts: TableOptions): string[] {
   if (report.summary.compliant > 0) {
     lines.push(paint('green', `${plural(report.summary.compliant, 'host')} compliant`, color));
   }
+  const audited = report.hosts.filter((h) => h.audit?.length);
+  if (audited.length > 0) {
+    lines.push(paint('yellow', 'audit findings:', color));
+    for (const h of audited) for (const f of h.audit!) lines.push(`  ${sanitize(h.host, true)}: ${sanitize(f.message, true)}`);
+  }
   if (report.before) lines.push(`before remediation: ${summaryLine(report.before.summary, color)}`);
   lines.push(summaryLine(report.summary, color));
   if (report.interrupted) lines.push(paint('red', `interrupted: ${sanitize(report.interrupted, true)}`, color));

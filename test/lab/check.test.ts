@@ -121,10 +121,11 @@ describeLab('fleet check', () => {
 
   it('audit reports a listener outside the listen ranges and a connection holding a reserved port, with host, port and process', async () => {
     // a listener on 23456 (outside 40000-40100), and an outgoing connection whose local port 40005 is reserved
+    const addr = labHost('h1').address; // the lab's sshd listens on the host address only
     const script = [
       'import socket, time',
       'l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); l.bind(("0.0.0.0", 23456)); l.listen()',
-      'c = socket.socket(); c.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); c.bind(("127.0.0.1", 40005)); c.connect(("127.0.0.1", 22))',
+      `c = socket.socket(); c.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); c.bind(("${addr}", 40005)); c.connect(("${addr}", 22))`,
       'time.sleep(120)',
     ].join('\n');
     const pid = (await sshHost('h1', `nohup python3 -c '${script}' >/dev/null 2>&1 & echo $!`)).trim();
@@ -137,7 +138,7 @@ describeLab('fleet check', () => {
       expect(listener?.process).toMatch(/^python3\[\d+\]$/);
       const holder = audit.find((f) => f.kind === 'reserved_port_in_use' && f.port === 40005);
       expect(holder?.process).toMatch(/^python3/);
-      expect(holder?.peer).toBe('127.0.0.1:22');
+      expect(holder?.peer).toBe(`${addr}:22`);
       // sshd on 22 is a system port: not a finding
       expect(audit.find((f) => f.port === 22)).toBeUndefined();
       const strict = await fleet(['check', policy, '--strict-audit', '--limit', 'h1']);

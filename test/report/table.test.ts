@@ -17,6 +17,9 @@ describe('renderTable', () => {
         "app-3     not run      -                    -      -                                        rollout stopped after batch 1 (max_fail_percentage)",
         "legacy-1  refused      5000-5999,8080,9100  -      -                                        would leave 900 ephemeral ports, policy requires min_ephemeral_ports 1000",
         "2 hosts compliant",
+        "audit findings:",
+        "  db-1: outgoing connection uses a reserved port",
+        "  db-1: listener on a port the policy does not reserve",
         "8 hosts: 1 changed, 2 compliant, 2 drift, 1 failed, 1 unreachable, 1 not run, 1 refused, 2 audit findings",
       ]
     `);
@@ -49,6 +52,8 @@ describe('renderTable', () => {
         "evil"<script>alert(1)</script>&' red\\x  drift        8080,9100  -      ok         bad <b>&amp; "quoted" 'single' line2 ALERT ␇bell ␀nul ]]> --> link",
         "plain-1                                 unreachable  -          -      -          bad <b>&amp; "quoted" 'single' line2 ALERT ␇bell ␀nul ]]> --> link",
         "1 host compliant",
+        "audit findings:",
+        "  evil"<script>alert(1)</script>&' red\\x: bad <b>&amp; "quoted" 'single' line2 ALERT ␇bell ␀nul ]]> --> link",
         "3 hosts: 0 changed, 1 compliant, 1 drift, 0 failed, 1 unreachable, 0 not run, 0 refused, 1 audit finding",
         "interrupted: SIGINT "now"",
       ]
