@@ -101,6 +101,14 @@ export class OutcomeCollector {
   add(ev: AnsibleEvent): void {
     if (ev.kind === 'stats') {
       this.stats = ev.stats;
+      // The jsonl callback does not say a failure was ignored (ignore_errors, rescue); the stats do.
+      for (const o of this.hosts.values()) {
+        if (o.status === 'failed' && this.stats?.[o.host]?.failures === 0) {
+          o.status = 'ok';
+          delete o.failedTask;
+          delete o.message;
+        }
+      }
       return;
     }
     if (!ev.host || !['ok', 'failed', 'unreachable'].includes(ev.kind)) return;

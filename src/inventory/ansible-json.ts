@@ -50,7 +50,9 @@ export function parseAnsibleInventory(json: unknown, source: string): Inventory 
       vars: hostvars[name] ?? {},
     }))
     .sort((a, b) => a.name.localeCompare(b.name));
-  return { hosts, groups: [...groups.keys()].filter((g) => !IMPLICIT.has(g)).sort(), source };
+  // a group with no hosts appears only in its parent's children list
+  const names = new Set([...groups.keys(), ...parents.keys()]);
+  return { hosts, groups: [...names].filter((g) => !IMPLICIT.has(g)).sort(), source };
 }
 
 function addWithAncestors(group: string, into: Set<string>, parents: Map<string, string[]>): void {

@@ -36,7 +36,13 @@ function sections(stdout: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
   let current: string[] | undefined;
   for (const raw of stdout.split('\n')) {
-    const line = raw.replace(/\r$/, '');
+    let line = raw.replace(/\r$/, '');
+    // `cat` of a file without a final newline leaves the next marker at the end of its last line
+    const at = line.indexOf(MARK);
+    if (at > 0) {
+      current?.push(line.slice(0, at));
+      line = line.slice(at);
+    }
     if (line.startsWith(MARK)) {
       current = [];
       out.set(line.slice(MARK.length).trim(), current);
