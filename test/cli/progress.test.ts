@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import type { AnsibleEvent } from '../../src/ansible/events.js';
+import { Progress } from '../../src/cli/progress.js';
+import { TASK } from '../../src/render/playbooks.js';
+
+class FakeStream {
+  chunks: string[] = [];
+  write(s: string): boolean {
+    this.chunks.push(s);
+    return true;
+  }
+  get text(): string {
+    return this.chunks.join('');
+  }
+  get lines(): string[] {
+    return this.text.split('\n').filter(Boolean);
+  }
+}
+
+function progress(total: number, tty: boolean) {
+  const stream = new FakeStream();
+  const p = new Progress('apply', total, TASK.verify, stream as unknown as NodeJS.WriteStream, tty);
+  return { p, stream };
+}
+
+const done = (host: string): AnsibleEvent => ({ kind: 'ok', host, task: TASK.verify, result: {} });
+const failed = (host: string, msg: unknown = 'boom'): AnsibleEvent => ({ kind: 'failed', host, task: TASK.setReserved, result: { msg } });
+const unreachable = (host: string, msg: string): AnsibleEvent => ({ kind: 'unreachable', host, task: TASK.setReserved, result: { msg } });
+
+describe('Progress (not a terminal)', () => {
+  it('prints one line per tenth of the fleet', () => {
+    const { p, stream } = progress(20, false);
+    for (let i = 1; i <= 20; i++) p.onEvent(done(`h${i}`));
+    expect(stream.lines).toEqual(Array.from({ length: 10 }, (_, k) => `apply: ${(k + 1) * 2}/20 hosts done, 0 failed or unreachable`));
+    expect(stream.text).not.toContain('\r');
+    expect(stream.text).not.toContain('\x1b');
+  });
+
+  it('prints every host on a small fleet, and the last one always', () => {
+    const { p, stream } = progress(3, false);
+    for (const h of ['a', 'b', 'c']) p.onEvent(done(h));
+    expect(stream.lines).toEqual(['apply: 1/3 hosts done, 0 failed or unreachable', 'apply: 2/3 hosts done, 0 failed or unreachable', 'apply: 3/3 hosts done, 0 failed or unreachable']);
+  });
+
+  it('prints failures and unreachable hosts as they happen, first line of the message', () => {
+    const { p, stream } = progress(100, false);
+    p.onEvent(failed('h1', 'setting failed: permission denied\nmore detail'));
+    p.onEvent(unreachable('h2', 'Failed to connect to the host via ssh: Connection refused'));
+    expect(stream.lines).toEqual(['apply: h1 failed: setting failed: permission denied', 'apply: h2 unreachable: Failed to connect to the host via ssh: Connection refused']);
+  });
+
+  it('counts failures in the progress lines', () => {
+    const { p, stream } = progress(10, false);
+    p.onEvent(failed('h1'));
+    p.onEvent(done('h2'));
+    expect(stream.lines).toEqual(['apply: h1 failed: boom', 'apply: 1/10 hosts done, 1 failed or unreachable', 'apply: 2/10 hosts done, 1 failed or unreachable']);
+  });
+
+  it('a failure without a message, or with a long one', () => {
+    const { p, stream } = progress(100, false);
+    p.onEvent({ kind: 'failed', host: 'h1', task: TASK.setReserved, result: {} });
+    p.onEvent(failed('h2', 'x'.repeat(500)));
+    expect(stream.lines[0]).toBe('apply: h1 failed');
+    expect(stream.lines[1]).toBe(`apply: h2 failed: ${'x'.repeat(160)}`);
+  });
+
+  it('ignores events without a host, intermediate tasks, skips and repeats', () => {
+    const { p, stream } = progress(2, false);
+    p.onEvent({ kind: 'task_start', task: TASK.verify });
+    p.onEvent({ kind: 'ok', host: 'h1', task: TASK.setReserved, result: {} });
+    p.onEvent({ kind: 'skipped', host: 'h1', task: TASK.setRange, result: {} });
+    p.onEvent({ kind: 'stats', stats: {} });
+    expect(stream.chunks).toEqual([]);
+    p.onEvent(done('h1'));
+    p.onEvent(done('h1'));
+    p.onEvent(failed('h1'));
+    expect(stream.lines).toEqual(['apply: 1/2 hosts done, 0 failed or unreachable']);
+  });
+
+  it('finish prints nothing in a pipe', () => {
+    const { p, stream } = progress(1, false);
+    p.finish();
+    expect(stream.chunks).toEqual([]);
+  });
+});
+
+describe('Progress (terminal)', () => {
+  it('rewrites one status line and keeps failures on their own lines', () => {
+    const { p, stream } = progress(100, true);
+    p.onEvent(done('h1'));
+    p.onEvent(failed('h2'));
+    p.finish();
+    expect(stream.chunks).toEqual([
+      '\r\x1b[Kapply: 1/100 hosts done, 0 failed or unreachable',
+      '\r\x1b[Kapply: h2 failed: boom\n',
+      '\r\x1b[Kapply: 2/100 hosts done, 1 failed or unreachable',
+      '\r\x1b[K',
+    ]);
+  });
+});

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { KEY_RANGE, KEY_RESERVED, readScript } from '../../src/ansible/scripts.js';
+import type { AnsibleSettings } from '../../src/policy/types.js';
+import { applyPlaybook, checkPlaybook, TARGET_GROUP, TASK } from '../../src/render/playbooks.js';
+
+type Task = Record<string, unknown> & { name: string };
+type Play = Record<string, unknown> & { tasks: Task[] };
+
+const rolling: AnsibleSettings = { become: true, timeout: 10, serial: '25%', maxFailPercentage: 10 };
+const plays = (p: unknown[]) => p as Play[];
+const task = (play: Play, name: string) => {
+  const t = play.tasks.find((x) => x.name === name);
+  if (!t) throw new Error(`no task ${name}`);
+  return t;
+};
+
+describe('applyPlaybook', () => {
+  const [play, ...rest] = plays(applyPlaybook(rolling));
+
+  it('is one play on the fleet targets, no fact gathering, become from the policy', () => {
+    expect(rest).toEqual([]);
+    expect(play).toMatchObject({ name: 'fleet apply: reserve listen ports', hosts: TARGET_GROUP, gather_facts: false, become: true });
+    expect(plays(applyPlaybook({ become: false, timeout: 10 }))[0]!.become).toBe(false);
+  });
+
+  it('rolls out in batches with serial and max_fail_percentage', () => {
+    expect(play!.serial).toBe('25%');
+    expect(play!.max_fail_percentage).toBe(10);
+    const plain = plays(applyPlaybook({ become: true, timeout: 10 }))[0]!;
+    expect(plain).not.toHaveProperty('serial');
+    expect(plain).not.toHaveProperty('max_fail_percentage');
+  });
+
+  it('runs set, set range, read back, verify in that order', () => {
+    expect(play!.tasks.map((t) => t.name)).toEqual([TASK.setReserved, TASK.setRange, TASK.readBack, TASK.verify]);
+  });
+
+  it('sets the reserved ports with ansible.posix.sysctl (FQCN), set + persist + reload', () => {
+    const t = task(play!, TASK.setReserved);
+    expect(Object.keys(t).sort()).toEqual(['ansible.posix.sysctl', 'name']);
+    expect(t['ansible.posix.sysctl']).toEqual({
+      name: KEY_RESERVED,
+      value: '{{ fleet_reserved_ports }}',
+      sysctl_file: '{{ fleet_persist_file }}',
+      sysctl_set: true,
+      reload: true,
+      state: 'present',
+    });
+  });
+
+  it('sets the ephemeral range only when the host has one', () => {
+    const t = task(play!, TASK.setRange);
+    expect(t.when).toBe('fleet_port_range is defined');
+    expect(t['ansible.posix.sysctl']).toMatchObject({ name: KEY_RANGE, value: '{{ fleet_port_range }}', sysctl_file: '{{ fleet_persist_file }}', sysctl_set: true, reload: true, state: 'present' });
+  });
+
+  it('reads back with raw (no module upload), registered, never "changed"', () => {
+    const t = task(play!, TASK.readBack);
+    expect(t['ansible.builtin.raw']).toBe(readScript(false));
+    expect(t.register).toBe('fleet_readback');
+    expect(t.changed_when).toBe(false);
+  });
+
+  it('asserts the read-back equals the wanted value, for reserved ports and range', () => {
+    const t = task(play!, TASK.verify);
+    const a = t['ansible.builtin.assert'] as { that: string[]; fail_msg: string; quiet: boolean };
+    expect(a.that).toHaveLength(2);
+    expect(a.that[0]).toBe("(fleet_readback.stdout.split('@@fleet reserved')[1].split('@@fleet ')[0] | trim) == fleet_reserved_ports");
+    expect(a.that[1]).toMatch(/^fleet_port_range is not defined or \(fleet_readback\.stdout\.split\('@@fleet range'\)\[1\].*\) == fleet_port_range$/);
+    expect(a.that[1]).toContain("regex_replace('\\\\s+', ' ')");
+    expect(a.fail_msg).toContain('expected {{ fleet_reserved_ports }}');
+    expect(a.quiet).toBe(true);
+  });
+});
+
+describe('checkPlaybook', () => {
+  it('is one read-only raw task, no serial even when the policy rolls', () => {
+    const [play, ...rest] = plays(checkPlaybook(rolling, false));
+    expect(rest).toEqual([]);
+    expect(play).toMatchObject({ name: 'fleet check: read reserved ports', hosts: TARGET_GROUP, gather_facts: false, become: true });
+    expect(play).not.toHaveProperty('serial');
+    expect(play).not.toHaveProperty('max_fail_percentage');
+    expect(play!.tasks).toEqual([{ name: TASK.readState, 'ansible.builtin.raw': readScript(false), changed_when: false }]);
+  });
+
+  it('lists sockets only with audit', () => {
+    expect(plays(checkPlaybook(rolling, true))[0]!.tasks[0]!['ansible.builtin.raw']).toBe(readScript(true));
+    expect(String(plays(checkPlaybook(rolling, true))[0]!.tasks[0]!['ansible.builtin.raw'])).toContain('ss -H -ntuap');
+  });
+
+  it('never uses a module that writes', () => {
+    const text = JSON.stringify(checkPlaybook(rolling, true));
+    expect(text).not.toContain('sysctl"');
+    expect(text).not.toContain('ansible.posix');
+    expect(text).not.toMatch(/sysctl -w|sysctl -p/);
+  });
+});

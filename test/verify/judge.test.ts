@@ -1,0 +1,246 @@
+import { describe, expect, it } from 'vitest';
+import type { HostPlan } from '../../src/plan/desired.js';
+import { capacity } from '../../src/ports/capacity.js';
+import { mustParse, type PortRange } from '../../src/ports/portset.js';
+import { TASK } from '../../src/render/playbooks.js';
+import { diffSets, judge } from '../../src/verify/judge.js';
+import { parseReadback, type Observed, type SysctlSetting } from '../../src/verify/readback.js';
+import { CHECK_MIXED, APPLY_MIXED, recordedStdout } from '../ansible/recorded.js';
+
+const PERSIST = '/etc/sysctl.d/90-fleet-reserved-ports.conf';
+const KEY = 'net.ipv4.ip_local_reserved_ports';
+const RANGE_KEY = 'net.ipv4.ip_local_port_range';
+
+function plan(desired: string, ephemeral?: PortRange): HostPlan {
+  const set = mustParse(desired);
+  return { host: 'h1', groups: ['web'], desired: set, ...(ephemeral ? { ephemeral } : {}), capacity: capacity(set, ephemeral) };
+}
+
+/** Observed state of a host whose file and runtime both hold `value`, unless overridden. */
+function obs(o: { reserved: string; persist?: string | null; settings?: SysctlSetting[]; range?: PortRange }): Observed {
+  const persistFile = o.persist === undefined ? `${KEY}=${o.reserved}\n` : o.persist;
+  const fileValue = persistFile === null ? undefined : /ip_local_reserved_ports\s*=\s*(.*)/.exec(persistFile)?.[1];
+  return {
+    reserved: mustParse(o.reserved),
+    reservedRaw: o.reserved,
+    range: o.range ?? [32768, 60999],
+    persistFile,
+    settings: o.settings ?? (fileValue === undefined ? [] : [{ file: PERSIST, key: 'reserved', value: fileValue }]),
+  };
+}
+
+describe('diffSets', () => {
+  it.each([
+    ['8080,9000-9100', '8080,9000-9100', 'exact', '', ''],
+    ['8080,9000-9100', '7000,8080', 'exact', '9000-9100', '7000'],
+    ['8080,9000-9100', '7000,8080', 'additive', '9000-9100', ''],
+    ['', '7000', 'exact', '', '7000'],
+    ['', '7000', 'additive', '', ''],
+    ['9000-9100', '9050', 'exact', '9000-9049,9051-9100', ''],
+  ] as const)('desired %s, actual %s (%s) -> missing %j extra %j', (d, a, mode, missing, extra) => {
+    expect(diffSets(mustParse(d), mustParse(a), mode)).toEqual({ missing, extra });
+  });
+});
+
+describe('judge', () => {
+  it('compliant: runtime and persisted both equal the policy', () => {
+    const r = judge(plan('8080,9000-9100'), 'exact', PERSIST, obs({ reserved: '8080,9000-9100' }));
+    expect(r).toEqual({
+      host: 'h1',
+      groups: ['web'],
+      verdict: 'compliant',
+      desired: '8080,9000-9100',
+      current: '8080,9000-9100',
+      runtime: { missing: '', extra: '' },
+      persisted: '8080,9000-9100',
+      persistedDiff: { missing: '', extra: '' },
+      ephemeral: { current: '32768-60999' },
+      freeEphemeral: 28232,
+    });
+    expect(r.message).toBeUndefined();
+  });
+
+  it('exact mode names the missing and the extra runtime ports exactly', () => {
+    const r = judge(plan('8080,9000-9100'), 'exact', PERSIST, obs({ reserved: '7000,8080,9000-9049', persist: `${KEY}=8080,9000-9100\n` }));
+    expect(r.verdict).toBe('drift');
+    expect(r.runtime).toEqual({ missing: '9050-9100', extra: '7000' });
+    expect(r.message).toBe('runtime: missing 9050-9100, extra 7000');
+    expect(r.current).toBe('7000,8080,9000-9049');
+  });
+
+  it('additive mode ignores extra ports at runtime and in the file', () => {
+    const r = judge(plan('8080'), 'additive', PERSIST, obs({ reserved: '7000,8080' }));
+    expect(r.verdict).toBe('compliant');
+    expect(r.runtime).toEqual({ missing: '', extra: '' });
+    expect(r.persistedDiff).toEqual({ missing: '', extra: '' });
+  });
+
+  it('additive mode still reports missing ports', () => {
+    const r = judge(plan('8080,9000'), 'additive', PERSIST, obs({ reserved: '7000,8080', persist: `${KEY}=7000,8080,9000\n` }));
+    expect(r.verdict).toBe('drift');
+    expect(r.runtime).toEqual({ missing: '9000', extra: '' });
+    expect(r.message).toBe('runtime: missing 9000');
+  });
+
+  it('a missing persistence file is drift: lost at reboot', () => {
+    const r = judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', persist: null }));
+    expect(r.verdict).toBe('drift');
+    expect(r.persisted).toBeNull();
+    expect(r.persistedDiff).toBeUndefined();
+    expect(r.message).toBe(`${PERSIST} is missing: the value would be lost at reboot`);
+  });
+
+  it('a file without our key is drift: lost at reboot', () => {
+    const r = judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', persist: '# emptied by someone\n' }));
+    expect(r.verdict).toBe('drift');
+    expect(r.persisted).toBeNull();
+    expect(r.message).toBe(`${PERSIST} does not set ${KEY}: the value would be lost at reboot`);
+  });
+
+  it('a persisted value that differs is drift with its own diff, runtime clean', () => {
+    const r = judge(plan('8080,9000-9100'), 'exact', PERSIST, obs({ reserved: '8080,9000-9100', persist: `${KEY}=8080,7000\n` }));
+    expect(r.verdict).toBe('drift');
+    expect(r.runtime).toEqual({ missing: '', extra: '' });
+    expect(r.persisted).toBe('7000,8080');
+    expect(r.persistedDiff).toEqual({ missing: '9000-9100', extra: '7000' });
+    expect(r.message).toBe('persisted: missing 9000-9100, extra 7000');
+  });
+
+  it('the last assignment in our file is the persisted one', () => {
+    const r = judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', persist: `${KEY}=7000\n${KEY}=8080\n`, settings: [{ file: PERSIST, key: 'reserved', value: '7000' }, { file: PERSIST, key: 'reserved', value: '8080' }] }));
+    expect(r.persisted).toBe('8080');
+    expect(r.verdict).toBe('compliant');
+  });
+
+  it('an invalid persisted value is drift: the kernel would reject it at boot', () => {
+    const r = judge(plan('8080,9000'), 'exact', PERSIST, obs({ reserved: '8080,9000', persist: `${KEY}=8080, 9000\n`, settings: [] }));
+    expect(r.verdict).toBe('drift');
+    expect(r.persisted).toBe('8080, 9000');
+    expect(r.persistedDiff).toBeUndefined();
+    expect(r.message).toContain(`${PERSIST} holds an invalid value "8080, 9000"`);
+    expect(r.message).toContain('whitespace');
+    expect(r.message).toContain('reject it at boot');
+  });
+
+  it('a later file setting another value overrides ours at boot', () => {
+    const settings: SysctlSetting[] = [
+      { file: '/usr/lib/sysctl.d/50-vendor.conf', key: 'reserved', value: '1234' },
+      { file: PERSIST, key: 'reserved', value: '8080' },
+      { file: '/etc/sysctl.d/99-other.conf', key: 'reserved', value: '7000' },
+    ];
+    const r = judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', settings }));
+    expect(r.verdict).toBe('drift');
+    expect(r.overriddenBy).toEqual(['/etc/sysctl.d/99-other.conf']);
+    expect(r.message).toBe(`at boot /etc/sysctl.d/99-other.conf sorts after ${PERSIST} and sets another value`);
+    expect(r.runtime).toEqual({ missing: '', extra: '' });
+  });
+
+  it('an invalid value in a later file overrides too', () => {
+    const settings: SysctlSetting[] = [
+      { file: PERSIST, key: 'reserved', value: '8080' },
+      { file: '/etc/sysctl.conf', key: 'reserved', value: 'garbage' },
+    ];
+    expect(judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', settings })).overriddenBy).toEqual(['/etc/sysctl.conf']);
+  });
+
+  it('a later file with an acceptable value, or an earlier one with any value, is no override', () => {
+    const same: SysctlSetting[] = [
+      { file: PERSIST, key: 'reserved', value: '8080' },
+      { file: '/etc/sysctl.d/99-other.conf', key: 'reserved', value: '8080' },
+    ];
+    expect(judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', settings: same })).overriddenBy).toBeUndefined();
+    const earlier: SysctlSetting[] = [
+      { file: '/etc/sysctl.d/10-early.conf', key: 'reserved', value: '7000' },
+      { file: PERSIST, key: 'reserved', value: '8080' },
+    ];
+    const r = judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', settings: earlier }));
+    expect(r.overriddenBy).toBeUndefined();
+    expect(r.verdict).toBe('compliant');
+    // additive: a superset set later is acceptable
+    const superset: SysctlSetting[] = [
+      { file: PERSIST, key: 'reserved', value: '8080' },
+      { file: '/etc/sysctl.d/99-other.conf', key: 'reserved', value: '7000,8080' },
+    ];
+    expect(judge(plan('8080'), 'additive', PERSIST, obs({ reserved: '8080', settings: superset })).verdict).toBe('compliant');
+    expect(judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', settings: superset })).overriddenBy).toEqual(['/etc/sysctl.d/99-other.conf']);
+  });
+
+  it('a range setting in a later file is not a reserved-ports override', () => {
+    const settings: SysctlSetting[] = [
+      { file: PERSIST, key: 'reserved', value: '8080' },
+      { file: '/etc/sysctl.d/99-other.conf', key: 'range', value: '1024 65000' },
+    ];
+    expect(judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', settings })).verdict).toBe('compliant');
+  });
+
+  describe('managed ephemeral range', () => {
+    const withRange = `${KEY}=8080\n${RANGE_KEY}=20000 60999\n`;
+
+    it('compliant when runtime and file hold the range', () => {
+      const r = judge(plan('8080', [20000, 60999]), 'exact', PERSIST, obs({ reserved: '8080', persist: withRange, range: [20000, 60999] }));
+      expect(r.verdict).toBe('compliant');
+      expect(r.ephemeral).toEqual({ desired: '20000-60999', current: '20000-60999' });
+      expect(r.freeEphemeral).toBe(60999 - 20000 + 1);
+    });
+
+    it('a different runtime range is drift', () => {
+      const r = judge(plan('8080', [20000, 60999]), 'exact', PERSIST, obs({ reserved: '8080', persist: withRange, range: [32768, 60999] }));
+      expect(r.verdict).toBe('drift');
+      expect(r.ephemeral).toEqual({ desired: '20000-60999', current: '32768-60999' });
+      expect(r.message).toBe('ip_local_port_range is 32768-60999, policy wants 20000-60999');
+    });
+
+    it('an unknown runtime range is drift', () => {
+      const o = obs({ reserved: '8080', persist: withRange });
+      delete o.range;
+      const r = judge(plan('8080', [20000, 60999]), 'exact', PERSIST, o);
+      expect(r.message).toBe('ip_local_port_range is unknown, policy wants 20000-60999');
+    });
+
+    it('a range missing from or different in the file is drift', () => {
+      const missing = judge(plan('8080', [20000, 60999]), 'exact', PERSIST, obs({ reserved: '8080', range: [20000, 60999] }));
+      expect(missing.verdict).toBe('drift');
+      expect(missing.message).toBe(`${PERSIST} does not persist ip_local_port_range 20000-60999`);
+      const other = judge(plan('8080', [20000, 60999]), 'exact', PERSIST, obs({ reserved: '8080', persist: `${KEY}=8080\n${RANGE_KEY}=20000 61000\n`, range: [20000, 60999] }));
+      expect(other.message).toBe(`${PERSIST} does not persist ip_local_port_range 20000-60999`);
+    });
+
+    it('a missing file is reported once, not also as a missing range', () => {
+      const r = judge(plan('8080', [20000, 60999]), 'exact', PERSIST, obs({ reserved: '8080', persist: null, range: [20000, 60999] }));
+      expect(r.message).toBe(`${PERSIST} is missing: the value would be lost at reboot`);
+    });
+  });
+
+  it('joins several problems into one message', () => {
+    const r = judge(plan('8080', [20000, 60999]), 'exact', PERSIST, obs({ reserved: '7000', persist: null }));
+    expect(r.message!.split('; ')).toEqual(['runtime: missing 8080, extra 7000', `${PERSIST} is missing: the value would be lost at reboot`, 'ip_local_port_range is 32768-60999, policy wants 20000-60999']);
+  });
+
+  it('counts free ephemeral ports against the observed reserved set', () => {
+    const r = judge(plan('40000-40999'), 'exact', PERSIST, obs({ reserved: '40000-40999' }));
+    expect(r.freeEphemeral).toBe(60999 - 32768 + 1 - 1000);
+  });
+
+  describe('on recorded read-backs', () => {
+    const desired = '35000,40000-40100,41000-41005';
+    const read = (file: string, host: string, task: string) => {
+      const p = parseReadback(recordedStdout(file, host, task));
+      if (!p.ok) throw new Error(p.error);
+      return p.observed;
+    };
+
+    it('h1 after apply is compliant', () => {
+      const r = judge(plan(desired), 'exact', PERSIST, read(APPLY_MIXED, 'h1', TASK.readBack));
+      expect(r.verdict).toBe('compliant');
+      expect(r.persisted).toBe(desired);
+    });
+
+    it('h3 in the check drifted at runtime (7000) and in the file (no 41000-41005)', () => {
+      const r = judge(plan(desired), 'exact', PERSIST, read(CHECK_MIXED, 'h3', TASK.readState));
+      expect(r.verdict).toBe('drift');
+      expect(r.runtime).toEqual({ missing: desired, extra: '7000' });
+      expect(r.persistedDiff).toEqual({ missing: '41000-41005', extra: '' });
+      expect(r.message).toBe(`runtime: missing ${desired}, extra 7000; persisted: missing 41000-41005`);
+    });
+  });
+});
