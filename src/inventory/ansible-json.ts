@@ -1,3 +1,4 @@
+import { compareText } from '../ports/order.js';
 import type { HostInfo, Inventory } from './types.js';
 
 /** The JSON `ansible-inventory --list` prints: groups at top level, hostvars under `_meta`. */
@@ -49,7 +50,7 @@ export function parseAnsibleInventory(json: unknown, source: string): Inventory 
       groups: [...gs].filter((g) => !IMPLICIT.has(g)).sort(),
       vars: hostvars[name] ?? {},
     }))
-    .sort((a, b) => a.name.localeCompare(b.name));
+    .sort((a, b) => compareText(a.name, b.name));
   // a group with no hosts appears only in its parent's children list
   const names = new Set([...groups.keys(), ...parents.keys()]);
   return { hosts, groups: [...names].filter((g) => !IMPLICIT.has(g)).sort(), source };

@@ -1,3 +1,4 @@
+import { compareText } from '../ports/order.js';
 import type { InventorySpec } from '../policy/types.js';
 import { parseAnsibleInventory } from './ansible-json.js';
 import type { Inventory } from './types.js';
@@ -14,7 +15,7 @@ export function inlineInventory(spec: Extract<InventorySpec, { kind: 'inline' }>
 /** The inline inventory as an Ansible YAML inventory document (data, for the renderer). */
 export function inlineInventoryDoc(spec: Extract<InventorySpec, { kind: 'inline' }>): Record<string, unknown> {
   const children: Record<string, unknown> = {};
-  for (const [name, g] of Object.entries(spec.groups).sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [name, g] of Object.entries(spec.groups).sort(([a], [b]) => compareText(a, b))) {
     const group: Record<string, unknown> = {};
     if (g.hosts.length) group.hosts = Object.fromEntries([...g.hosts].sort().map((h) => [h, null]));
     if (g.children.length) group.children = Object.fromEntries([...g.children].sort().map((c) => [c, null]));
@@ -22,12 +23,12 @@ export function inlineInventoryDoc(spec: Extract<InventorySpec, { kind: 'inline'
   }
   const hosts = Object.fromEntries(
     Object.entries(spec.hosts)
-      .sort(([a], [b]) => a.localeCompare(b))
+      .sort(([a], [b]) => compareText(a, b))
       .map(([h, v]) => [h, Object.keys(v.vars).length ? sortKeys(v.vars) : null]),
   );
   return { all: { hosts, ...(Object.keys(children).length ? { children } : {}) } };
 }
 
 function sortKeys<T>(o: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => compareText(a, b)));
 }

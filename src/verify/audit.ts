@@ -1,3 +1,4 @@
+import { compareText } from '../ports/order.js';
 import { has, union, type PortSet } from '../ports/portset.js';
 import type { Socket } from './readback.js';
 import type { AuditFinding } from './types.js';
@@ -46,5 +47,5 @@ export function auditSockets(sockets: readonly Socket[], listenRanges: PortSet, 
       });
     }
   }
-  return findings.sort((a, b) => a.port - b.port || a.kind.localeCompare(b.kind));
+  return findings.sort((a, b) => a.port - b.port || compareText(a.kind, b.kind));
 }

@@ -1,3 +1,4 @@
+import { compareText } from '../ports/order.js';
 import type { Policy } from '../policy/types.js';
 import { summarize, type HostResult, type RunReport } from './types.js';
 
@@ -14,7 +15,7 @@ export function makeReport(args: {
   shard?: string;
   interrupted?: string;
 }): RunReport {
-  const hosts = [...args.hosts].sort((a, b) => a.host.localeCompare(b.host));
+  const hosts = [...args.hosts].sort((a, b) => compareText(a.host, b.host));
   return {
     tool: 'fleet',
     version: VERSION,
