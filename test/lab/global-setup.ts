@@ -1,7 +1,7 @@
 /**
- * Brings up the lab every integration test shares: 6 hosts h1..h6, groups
- * web = h1-h3 and db = h4-h6, default dir `.lab`, inventory
- * `inventories/lab.yml`. Tests get the LabState with `inject('lab')` (null
+ * Brings up the lab every integration test shares (TEST_LAB in lab-config.ts:
+ * 6 hosts, web = h1-h3, db = h4-h6, in `.lab-test/`, apart from a user's demo
+ * lab in `.lab/`). Tests get the LabState with `inject('lab')` (null
  * when the lab could not start: not root, missing tools; every lab test then
  * skips). With CI=true a lab that cannot start fails the run instead.
  * FLEET_LAB_KEEP=1 leaves the lab up afterwards for debugging. Runs take a
@@ -9,6 +9,7 @@
  */
 import type { TestProject } from 'vitest/node';
 import { acquireLock, labDown, labUp, type LabState } from '../../src/lab/index.js';
+import { TEST_LAB } from './lab-config.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -17,7 +18,7 @@ declare module 'vitest' {
   }
 }
 
-export const TEST_LAB = { hosts: 6, groups: 'web=3,db=3' } as const;
+export { TEST_LAB };
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   let state: LabState | null = null;

@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import { run } from '../../src/io/exec.js';
 import { procAlive } from '../../src/lab/procs.js';
 import { labDown, labStatus, labUp, sshArgv, type LabState } from '../../src/lab/index.js';
+import { TEST_LAB } from './lab-config.js';
 import { DEFAULT_PORT_RANGE, DEFAULT_RESERVED_PORTS, describeLab, driftSysctl, hostNames, lab, resetAll, sshHost } from './helpers.js';
 
 const KEY = 'net.ipv4.ip_local_reserved_ports';
@@ -91,14 +92,14 @@ describeLab('lab fleet', () => {
 
   it('is idempotent: a second up keeps every healthy sshd and repairs a dead one', async () => {
     const before = lab().hosts.map((h) => h.sshdPid);
-    const again = await labUp({ hosts: 6, groups: 'web=3,db=3' });
+    const again = await labUp(TEST_LAB);
     expect(again.hosts.map((h) => h.sshdPid)).toEqual(before);
     // A crash: sshd of h4 dies behind the lab's back.
     process.kill(again.hosts[3]!.sshdPid!, 'SIGKILL');
     await new Promise((r) => setTimeout(r, 100));
     const statusBroken = await labStatus(lab().dir);
     expect(statusBroken.running && statusBroken.healthy).toBe(false);
-    const repaired = await labUp({ hosts: 6, groups: 'web=3,db=3' });
+    const repaired = await labUp(TEST_LAB);
     expect(repaired.hosts[3]!.sshdPid).not.toBe(before[3]);
     expect(repaired.hosts.filter((_, i) => i !== 3).map((h) => h.sshdPid)).toEqual(before.filter((_, i) => i !== 3));
     expect((await sshHost('h4', 'hostname')).trim()).toBe('h4');
