@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import type { AnsibleEvent } from '../ansible/events.js';
 import { ansibleEnv } from '../ansible/argv.js';
+import { ExitCode, FleetError } from '../errors.js';
 import { hostsMatching, loadInventory } from '../inventory/load.js';
 import type { Inventory } from '../inventory/types.js';
 import { planHosts, targetSet, type HostPlan } from '../plan/desired.js';
@@ -48,6 +49,10 @@ export async function openSession(policy: Policy, policyLabel: string, opts: Ses
     const dir = await render(session, targeted.map((p) => ({ host: p.host, reserved: p.desired })), false, 'limit');
     const matching = new Set(await hostsMatching([], opts.limit, ansibleEnv(join(dir, PROJECT_FILES.cfg))));
     targeted = targeted.filter((p) => matching.has(p.host));
+  }
+  if (targeted.length === 0 && !opts.shard) {
+    const why = opts.limit ? `--limit ${opts.limit} matches no host of` : 'no hosts in';
+    throw new FleetError(`${why} the inventory ${inventory.source}`, ExitCode.invalid, ['check the pattern with: ansible -i INVENTORY PATTERN --list-hosts']);
   }
   session.plans = targeted;
   session.forks = policy.ansible.forks ?? Math.max(1, Math.min(targeted.length, 50));

@@ -108,7 +108,7 @@ export function renderPlanTable(report: RunReport, opts: TableOptions = { color:
       { text: orDash(h.runtime?.missing), style: 'green' },
       { text: orDash(h.runtime?.extra), style: 'red' },
       freeCell(h),
-      h.verdict === 'drift' ? '' : { text: noteText(h), style: VERDICT_STYLE[h.verdict] },
+      h.verdict === 'drift' ? rangeChange(h) : { text: noteText(h), style: VERDICT_STYLE[h.verdict] },
     ]);
     lines.push(...layoutTable(PLAN_COLUMNS, rows, color));
   }
@@ -120,6 +120,12 @@ export function renderPlanTable(report: RunReport, opts: TableOptions = { color:
       (blocked > 0 ? `, ${blocked} cannot be planned (${s.refused} refused, ${s.unreachable} unreachable, ${s.failed} failed, ${s.not_run} not run)` : ''),
   );
   return lines;
+}
+
+/** `port range 32768-60999 → 1024-65000` when the plan also changes net.ipv4.ip_local_port_range. */
+function rangeChange(h: HostResult): string {
+  const e = h.ephemeral;
+  return e?.desired && e.desired !== e.current ? `port range ${e.current ?? '?'} → ${e.desired}` : '';
 }
 
 function noteText(h: HostResult): string {
