@@ -12,7 +12,8 @@ import { useColor, warn } from './common.js';
 
 /** Take the policy's lock for the whole run. */
 export async function lockSession(s: Session, command: string): Promise<Lock> {
-  await mkdir(s.stateDir, { recursive: true });
+  // explicit mode: under a permissive umask (000, 002) the folder holding the playbooks we run must not be writable by others
+  await mkdir(s.stateDir, { recursive: true, mode: 0o755 });
   const lock = await acquireLock(join(s.stateDir, 'lock'), command);
   if (lock.clearedStale) warn(`cleared a stale lock left by pid ${lock.clearedStale.pid} (${lock.clearedStale.command} since ${lock.clearedStale.since})`);
   return lock;

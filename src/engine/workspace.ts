@@ -20,6 +20,8 @@ export async function writeProject(dir: string, files: readonly RenderedFile[]):
   const written: string[] = [];
   for (const f of files) {
     const path = join(dir, f.path);
+    // sub-folders (playbooks/, inventories/) too: writeFileAtomic would create them with the umask's default
+    await mkdir(dirname(path), { recursive: true, mode: 0o755 });
     await writeFileAtomic(path, f.content, 0o644);
     written.push(path);
   }
