@@ -17,7 +17,7 @@ import type { RunReport } from '../verify/types.js';
  */
 export async function writeFileAtomic(path: string, content: string, mode = 0o644): Promise<void> {
   const target = resolve(path);
-  await mkdir(dirname(target), { recursive: true });
+  await mkdir(dirname(target), { recursive: true, mode: 0o755 });
   const tmp = `${target}.tmp-${process.pid}`;
   try {
     const fh = await open(tmp, 'w', mode);

@@ -59,7 +59,7 @@ export function checkFields(data: unknown): Problem[] {
     const m = nameProblem('host', host);
     if (m) out.push({ path: ['inventory', 'hosts', host], message: m, at: 'key' });
     for (const [k, v] of entries(vars)) {
-      const bad = typeof v === 'string' ? hostVarProblem(v) : undefined;
+      const bad = typeof v === 'string' ? hostVarProblem(v, k) : undefined;
       if (bad) out.push({ path: ['inventory', 'hosts', host, k], message: bad });
     }
   }

@@ -53,11 +53,21 @@ export function nameProblem(kind: 'group' | 'host', name: string): string | unde
     : `host name ${shown} is not a valid host name (letters, digits, ".", "-", "_", ":"; starting with a letter or digit)`;
 }
 
+/**
+ * Characters a plain connection value (address, user, path) never needs. SSH
+ * options in ansible_ssh_common_args legitimately hold spaces, quotes and `%`,
+ * so that one key only loses the characters that chain or redirect commands.
+ */
+const VALUE_META = /[;&|`$()<>\\"'*?[\]{}!#~\s\0]/;
+const SSH_ARGS_META = /[;&|`$<>\\\0]/;
+
 /** Why an inline host variable's string value is unsafe, or undefined. */
-export function hostVarProblem(value: string): string | undefined {
+export function hostVarProblem(value: string, key?: string): string | undefined {
   const j = JINJA.exec(value);
   if (j) return `${JSON.stringify(value)} contains Jinja template syntax \`${j[0]}\``;
-  const s = /[$`\r\n\0]/.exec(value);
+  // Without a key: the rule the JSON Schema publishes (SAFE_VAR_STRING); with one, the stricter per-key rule.
+  const strict = key === undefined ? undefined : key === 'ansible_ssh_common_args' ? SSH_ARGS_META : VALUE_META;
+  const s = /[$`\r\n\0]/.exec(value) ?? strict?.exec(value);
   if (s) return `${JSON.stringify(value)} contains ${JSON.stringify(s[0])}, which Ansible or a shell would interpret`;
   return undefined;
 }
