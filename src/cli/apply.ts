@@ -1,16 +1,16 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { applyHosts, openSession, type Session } from '../engine/session.js';
+import { applyHosts, type Session } from '../engine/session.js';
 import { ExitCode, FleetError } from '../errors.js';
 import { setReadOnly } from '../io/exec.js';
 import { TASK } from '../render/playbooks.js';
 import { renderJson, renderPlanTable, type ReportSpec } from '../report/index.js';
 import { makeReport } from '../verify/report.js';
 import type { HostResult } from '../verify/types.js';
-import { addTargetOptions, examples, loadPolicyForRun, shardOption, useColor, type TargetOptions } from './common.js';
+import { addTargetOptions, examples, sessionFor, useColor, type TargetOptions } from './common.js';
 import { makePlan } from './plan.js';
 import { Progress } from './progress.js';
-import { cleanupAfterSignal, collectReport, emit, lockSession, signalExit, trapSignals, verdictExit } from './run-support.js';
+import { cleanupAfterSignal, collectReport, emit, signalExit, verdictExit, whileLocked } from './run-support.js';
 
 interface ApplyOptions extends TargetOptions {
   yes?: boolean;
@@ -52,18 +52,8 @@ export function registerApply(program: Command): void {
       if (!opts.dryRun && !opts.yes && !interactive) {
         throw new FleetError('refusing to apply without confirmation: no terminal to ask on; pass --yes to apply, or --dry-run to only plan', ExitCode.invalid);
       }
-      const policy = await loadPolicyForRun(file, opts.json);
-      const shard = shardOption(opts.shard);
-      const s = await openSession(policy, file, { ...(opts.inventory ? { inventory: opts.inventory } : {}), ...(opts.limit ? { limit: opts.limit } : {}), ...(shard ? { shard } : {}) });
-      for (const w of s.warnings) process.stderr.write(`fleet: ${w}\n`);
-      const lock = await lockSession(s, 'apply');
-      const signals = trapSignals();
-      try {
-        process.exitCode = await applyFlow(s, file, opts, interactive, signals.signal);
-      } finally {
-        signals.dispose();
-        await lock.release();
-      }
+      const s = await sessionFor(file, opts);
+      process.exitCode = await whileLocked(s, 'apply', (signal) => applyFlow(s, file, opts, interactive, signal));
     });
 }
 

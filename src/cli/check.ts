@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
-import { applyHosts, openSession, readHosts, targetFor, type HostRead, type Session } from '../engine/session.js';
+import { applyHosts, readHosts, targetFor, type HostRead, type Session } from '../engine/session.js';
 import { setReadOnly } from '../io/exec.js';
 import { TASK } from '../render/playbooks.js';
 import type { ReportSpec } from '../report/index.js';
 import { auditSockets } from '../verify/audit.js';
 import { makeReport } from '../verify/report.js';
 import { summarize, type HostResult } from '../verify/types.js';
-import { addTargetOptions, examples, loadPolicyForRun, shardOption, type TargetOptions } from './common.js';
+import { addTargetOptions, examples, sessionFor, type TargetOptions } from './common.js';
 import { Progress } from './progress.js';
-import { cleanupAfterSignal, collectReport, emit, lockSession, signalExit, trapSignals, verdictExit } from './run-support.js';
+import { cleanupAfterSignal, collectReport, emit, signalExit, verdictExit, whileLocked } from './run-support.js';
 
 interface CheckOptions extends TargetOptions {
   report?: ReportSpec[];
@@ -40,18 +40,8 @@ export function registerCheck(program: Command): void {
     .action(async (file: string, opts: CheckOptions) => {
       const audit = Boolean(opts.audit || opts.strictAudit);
       setReadOnly(!opts.remediate);
-      const policy = await loadPolicyForRun(file, opts.json);
-      const shard = shardOption(opts.shard);
-      const s = await openSession(policy, file, { ...(opts.inventory ? { inventory: opts.inventory } : {}), ...(opts.limit ? { limit: opts.limit } : {}), ...(shard ? { shard } : {}) });
-      for (const w of s.warnings) process.stderr.write(`fleet: ${w}\n`);
-      const lock = await lockSession(s, opts.remediate ? 'check --remediate' : 'check');
-      const signals = trapSignals();
-      try {
-        process.exitCode = await checkFlow(s, file, opts, audit, signals.signal);
-      } finally {
-        signals.dispose();
-        await lock.release();
-      }
+      const s = await sessionFor(file, opts);
+      process.exitCode = await whileLocked(s, opts.remediate ? 'check --remediate' : 'check', (signal) => checkFlow(s, file, opts, audit, signal));
     });
 }
 

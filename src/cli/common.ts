@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { ExitCode, FleetError } from '../errors.js';
 import { parseShard, type Shard } from '../plan/shard.js';
+import { openSession, type Session } from '../engine/session.js';
 import { formatDiagnostic, loadPolicy, type Policy } from '../policy/index.js';
 
 /** Options shared by plan, apply and check. */
@@ -48,4 +49,13 @@ export function examples(lines: string[]): string {
 
 export function warn(message: string): void {
   process.stderr.write(`fleet: ${message}\n`);
+}
+
+/** Load the policy and open a session on the hosts the options target; plan warnings go to stderr. */
+export async function sessionFor(file: string, opts: TargetOptions): Promise<Session> {
+  const policy = await loadPolicyForRun(file, opts.json);
+  const shard = shardOption(opts.shard);
+  const s = await openSession(policy, file, { ...(opts.inventory ? { inventory: opts.inventory } : {}), ...(opts.limit ? { limit: opts.limit } : {}), ...(shard ? { shard } : {}) });
+  for (const w of s.warnings) warn(w);
+  return s;
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { openSession, readHosts, targetFor, type HostRead, type Session } from '../engine/session.js';
+import { readHosts, targetFor, type HostRead, type Session } from '../engine/session.js';
 import { ExitCode } from '../errors.js';
 import { setReadOnly } from '../io/exec.js';
 import { capacity, DEFAULT_EPHEMERAL } from '../ports/capacity.js';
@@ -9,7 +9,7 @@ import { makeReport } from '../verify/report.js';
 import type { HostResult, RunReport } from '../verify/types.js';
 import { Progress } from './progress.js';
 import { TASK } from '../render/playbooks.js';
-import { addTargetOptions, examples, loadPolicyForRun, shardOption, useColor, type TargetOptions } from './common.js';
+import { addTargetOptions, examples, sessionFor, useColor, type TargetOptions } from './common.js';
 
 /** What apply would do on one host, as a report row: current -> target, add, remove, free ports before -> after. */
 export function planRow(s: Session, r: HostRead): { result: HostResult; target?: PortSet } {
@@ -55,11 +55,8 @@ export function registerPlan(program: Command): void {
     .addHelpText('after', examples(['fleet plan examples/policy.yaml', 'fleet plan policy.yaml --limit web --json | jq .summary']))
     .action(async (file: string, opts: TargetOptions) => {
       setReadOnly(true);
-      const policy = await loadPolicyForRun(file, opts.json);
-      const shard = shardOption(opts.shard);
-      const s = await openSession(policy, file, { ...(opts.inventory ? { inventory: opts.inventory } : {}), ...(opts.limit ? { limit: opts.limit } : {}), ...(shard ? { shard } : {}) });
+      const s = await sessionFor(file, opts);
       const { report } = await makePlan(s, 'plan');
-      for (const w of s.warnings) process.stderr.write(`fleet: ${w}\n`);
       if (opts.json) process.stdout.write(renderJson(report));
       else process.stdout.write(renderPlanTable(report, { color: useColor() }).join('\n') + '\n');
       const sum = report.summary;

@@ -42,6 +42,18 @@ export function trapSignals(): { signal: () => NodeJS.Signals | undefined; dispo
   };
 }
 
+/** Run `body` holding the policy's lock, with SIGINT/SIGTERM trapped; always release both. */
+export async function whileLocked(s: Session, command: string, body: (signal: () => NodeJS.Signals | undefined) => Promise<number>): Promise<number> {
+  const lock = await lockSession(s, command);
+  const signals = trapSignals();
+  try {
+    return await body(signals.signal);
+  } finally {
+    signals.dispose();
+    await lock.release();
+  }
+}
+
 export async function cleanupAfterSignal(s: Session): Promise<void> {
   await closeConnections(controlDir(s));
 }
