@@ -39,10 +39,10 @@ export interface Session {
 
 export async function openSession(policy: Policy, policyLabel: string, opts: SessionOptions): Promise<Session> {
   if (opts.inventory) policy = { ...policy, inventory: { kind: 'source', source: resolve(opts.inventory) } };
-  const [inventory] = await Promise.all([loadInventory(policy.inventory, policyLabel), checkEnvironment()]);
+  const stateDir = stateDirFor(policy.file);
+  const [inventory] = await Promise.all([loadInventory(policy.inventory, policyLabel), checkEnvironment({ cacheDir: stateDir })]);
   const { plans, warnings } = planHosts(policy, inventory);
   let targeted = opts.shard ? plans.filter((p) => inShard(p.host, opts.shard!)) : plans;
-  const stateDir = stateDirFor(policy.file);
   const session: Session = { policy, policyLabel, inventory, plans: targeted, warnings: warnings.map((w) => w.message), stateDir, forks: 1 };
   if (opts.limit) {
     // Ansible decides what a pattern means; render once so it sees the same inventories we will use.
