@@ -24,7 +24,7 @@ describeLab('lab fleet', () => {
   beforeAll(resetAll);
   afterAll(resetAll);
 
-  it('has 6 hosts in groups web and db, with distinct addresses in 198.18.0.0/24, all healthy', async () => {
+  it('has 6 hosts in groups web and db, with distinct addresses in the test lab's subnet, all healthy', async () => {
     const status = await labStatus(lab().dir);
     expect(status.running).toBe(true);
     if (!status.running) return;
@@ -34,7 +34,7 @@ describeLab('lab fleet', () => {
     ]);
     const addresses = status.hosts.map((h) => h.address);
     expect(new Set(addresses).size).toBe(6);
-    for (const a of addresses) expect(a).toMatch(/^198\.18\.0\.\d+$/);
+    for (const a of addresses) expect(a).toMatch(/^198\.18\.2\.\d+$/); // TEST_LAB.subnet 198.18.2.0/24
   });
 
   it('gives every ssh session its own hostname, network namespace and /etc/sysctl.d', async () => {
@@ -58,7 +58,7 @@ describeLab('lab fleet', () => {
     expect(out).toBe(`${DEFAULT_RESERVED_PORTS}\n${DEFAULT_PORT_RANGE}\n`);
   });
 
-  it('answers ansible ping on every host through inventories/lab.yml', async () => {
+  it('answers ansible ping on every host through the lab inventory', async () => {
     const { code, out } = await ansiblePing(lab().inventory, 'all');
     expect(code, out).toBe(0);
     for (const name of hostNames()) expect(out).toMatch(new RegExp(`^${name} \\| SUCCESS`, 'm'));
@@ -72,7 +72,7 @@ describeLab('lab fleet', () => {
     const inv = parse(text) as { all: { vars: Record<string, string>; children: Record<string, { hosts: Record<string, { ansible_host: string }> }> } };
     expect(Object.keys(inv.all.children.web!.hosts)).toEqual(['h1', 'h2', 'h3']);
     expect(Object.keys(inv.all.children.db!.hosts)).toEqual(['h4', 'h5', 'h6']);
-    expect(inv.all.children.db!.hosts.h4!.ansible_host).toBe('198.18.0.14');
+    expect(inv.all.children.db!.hosts.h4!.ansible_host).toBe('198.18.2.14');
     expect(inv.all.vars.ansible_ssh_common_args).toContain('StrictHostKeyChecking=yes');
     expect(inv.all.vars.ansible_ssh_private_key_file).toBe(lab().clientKey);
   });
