@@ -24,7 +24,7 @@ describeLab('lab fleet', () => {
   beforeAll(resetAll);
   afterAll(resetAll);
 
-  it('has 6 hosts in groups web and db, with distinct addresses in the test lab's subnet, all healthy', async () => {
+  it('has 6 hosts in groups web and db, with distinct addresses in the test lab subnet, all healthy', async () => {
     const status = await labStatus(lab().dir);
     expect(status.running).toBe(true);
     if (!status.running) return;
