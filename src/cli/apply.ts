@@ -69,10 +69,10 @@ async function applyFlow(s: Session, file: string, opts: ApplyOptions, interacti
     if (opts.json) process.stdout.write(renderJson(plan));
     return ExitCode.ok;
   }
-  const toApply = reads.filter((r) => targets.has(r.plan.host));
+  // Hosts the read found compliant (runtime, persisted file, boot order) need nothing: leave them alone.
+  const toApply = reads.filter((r) => targets.has(r.plan.host) && r.result.verdict !== 'compliant');
   if (!opts.yes && interactive && toApply.length > 0) {
-    const n = plan.summary.drift;
-    if (!(await confirm(`Apply to ${toApply.length} hosts (${n} will change)? [y/N] `))) {
+    if (!(await confirm(`Apply to ${toApply.length} host${toApply.length === 1 ? '' : 's'}? [y/N] `))) {
       process.stderr.write('fleet: nothing applied\n');
       return ExitCode.drift;
     }
@@ -85,7 +85,7 @@ async function applyFlow(s: Session, file: string, opts: ApplyOptions, interacti
   );
   progress.finish();
   const applied = new Set(results.map((r) => r.host));
-  // hosts we could not read (unreachable, refused) keep their read verdict
+  // hosts already compliant, or that could not be read (unreachable, refused), keep their read verdict
   const hosts: HostResult[] = [...results, ...reads.filter((r) => !applied.has(r.plan.host)).map((r) => r.result)];
   const sig = signal() ?? (interrupted ? 'SIGINT' : undefined);
   const report = makeReport({ command: 'apply', policy: s.policy, policyLabel: file, startedAt: started, finishedAt: new Date(), hosts, ...(sig ? { interrupted: sig } : {}) });

@@ -5,7 +5,10 @@
  */
 import { beforeEach, expect, it } from 'vitest';
 import { describeLab, driftSysctl, resetAll, setReadOnly, sshHost, stopHost } from './helpers.js';
-import { fleet, hostResult, why, writePolicy } from './fleet.js';
+import { join } from 'node:path';
+import { ansibleEnv } from '../../src/ansible/argv.js';
+import { run } from '../../src/io/exec.js';
+import { fleet, hostResult, why, workDir, writePolicy } from './fleet.js';
 
 const PERSIST = '/etc/sysctl.d/90-fleet-reserved-ports.conf';
 const read = async (h: string) => (await sshHost(h, 'sysctl -n net.ipv4.ip_local_reserved_ports')).trim();
@@ -56,6 +59,26 @@ describeLab('fleet apply', () => {
     expect(again.report?.summary).toMatchObject({ hosts: 2, changed: 0, compliant: 2 });
     // --limit really limited: h2 was never touched
     expect(await read('h2')).toBe('');
+  });
+
+  it('the rendered playbook itself is idempotent: Ansible reports 0 changed on its second run (canonical values)', async () => {
+    const policy = writePolicy({ reserved_ports: ['40050-40100', '40000-40060', 40070, '41000,40001'] });
+    const out = join(workDir(), 'rendered-idempotent');
+    const r = await fleet(['render', policy, '--out', out]);
+    expect(r.exitCode, why(r)).toBe(0);
+    const play = async () => {
+      const run1 = await run('ansible-playbook', ['playbooks/apply.yml', '--limit', 'h1,h5'], { cwd: out, env: ansibleEnv(join(out, 'ansible.cfg')), write: true });
+      const stats = run1.stdout.split('\n').filter((l) => l.includes('v2_playbook_on_stats')).map((l) => JSON.parse(l) as { stats: Record<string, { changed: number; failures: number }> })[0];
+      expect(stats, run1.stderr).toBeDefined();
+      return stats!.stats;
+    };
+    const first = await play();
+    expect(first.h1?.changed).toBe(1);
+    expect(first.h5?.failures).toBe(0);
+    const second = await play();
+    expect(second.h1).toMatchObject({ changed: 0, failures: 0 });
+    expect(second.h5).toMatchObject({ changed: 0, failures: 0 });
+    expect(await read('h5')).toBe('40000-40100,41000');
   });
 
   it('plan shows the exact ranges to add and remove, and --dry-run changes nothing', async () => {
