@@ -60,13 +60,13 @@ export function renderProject(input: RenderInput): RenderedFile[] {
   if (policy.inventory.kind === 'source') {
     inventories.push(policy.inventory.source);
   } else {
-    files.push({ path: 'inventories/hosts.yml', content: toAnsibleYaml(inlineInventoryDoc(policy.inventory), header) });
+    files.push({ path: 'inventories/hosts.yml', content: toAnsibleYaml(inlineInventoryDoc(policy.inventory), header, { quoteStrings: true }) });
     inventories.push('inventories/hosts.yml');
   }
   inventories.push(PROJECT_FILES.inventory);
   files.push(
     { path: PROJECT_FILES.cfg, content: renderAnsibleCfg({ header, inventories, forks: input.forks, settings: policy.ansible, ...(input.controlPathDir ? { controlPathDir: input.controlPathDir } : {}) }) },
-    { path: PROJECT_FILES.inventory, content: toAnsibleYaml(inventory, header) },
+    { path: PROJECT_FILES.inventory, content: toAnsibleYaml(inventory, header, { quoteStrings: true }) },
     { path: PROJECT_FILES.apply, content: toAnsibleYaml(applyPlaybook(policy.ansible), header) },
     { path: PROJECT_FILES.check, content: toAnsibleYaml(checkPlaybook(policy.ansible, input.audit), header) },
   );

@@ -31,16 +31,18 @@ describe('toAnsibleYaml', () => {
     expect(read11(toAnsibleYaml({ b: true, n: 22, s: 'plain' }, 'h'))).toEqual({ b: true, n: 22, s: 'plain' });
   });
 
-  it('double-quotes fleet values, even ones that would be strings anyway', () => {
-    const out = toAnsibleYaml({ fleet_reserved_ports: '5000-6000,7000', fleet_port_range: '20000 60999', fleet_persist_file: '/etc/sysctl.d/90-x.conf', other: '/etc/x' }, 'h');
+  it('quoteStrings double-quotes every string value (inventories), keys stay plain; without it strings stay plain', () => {
+    const data = { fleet_reserved_ports: '5000-6000,7000', fleet_port_range: '20000 60999', fleet_persist_file: '/etc/sysctl.d/90-x.conf', n: 5 };
+    const out = toAnsibleYaml(data, 'h', { quoteStrings: true });
     expect(out).toContain('fleet_reserved_ports: "5000-6000,7000"');
     expect(out).toContain('fleet_port_range: "20000 60999"');
     expect(out).toContain('fleet_persist_file: "/etc/sysctl.d/90-x.conf"');
-    expect(out).toContain('other: /etc/x');
+    expect(out).toContain('"n": 5');
+    expect(toAnsibleYaml(data, 'h')).toContain('fleet_persist_file: /etc/sysctl.d/90-x.conf');
   });
 
   it('a lone port stays a string', () => {
-    const out = toAnsibleYaml({ h: { fleet_reserved_ports: '5000' } }, 'h');
+    const out = toAnsibleYaml({ h: { fleet_reserved_ports: '5000' } }, 'h', { quoteStrings: true });
     expect(out).toContain('fleet_reserved_ports: "5000"');
     expect(read11(out)).toEqual({ h: { fleet_reserved_ports: '5000' } });
   });
