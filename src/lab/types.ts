@@ -72,16 +72,8 @@ export interface LabHost extends HostPlan {
 }
 
 /** Contents of `<dir>/state.json`: everything `down` needs to undo. */
-export interface LabState {
+export interface LabState extends Omit<LabConfig, 'concurrency' | 'hosts'> {
   version: 1;
-  dir: string;
-  prefix: string;
-  bridge: string;
-  subnet: string;
-  gateway: string;
-  inventory: string;
-  hostPrefix: string;
-  proxyPortBase: number;
   clientKey: string;
   knownHosts: string;
   authorizedKeys: string;
