@@ -60,7 +60,7 @@ export function registerApply(program: Command): void {
 async function applyFlow(s: Session, file: string, opts: ApplyOptions, interactive: boolean, signal: () => NodeJS.Signals | undefined): Promise<number> {
   const started = new Date();
   const { report: plan, reads, targets } = await makePlan(s, 'plan');
-  if (signal()) return finishInterrupted(s, file, started, plan.hosts, opts, signal());
+  if (signal()) return finish(s, file, opts, started, plan.hosts, signal());
   if (opts.dryRun || !opts.yes || !opts.json) {
     const lines = renderPlanTable(plan, { color: useColor(process.stderr) });
     (opts.dryRun && !opts.json ? process.stdout : process.stderr).write(lines.join('\n') + '\n');
@@ -87,19 +87,14 @@ async function applyFlow(s: Session, file: string, opts: ApplyOptions, interacti
   const applied = new Set(results.map((r) => r.host));
   // hosts already compliant, or that could not be read (unreachable, refused), keep their read verdict
   const hosts: HostResult[] = [...results, ...reads.filter((r) => !applied.has(r.plan.host)).map((r) => r.result)];
-  const sig = signal() ?? (interrupted ? 'SIGINT' : undefined);
-  const report = makeReport({ command: 'apply', policy: s.policy, policyLabel: file, startedAt: started, finishedAt: new Date(), hosts, ...(sig ? { interrupted: sig } : {}) });
-  await emit(report, opts);
-  if (sig) {
-    await cleanupAfterSignal(s);
-    return signalExit(sig) ?? ExitCode.sigint;
-  }
-  return verdictExit(report);
+  return finish(s, file, opts, started, hosts, signal() ?? (interrupted ? 'SIGINT' : undefined));
 }
 
-async function finishInterrupted(s: Session, file: string, started: Date, hosts: HostResult[], opts: ApplyOptions, sig: NodeJS.Signals | undefined): Promise<number> {
-  const report = makeReport({ command: 'apply', policy: s.policy, policyLabel: file, startedAt: started, finishedAt: new Date(), hosts, interrupted: sig ?? 'SIGINT' });
+/** Report what we have; after a signal also close our SSH connections and exit 130/143. */
+async function finish(s: Session, file: string, opts: ApplyOptions, started: Date, hosts: HostResult[], sig: NodeJS.Signals | undefined): Promise<number> {
+  const report = makeReport({ command: 'apply', policy: s.policy, policyLabel: file, startedAt: started, finishedAt: new Date(), hosts, ...(sig ? { interrupted: sig } : {}) });
   await emit(report, opts);
+  if (!sig) return verdictExit(report);
   await cleanupAfterSignal(s);
   return signalExit(sig) ?? ExitCode.sigint;
 }

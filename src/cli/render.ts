@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { writeProject } from '../engine/workspace.js';
 import { loadInventory } from '../inventory/load.js';
 import { planHosts } from '../plan/desired.js';
-import { renderProject } from '../render/project.js';
+import { forksFor, renderProject } from '../render/project.js';
 import { VERSION } from '../verify/report.js';
 import { examples, loadPolicyForRun, printJson, warn } from './common.js';
 
@@ -33,7 +33,7 @@ export function registerRender(program: Command): void {
       const refused = plans.filter((p) => p.refused);
       for (const p of refused) warn(`${p.host} left out: ${p.refused}`);
       const targets = plans.filter((p) => !p.refused).map((p) => ({ host: p.host, reserved: p.desired, ...(p.ephemeral ? { ephemeral: p.ephemeral } : {}) }));
-      const forks = policy.ansible.forks ?? Math.max(1, Math.min(targets.length, 50));
+      const forks = forksFor(policy.ansible.forks, targets.length);
       const files = renderProject({ policyLabel: file, policy, targets, forks, audit: false, version: VERSION });
       const written = await writeProject(opts.out, files);
       if (opts.json) printJson({ out: opts.out, files: written, hosts: targets.length, refused: refused.map((p) => p.host) });

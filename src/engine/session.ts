@@ -8,7 +8,7 @@ import { planHosts, targetSet, type HostPlan } from '../plan/desired.js';
 import { inShard, type Shard } from '../plan/shard.js';
 import type { Policy } from '../policy/types.js';
 import { format, type PortSet } from '../ports/portset.js';
-import { PROJECT_FILES, renderProject, type HostTarget } from '../render/project.js';
+import { forksFor, PROJECT_FILES, renderProject, type HostTarget } from '../render/project.js';
 import { TASK } from '../render/playbooks.js';
 import { judge } from '../verify/judge.js';
 import { parseReadback, type Observed } from '../verify/readback.js';
@@ -34,7 +34,6 @@ export interface Session {
   plans: HostPlan[];
   warnings: string[];
   stateDir: string;
-  forks: number;
 }
 
 export async function openSession(policy: Policy, policyLabel: string, opts: SessionOptions): Promise<Session> {
@@ -43,7 +42,7 @@ export async function openSession(policy: Policy, policyLabel: string, opts: Ses
   const [inventory] = await Promise.all([loadInventory(policy.inventory, policyLabel), checkEnvironment({ cacheDir: stateDir })]);
   const { plans, warnings } = planHosts(policy, inventory);
   let targeted = opts.shard ? plans.filter((p) => inShard(p.host, opts.shard!)) : plans;
-  const session: Session = { policy, policyLabel, inventory, plans: targeted, warnings: warnings.map((w) => w.message), stateDir, forks: 1 };
+  const session: Session = { policy, policyLabel, inventory, plans: targeted, warnings: warnings.map((w) => w.message), stateDir };
   if (opts.limit) {
     // Ansible decides what a pattern means; render once so it sees the same inventories we will use.
     const dir = await render(session, targeted.map((p) => ({ host: p.host, reserved: p.desired })), false, 'limit');
@@ -55,13 +54,12 @@ export async function openSession(policy: Policy, policyLabel: string, opts: Ses
     throw new FleetError(`${why} the inventory ${inventory.source}`, ExitCode.invalid, ['check the pattern with: ansible -i INVENTORY PATTERN --list-hosts']);
   }
   session.plans = targeted;
-  session.forks = policy.ansible.forks ?? Math.max(1, Math.min(targeted.length, 50));
   return session;
 }
 
 async function render(s: Session, targets: HostTarget[], audit: boolean, name: string): Promise<string> {
   const dir = join(s.stateDir, name);
-  const forks = s.policy.ansible.forks ?? Math.max(1, Math.min(targets.length, 50));
+  const forks = forksFor(s.policy.ansible.forks, targets.length);
   await writeProject(dir, renderProject({ policyLabel: s.policyLabel, policy: s.policy, targets, forks, audit, version: VERSION, controlPathDir: controlDir(s) }));
   return dir;
 }

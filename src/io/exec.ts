@@ -42,10 +42,6 @@ export function setReadOnly(value: boolean): void {
   readOnly = value;
 }
 
-export function isReadOnly(): boolean {
-  return readOnly;
-}
-
 function trace(cmd: string, args: readonly string[], write: boolean): void {
   // Tests point FLEET_TRACE_EXEC at a file to prove which processes ran (or that none did).
   const file = process.env.FLEET_TRACE_EXEC;
@@ -170,10 +166,6 @@ export function spawnDetached(cmd: string, args: readonly string[], opts: Detach
   } finally {
     closeSync(fd);
   }
-}
-
-export function liveCount(): number {
-  return live.size;
 }
 
 /** Is an executable on PATH? (Pure lookup, spawns nothing.) */

@@ -1,7 +1,7 @@
 import type { Inventory } from '../inventory/types.js';
 import type { Policy } from '../policy/types.js';
 import { capacity, DEFAULT_EPHEMERAL, explainCapacity, type Capacity } from '../ports/capacity.js';
-import { format, union, type PortRange, type PortSet } from '../ports/portset.js';
+import { union, type PortRange, type PortSet } from '../ports/portset.js';
 
 /** What the policy wants on one host, before looking at the host. */
 export interface HostPlan {
@@ -75,8 +75,4 @@ function planOne(policy: Policy, host: string, groups: string[]): HostPlan {
 /** Value to write on a host: exactly ours, or (additive) ours plus what the host already reserves. */
 export function targetSet(plan: HostPlan, mode: Policy['mode'], current: PortSet | undefined): PortSet {
   return mode === 'additive' && current ? union(plan.desired, current) : plan.desired;
-}
-
-export function describePlan(plan: HostPlan): string {
-  return `${plan.host}: ${format(plan.desired)}${plan.ephemeral ? ` (ephemeral ${plan.ephemeral.join('-')})` : ''}`;
 }

@@ -30,6 +30,11 @@ export interface RenderedFile {
   content: string;
 }
 
+/** Forks: the policy's, else one per targeted host up to 50 (more does not help a small controller). */
+export function forksFor(configured: number | undefined, hosts: number): number {
+  return configured ?? Math.max(1, Math.min(hosts, 50));
+}
+
 export const PROJECT_FILES = {
   cfg: 'ansible.cfg',
   inventory: 'inventories/fleet.yml',

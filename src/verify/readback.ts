@@ -109,12 +109,17 @@ export function orderSettings(settings: SysctlSetting[]): SysctlSetting[] {
   return kept.map((s, i) => ({ s, i })).sort((a, b) => (rank(a.s) < rank(b.s) ? -1 : rank(a.s) > rank(b.s) ? 1 : a.i - b.i)).map((x) => x.s);
 }
 
+const KEY_LINE = {
+  reserved: /^\s*-?net[./]ipv4[./]ip_local_reserved_ports\s*=\s*(.*?)\s*$/,
+  range: /^\s*-?net[./]ipv4[./]ip_local_port_range\s*=\s*(.*?)\s*$/,
+} as const;
+
 /** Value of a key inside a sysctl config file's text (last assignment wins), or undefined. */
 export function valueInFile(text: string, key: 'reserved' | 'range'): string | undefined {
   let value: string | undefined;
-  const name = key === 'reserved' ? 'reserved_ports' : 'port_range';
+  const pattern = KEY_LINE[key];
   for (const line of text.split('\n')) {
-    const m = new RegExp(`^\\s*-?net[./]ipv4[./]ip_local_${name}\\s*=\\s*(.*?)\\s*$`).exec(line);
+    const m = pattern.exec(line);
     if (m) value = m[1]!;
   }
   return value;

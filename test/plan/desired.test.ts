@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Inventory } from '../../src/inventory/types.js';
-import { describePlan, planHosts, targetSet, type HostPlan } from '../../src/plan/desired.js';
+import { planHosts, targetSet, type HostPlan } from '../../src/plan/desired.js';
 import { parsePolicyText } from '../../src/policy/parse.js';
 import { DEFAULT_MIN_EPHEMERAL_PORTS, DEFAULT_PERSIST_FILE, type Policy, type PortRules } from '../../src/policy/types.js';
 import { format, mustParse, type PortRange } from '../../src/ports/portset.js';
@@ -198,13 +198,5 @@ describe('targetSet', () => {
     expect(format(targetSet(plan, 'additive', mustParse('7000,8080,9101')))).toBe('7000,8080,9000-9101');
     expect(format(targetSet(plan, 'additive', undefined))).toBe('8080,9000-9100');
     expect(format(targetSet(plan, 'additive', []))).toBe('8080,9000-9100');
-  });
-});
-
-describe('describePlan', () => {
-  it('names host, set and range', () => {
-    const p = planHosts(policy({ company: rules('8080', [20000, 60999]) }), inventory({ h: [] })).plans[0]!;
-    expect(describePlan(p)).toBe('h: 8080 (ephemeral 20000-60999)');
-    expect(describePlan(planHosts(policy({ company: rules('8080') }), inventory({ h: [] })).plans[0]!)).toBe('h: 8080');
   });
 });
