@@ -5,7 +5,8 @@
  * when the lab could not start: not root, missing tools; every lab test then
  * skips). With CI=true a lab that cannot start fails the run instead.
  * FLEET_LAB_KEEP=1 leaves the lab up afterwards for debugging. Runs take a
- * lock (/run/fleet-lab/test-run.lock), so concurrent runs wait their turn.
+ * lock per lab prefix (/run/fleet-lab/test-run-PREFIX.lock), so concurrent runs
+ * of one lab wait their turn.
  */
 import type { TestProject } from 'vitest/node';
 import { acquireLock, labDown, labUp, type LabState } from '../../src/lab/index.js';
@@ -29,7 +30,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   } else {
     try {
       // Concurrent lab runs in one checkout would share (and tear down) one lab: take turns.
-      release = await acquireLock('test-run', 15 * 60_000, (pid) => process.stderr.write(`lab: waiting for another lab test run (pid ${pid})\n`));
+      release = await acquireLock(`test-run-${TEST_LAB.prefix}`, 15 * 60_000, (pid) => process.stderr.write(`lab: waiting for another lab test run (pid ${pid})\n`));
       const started = performance.now();
       state = await labUp(TEST_LAB);
       process.stderr.write(`lab: ${state.hosts.length} hosts up in ${Math.round(performance.now() - started)} ms\n`);

@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { run } from '../../src/io/exec.js';
 import { procAlive } from '../../src/lab/procs.js';
 import { labDown, labStatus, labUp, sshArgv, type LabState } from '../../src/lab/index.js';
-import { TEST_LAB } from './lab-config.js';
+import { TEST_LAB, TEST_NET } from './lab-config.js';
 import { DEFAULT_PORT_RANGE, DEFAULT_RESERVED_PORTS, describeLab, driftSysctl, hostNames, lab, resetAll, sshHost } from './helpers.js';
 
 const KEY = 'net.ipv4.ip_local_reserved_ports';
@@ -34,7 +34,7 @@ describeLab('lab fleet', () => {
     ]);
     const addresses = status.hosts.map((h) => h.address);
     expect(new Set(addresses).size).toBe(6);
-    for (const a of addresses) expect(a).toMatch(/^198\.18\.2\.\d+$/); // TEST_LAB.subnet 198.18.2.0/24
+    for (const a of addresses) expect(a.startsWith(`${TEST_NET}.`)).toBe(true);
   });
 
   it('gives every ssh session its own hostname, network namespace and /etc/sysctl.d', async () => {
@@ -72,7 +72,7 @@ describeLab('lab fleet', () => {
     const inv = parse(text) as { all: { vars: Record<string, string>; children: Record<string, { hosts: Record<string, { ansible_host: string }> }> } };
     expect(Object.keys(inv.all.children.web!.hosts)).toEqual(['h1', 'h2', 'h3']);
     expect(Object.keys(inv.all.children.db!.hosts)).toEqual(['h4', 'h5', 'h6']);
-    expect(inv.all.children.db!.hosts.h4!.ansible_host).toBe('198.18.2.14');
+    expect(inv.all.children.db!.hosts.h4!.ansible_host).toBe(`${TEST_NET}.14`);
     expect(inv.all.vars.ansible_ssh_common_args).toContain('StrictHostKeyChecking=yes');
     expect(inv.all.vars.ansible_ssh_private_key_file).toBe(lab().clientKey);
   });
