@@ -1,4 +1,4 @@
-import { dirname, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { openSession, readHosts, type HostRead, type Session } from '../engine/session.js';
 import { ExitCode, FleetError } from '../errors.js';
@@ -77,7 +77,7 @@ export function registerDiscover(program: Command): void {
           return signalExit(sig)!;
         }
         const source = file ? `policy ${file}` : `inventory ${opts.inventory}`;
-        const base = proposalBase(policy, Boolean(file), source, s, out);
+        const base = proposalBase(policy, Boolean(file), source, s, out, opts.inventory);
         return finish(s, reads, { minShare, mergeGap, minEphemeralPorts: policy.minEphemeralPorts, managedRanges: file ? managedRanges(policy, s) : {} }, base, out, opts);
       });
     });
@@ -107,10 +107,14 @@ function managedRanges(policy: Policy, s: Session): Record<string, PortRange> {
   return Object.fromEntries(planHosts(rangesOnly, s.inventory).plans.flatMap((p) => (p.ephemeral ? [[p.host, p.ephemeral]] : [])));
 }
 
-/** The inventory field as the proposal file must say it: relative to where the file goes (stdout: the current folder). */
-function proposalBase(policy: Policy, fromPolicy: boolean, source: string, s: Session, out: string | undefined): ProposalBase {
+/**
+ * The inventory field as the proposal file must say it: an absolute -i stays
+ * absolute; otherwise relative to where the file goes (stdout: the current folder).
+ */
+function proposalBase(policy: Policy, fromPolicy: boolean, source: string, s: Session, out: string | undefined, given: string | undefined): ProposalBase {
   const inv = s.policy.inventory;
-  const inventory = inv.kind === 'inline' ? inlineInventoryField(inv) : relative(out ? dirname(out) : process.cwd(), inv.source) || '.';
+  const path = (src: string) => (given !== undefined && isAbsolute(given) ? src : relative(out ? dirname(out) : process.cwd(), src) || '.');
+  const inventory = inv.kind === 'inline' ? inlineInventoryField(inv) : path(inv.source);
   return fromPolicy ? baseFromPolicy(policy, source, inventory) : { source, inventory, minEphemeralPorts: policy.minEphemeralPorts };
 }
 
