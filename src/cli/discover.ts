@@ -7,7 +7,8 @@ import { writeFileAtomic } from '../io/files.js';
 import { planHosts } from '../plan/desired.js';
 import { isEmptyProposal, proposePolicy, type HostListeners, type Proposal, type UnreadHost } from '../plan/propose.js';
 import { formatDiagnostic, parsePolicyText, DEFAULT_MIN_EPHEMERAL_PORTS, DEFAULT_PERSIST_FILE, type Policy } from '../policy/index.js';
-import { EMPTY, type PortRange } from '../ports/portset.js';
+import { EMPTY, format, type PortRange } from '../ports/portset.js';
+import { plural } from '../report/text.js';
 import { TASK } from '../render/playbooks.js';
 import { baseFromPolicy, inlineInventoryField, renderProposal, type ProposalBase } from '../render/proposal.js';
 import { discoveryDocument } from '../report/discovery.js';
@@ -166,10 +167,9 @@ async function finish(
   } else if (text !== null && !out) {
     process.stdout.write(text);
   }
-  const counts = `${Object.keys(proposal.groups).length} group and ${Object.keys(proposal.hosts).length} host additions`;
-  process.stderr.write(
-    `discover: ${read.length}/${reads.length} hosts read; proposed ${proposal.company.entries.length} company-wide entries, ${counts}; merges reserve ${proposal.unusedReserved} ports nobody listens on\n`,
-  );
+  const company = format(proposal.company.entries.map((e) => e.range)) || 'nothing';
+  const additions = `additions for ${plural(Object.keys(proposal.groups).length, 'group')} and ${plural(Object.keys(proposal.hosts).length, 'host')}`;
+  process.stderr.write(`discover: ${read.length}/${reads.length} hosts read; proposed company-wide ${company}, ${additions}; merges reserve ${plural(proposal.unusedReserved, 'port')} nobody listens on\n`);
   for (const w of warnings) warn(w);
   return unread.length > 0 || empty || errors.length > 0 ? ExitCode.drift : ExitCode.ok;
 }

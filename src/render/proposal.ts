@@ -8,6 +8,7 @@ import type { Policy } from '../policy/types.js';
 import { compareText } from '../ports/order.js';
 import { format, type PortRange } from '../ports/portset.js';
 import type { PortUse, Proposal, ProposedEntry, ProposedLevel } from '../plan/propose.js';
+import { plural } from '../report/text.js';
 
 /** What the proposal keeps besides reserved ports. */
 export interface ProposalBase {
@@ -29,7 +30,6 @@ const clean = (s: string, max = 160): string => {
   const t = s.replace(/[^\x20-\x7e]/g, '?');
   return t.length > max ? `${t.slice(0, max)}…` : t;
 };
-const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
 /** `tcp python3 on 3/6 hosts (h1, h2, h3)`. */
 function describeUse(u: PortUse, levelHosts: number, of: string): string {

@@ -3,7 +3,7 @@
  * namespaces, the proposal they give, and that applying it makes the strict
  * audit pass.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -43,16 +43,21 @@ async function bound(host: string, ports: number[]): Promise<void> {
 
 const out = (name: string) => join(workDir(), name);
 
+/** 80 and 7001 on every host (7001 on UDP too on h1), 7002 on web, 40123 on h4. */
+async function startListeners(): Promise<void> {
+  for (const h of hostNames()) {
+    if (listeners.has(h)) continue;
+    const tcp = [80, 7001, ...(WEB.includes(h) ? [7002] : []), ...(h === 'h4' ? [40123] : [])];
+    const udp = h === 'h1' ? [7001] : [];
+    await listen(h, tcp, udp);
+    await bound(h, [...tcp, ...udp]);
+  }
+}
+
 describeLab('fleet discover', () => {
   beforeAll(async () => {
     await resetAll();
-    for (const h of hostNames()) {
-      await driftSysctl(h, 'net.ipv4.ip_local_port_range', '1024 65000');
-      const tcp = [80, 7001, ...(WEB.includes(h) ? [7002] : []), ...(h === 'h4' ? [40123] : [])];
-      const udp = h === 'h1' ? [7001] : [];
-      await listen(h, tcp, udp);
-      await bound(h, [...tcp, ...udp]);
-    }
+    for (const h of hostNames()) await driftSysctl(h, 'net.ipv4.ip_local_port_range', '1024 65000');
   });
 
   afterAll(async () => {
@@ -60,7 +65,16 @@ describeLab('fleet discover', () => {
     await resetAll();
   });
 
+  it('nothing listens at or above 1024 (only sshd on 22): exit 1, says so, writes no policy', async () => {
+    const file = out('empty.yaml');
+    const r = await fleet(['discover', '-i', lab().inventory, '--out', file]);
+    expect(r.exitCode, why(r)).toBe(1);
+    expect(r.stderr).toContain('no host read listens on a port at or above 1024: nothing to reserve');
+    expect(existsSync(file)).toBe(false);
+  });
+
   it('proposes 7001 company-wide, 7002 for web, 40123 for h4, leaves 80 out with a comment; validate accepts it; apply then makes --strict-audit pass', async () => {
+    await startListeners();
     const file = out('discovered.yaml');
     const r = await fleet(['discover', '-i', lab().inventory, '--out', file]);
     expect(r.exitCode, why(r)).toBe(0);
@@ -101,6 +115,7 @@ describeLab('fleet discover', () => {
   });
 
   it('with a POLICY: reads its inventory and keeps its settings', async () => {
+    await startListeners();
     const policy = writePolicy({ reserved_ports: 5000, persist_file: '/etc/sysctl.d/80-ports.conf' });
     const r = await fleet(['discover', policy, '--merge-gap', '0', '--min-share', '100%', '--json']);
     expect(r.exitCode, why(r)).toBe(0);
@@ -109,7 +124,9 @@ describeLab('fleet discover', () => {
   });
 
   it('an unreachable host: exit 1, the proposal says it is partial and names the host', async () => {
+    await startListeners();
     await stopHost('h6');
+    listeners.delete('h6'); // stopping a lab host ends every process in its namespace, the listener too
     try {
       const file = out('partial.yaml');
       const r = await fleet(['discover', '-i', lab().inventory, '--out', file]);
