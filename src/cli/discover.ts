@@ -63,6 +63,7 @@ export function registerDiscover(program: Command): void {
       const mergeGap = parseGap(opts.mergeGap);
       if (!file && !opts.inventory) throw new FleetError('discover needs hosts: give -i INVENTORY or a POLICY whose inventory to read', ExitCode.invalid);
       const out = opts.out === undefined ? undefined : resolve(opts.out);
+      if (file && out === resolve(file)) throw new FleetError(`--out ${opts.out} would overwrite the policy it reads; write the proposal elsewhere and compare`, ExitCode.invalid);
       const policy = file ? await loadPolicyForRun(file, opts.json) : inventoryOnly(resolve(opts.inventory!), out ?? resolve('discover.yaml'));
       // Read with an empty policy: no host is refused, every targeted host is read.
       const readPolicy: Policy = { ...policy, company: { reserved: EMPTY }, groups: {}, hosts: {}, minEphemeralPorts: 0 };

@@ -10,7 +10,7 @@ import { observations, parseGap, parseShare } from '../../src/cli/discover.js';
 import type { HostRead } from '../../src/engine/session.js';
 import { planHosts } from '../../src/plan/desired.js';
 import { EMPTY } from '../../src/ports/portset.js';
-import { parseReadback } from '../../src/verify/readback.js';
+import { parseSockets, type Observed } from '../../src/verify/readback.js';
 
 const CLI = resolve('dist/cli/main.js');
 
@@ -42,31 +42,31 @@ describe('discover options', () => {
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toContain('--min-share 150%');
   });
+
+  it('refuses to write the proposal over the policy it reads (exit 2, before reading anything)', async () => {
+    const r = await execa('node', [CLI, 'discover', 'no-such-policy.yaml', '--out', './no-such-policy.yaml'], { reject: false });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('--out ./no-such-policy.yaml would overwrite the policy it reads');
+  });
 });
 
 describe('observations (readHosts results -> what discover counts)', () => {
   const inventory = { source: 'inline', groups: ['web'], hosts: ['a', 'b', 'c'].map((name) => ({ name, groups: ['web'], vars: {} })) };
   const policy = { company: { reserved: EMPTY }, groups: {}, hosts: {}, minEphemeralPorts: 0 } as unknown as Parameters<typeof planHosts>[0];
   const [a, b, c] = planHosts(policy, inventory).plans;
-  const read = (audit: boolean) =>
-    parseReadback(
-      [
-        '@@fleet reserved',
-        '',
-        '@@fleet range',
-        '1024\t65000',
-        '@@fleet persist',
-        '@@absent',
-        '@@fleet sysctl.d',
-        ...(audit ? ['@@fleet sockets', 'tcp LISTEN 0 128 0.0.0.0:7001 0.0.0.0:* users:(("python3",pid=7,fd=3))', 'tcp ESTAB 0 0 1.2.3.4:40000 1.2.3.5:22'] : []),
-        '@@fleet end',
-      ].join('\n'),
-    );
+  // Built directly (not through parseReadback) so a change of the read-back text format does not touch this test.
+  const observed = (sockets?: string[]): Observed => ({
+    reserved: EMPTY,
+    reservedRaw: '',
+    range: [1024, 65000],
+    persistFile: null,
+    settings: [],
+    ...(sockets ? { sockets: parseSockets(sockets) } : {}),
+  });
 
   it('a read host gives its listeners and range; no ss, or no read, makes the host unread with the reason', () => {
-    const ok = read(true);
-    const noSs = read(false);
-    if (!ok.ok || !noSs.ok) throw new Error('fixture does not parse');
+    const ok = { observed: observed(['tcp LISTEN 0 128 0.0.0.0:7001 0.0.0.0:* users:(("python3",pid=7,fd=3))', 'tcp ESTAB 0 0 1.2.3.4:40000 1.2.3.5:22']) };
+    const noSs = { observed: observed() };
     const reads: HostRead[] = [
       { plan: a!, observed: ok.observed, result: { host: 'a', groups: ['web'], verdict: 'compliant', changed: false, desired: '' } },
       { plan: b!, observed: noSs.observed, result: { host: 'b', groups: ['web'], verdict: 'compliant', changed: false, desired: '' } },
