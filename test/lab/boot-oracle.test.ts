@@ -16,7 +16,7 @@ import { KEY_RANGE, KEY_RESERVED, readScript } from '../../src/ansible/scripts.j
 import { run } from '../../src/io/exec.js';
 import { predictBoot, type BootKey, type BootPrediction } from '../../src/verify/boot.js';
 import { parseReadback } from '../../src/verify/readback.js';
-import { describeLab, hostNames, lab, labHost, resetAll, sshRun } from './helpers.js';
+import { describeLab, hostNames, inHostBoot, lab, resetAll, sshRun } from './helpers.js';
 
 /** The folders a lab host has of its own (/lib/sysctl.d is /usr/lib/sysctl.d on this merged-/usr machine). */
 const DIRS = ['/etc/sysctl.d', '/run/sysctl.d', '/usr/local/lib/sysctl.d', '/usr/lib/sysctl.d'];
@@ -41,7 +41,7 @@ const line = fc.oneof(
   { weight: 1, arbitrary: assignment.map((a) => `;${a}`) },
   { weight: 1, arbitrary: fc.constantFrom(`-${KEY_RESERVED}`, `-${KEY_RANGE}`, '', 'not an assignment', 'net.core.somaxconn = 4096') },
 );
-const content = fc.tuple(fc.array(line, { minLength: 0, maxLength: 5 }), fc.constantFrom('\n', '\r\n'), fc.boolean()).map(([ls, eol, final]) => ls.join(eol) + (final && ls.length ? eol : ''));
+const content = fc.tuple(fc.array(line, { minLength: 0, maxLength: 5 }), fc.constantFrom('\n', '\r\n', '\r'), fc.boolean()).map(([ls, eol, final]) => ls.join(eol) + (final && ls.length ? eol : ''));
 const NAMES = ['10-early.conf', '50-vendor.conf', '90-fleet-reserved-ports.conf', '99-app:v2.conf', '99 tuning.conf', '99-sysctl.conf', '99-é.conf', 'Z.conf', 'zz.conf', '.hidden.conf', 'notes.txt'];
 const entry: fc.Arbitrary<Entry> = fc.record({ dir: fc.constantFrom(...DIRS), name: fc.constantFrom(...NAMES), k: fc.constantFrom('file', 'file', 'file', 'file', 'devnull', 'dangling'), text: content }).map(({ dir, name, k, text }) =>
   k === 'file' ? { dir, name, kind: 'file', text } : { dir, name, kind: k as 'devnull' | 'dangling' },
@@ -49,13 +49,11 @@ const entry: fc.Arbitrary<Entry> = fc.record({ dir: fc.constantFrom(...DIRS), na
 const fileSet = fc.uniqueArray(entry, { minLength: 1, maxLength: 7, selector: (e) => `${e.dir}/${e.name}` });
 
 /**
- * Runs inside the host's namespaces: refuses unless every boot folder is the
- * host's own mount, replaces their content with the staged one, sets the
- * sentinels, runs systemd-sysctl for the two keys, prints the result.
+ * Runs inside the host's namespaces (inHostBoot refuses unless every boot
+ * folder is the host's own mount): replaces their content with the staged
+ * one, sets the sentinels, runs systemd-sysctl for the two keys, prints the result.
  */
 const ORACLE = [
-  'set -e',
-  `for m in /etc/sysctl.d /run /usr/local/lib /usr/lib/sysctl.d; do awk -v m="$m" '$5 == m { found = 1 } END { exit !found }' /proc/self/mountinfo || { echo "not a lab host mount: $m" >&2; exit 9; }; done`,
   'i=0; for d in ' + DIRS.join(' ') + '; do find "$d" -mindepth 1 -delete; cp -a "$1/$i/." "$d/"; i=$((i+1)); done',
   `sysctl -q -w ${KEY_RESERVED}="$2" ${KEY_RANGE}="$3"`,
   `/lib/systemd/systemd-sysctl --prefix=/net/ipv4/ip_local_reserved_ports --prefix=/net/ipv4/ip_local_port_range 2>/dev/null || true`,
@@ -86,9 +84,7 @@ interface Outcome {
 
 async function runOne(host: string, staging: string, set: Entry[]): Promise<Outcome> {
   stage(staging, set);
-  const h = labHost(host);
-  const o = await run('nsenter', ['-t', String(h.sshdPid), '-n', '-m', '--', 'sh', '-c', ORACLE, 'fleet-oracle', staging, SENTINEL.reserved, SENTINEL.range], { write: true });
-  if (o.exitCode !== 0) throw new Error(`oracle on ${host} exited ${o.exitCode}: ${o.stderr}`);
+  const o = await inHostBoot(host, ORACLE, [staging, SENTINEL.reserved, SENTINEL.range]);
   const [reserved = '', range = ''] = o.stdout.split('\n');
   const script = readScript(false).replaceAll('{{ fleet_persist_file | quote }}', "'/etc/sysctl.d/90-fleet-reserved-ports.conf'");
   const r = await sshRun(host, script);
