@@ -16,7 +16,8 @@ import { KEY_RANGE, KEY_RESERVED, readScript } from '../../src/ansible/scripts.j
 import { run } from '../../src/io/exec.js';
 import { predictBoot, type BootKey, type BootPrediction } from '../../src/verify/boot.js';
 import { parseReadback } from '../../src/verify/readback.js';
-import { describeLab, hostNames, inHostBoot, lab, resetAll, sshRun } from './helpers.js';
+import { sshArgv } from '../../src/lab/index.js';
+import { describeLab, hostNames, inHostBoot, lab, labHost, resetAll } from './helpers.js';
 
 /** The folders a lab host has of its own (/lib/sysctl.d is /usr/lib/sysctl.d on this merged-/usr machine). */
 const DIRS = ['/etc/sysctl.d', '/run/sysctl.d', '/usr/local/lib/sysctl.d', '/usr/lib/sysctl.d'];
@@ -87,7 +88,7 @@ async function runOne(host: string, staging: string, set: Entry[]): Promise<Outc
   const o = await inHostBoot(host, ORACLE, [staging, SENTINEL.reserved, SENTINEL.range]);
   const [reserved = '', range = ''] = o.stdout.split('\n');
   const script = readScript(false).replaceAll('{{ fleet_persist_file | quote }}', "'/etc/sysctl.d/90-fleet-reserved-ports.conf'");
-  const r = await sshRun(host, script);
+  const r = await run('ssh', [...controlOpts(host), ...sshArgv(lab(), labHost(host), script)], { timeoutMs: 20_000 });
   const parsed = parseReadback(r.stdout);
   if (!parsed.ok) throw new Error(`read-back on ${host}: ${parsed.error}`);
   const prediction = {
@@ -102,6 +103,11 @@ async function runOne(host: string, staging: string, set: Entry[]): Promise<Outc
   };
 }
 
+/** One SSH master per host for the whole test: a full handshake per file set would cost more than the sets. */
+function controlOpts(host: string): string[] {
+  return ['-o', 'ControlMaster=auto', '-o', `ControlPath=${join(lab().dir, `cm-${host}`)}`, '-o', 'ControlPersist=60'];
+}
+
 async function machineValues(): Promise<string> {
   const r = await run('sysctl', ['-n', KEY_RESERVED, KEY_RANGE]);
   return r.stdout;
@@ -113,6 +119,11 @@ describeLab('boot prediction = systemd-sysctl (oracle)', () => {
     machineBefore = await machineValues();
   });
   afterAll(async () => {
+    for (const h of hostNames()) {
+      // sshArgv ends with `user@address -- command`; `-O exit` takes the destination only
+      const argv = sshArgv(lab(), labHost(h), 'true');
+      await run('ssh', [...controlOpts(h), '-O', 'exit', ...argv.slice(0, -2)]);
+    }
     await resetAll();
     for (const h of hostNames()) rmSync(join(lab().dir, `oracle-${h}`), { recursive: true, force: true });
   });
@@ -137,5 +148,5 @@ describeLab('boot prediction = systemd-sysctl (oracle)', () => {
     }
     expect(outcomes.some((o) => o.prediction.reserved.rejected)).toBe(true);
     expect(await machineValues()).toBe(machineBefore);
-  });
+  }, 300_000);
 });
