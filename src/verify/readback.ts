@@ -82,7 +82,7 @@ class Reader {
     const t = this.tokens[this.i];
     if (!t) throw new Malformed(`missing ${what}`);
     const head = t.words.join(' ');
-    if (!allowed.some((a) => head === a || (a.endsWith(' *') && head.startsWith(a.slice(0, -1))))) throw new Malformed(`expected ${what}, found "${head}"`);
+    if (!allowed.includes(head)) throw new Malformed(`expected ${what}, found "${head}"`);
     this.i++;
     return t;
   }
@@ -93,6 +93,13 @@ class Reader {
 
 function noPayload(t: Token): void {
   if (t.payload !== undefined) throw new Malformed(`unexpected payload after "${t.words.join(' ')}"`);
+}
+
+/** `od` failing part-way through a file prints `unreadable` after its content: consume it. */
+function readFailed(r: Reader): boolean {
+  if (r.peek()?.words.join(' ') !== 'unreadable') return false;
+  noPayload(r.next('unreadable', 'unreadable'));
+  return true;
 }
 
 /** Parse the output of readScript(); any surprise is an error ("read-back malformed"), never a guess. */
@@ -113,8 +120,7 @@ function parseTokens(r: Reader): ReadbackParse {
   const per = r.next('persist section', 'persist present', 'persist absent', 'persist unreadable');
   let persist: PersistRead;
   if (per.words[1] === 'present') {
-    persist = { state: 'present', text: per.payload ?? '' };
-    if (r.peek()?.words.join(' ') === 'unreadable') noPayload(r.next('unreadable', 'unreadable')), (persist = { state: 'unreadable' });
+    persist = readFailed(r) ? { state: 'unreadable' } : { state: 'present', text: per.payload ?? '' };
   } else {
     noPayload(per);
     persist = { state: per.words[1] as 'absent' | 'unreadable' };
@@ -134,11 +140,7 @@ function parseTokens(r: Reader): ReadbackParse {
       const name = n.payload;
       const st = r.next(`state of ${dir}/${name}`, 'content', 'empty', 'unreadable');
       if (st.words[0] === 'content') {
-        const text = st.payload ?? '';
-        if (r.peek()?.words.join(' ') === 'unreadable') {
-          noPayload(r.next('unreadable', 'unreadable'));
-          files.push({ dir, name, state: 'unreadable' });
-        } else files.push({ dir, name, state: 'content', text });
+        files.push(readFailed(r) ? { dir, name, state: 'unreadable' } : { dir, name, state: 'content', text: st.payload ?? '' });
       } else {
         noPayload(st);
         files.push({ dir, name, state: st.words[0] as 'empty' | 'unreadable' });

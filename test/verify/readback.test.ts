@@ -182,6 +182,11 @@ describe('parseReadback on hand-written output', () => {
     expect(o.files[0]).toEqual({ dir: '/etc/sysctl.d', name: `${MARK}end`, state: 'content', text: forged });
   });
 
+  it('a file od could not finish reading is unreadable, not partly read', () => {
+    const stdout = output({ files: [{ dir: '/etc/sysctl.d', name: 'a.conf', content: 'net.ipv4' }] }).replace(`${MARK}dir /run/sysctl.d`, `${MARK}unreadable\n${MARK}dir /run/sysctl.d`);
+    expect(observed(stdout).files).toEqual([{ dir: '/etc/sysctl.d', name: 'a.conf', state: 'unreadable' }]);
+  });
+
   it('an unparsable range is left out, not guessed', () => {
     const o = observed(output({ reserved: '8080', range: 'sysctl: cannot stat /proc/sys/net/ipv4/ip_local_port_range' }));
     expect(o.range).toBeUndefined();
