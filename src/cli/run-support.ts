@@ -16,6 +16,7 @@ export async function lockSession(s: Session, command: string): Promise<Lock> {
   await mkdir(s.stateDir, { recursive: true, mode: 0o755 });
   const lock = await acquireLock(join(s.stateDir, 'lock'), command);
   if (lock.clearedStale) warn(`cleared a stale lock left by pid ${lock.clearedStale.pid} (${lock.clearedStale.command} since ${lock.clearedStale.since})`);
+  if (lock.clearedUnreadable) warn('cleared an old unreadable lock file (a run killed while taking the lock)');
   return lock;
 }
 
