@@ -1,8 +1,8 @@
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { acquireLock, type Lock } from '../engine/lock.js';
 import { closeConnections } from '../engine/connections.js';
 import { controlDir, type Session } from '../engine/session.js';
+import { ensureStateDir } from '../engine/workspace.js';
 import { ExitCode } from '../errors.js';
 import { killAll } from '../io/exec.js';
 import { writeReports } from '../io/files.js';
@@ -12,8 +12,8 @@ import { useColor, warn } from './common.js';
 
 /** Take the policy's lock for the whole run. */
 export async function lockSession(s: Session, command: string): Promise<Lock> {
-  // explicit mode: under a permissive umask (000, 002) the folder holding the playbooks we run must not be writable by others
-  await mkdir(s.stateDir, { recursive: true, mode: 0o755 });
+  // checked again: the folder holding the playbooks we run must not be writable by others
+  await ensureStateDir(s.stateDir, dirname(s.stateDir));
   const lock = await acquireLock(join(s.stateDir, 'lock'), command);
   if (lock.clearedStale) warn(`cleared a stale lock left by pid ${lock.clearedStale.pid} (${lock.clearedStale.command} since ${lock.clearedStale.since})`);
   if (lock.clearedUnreadable) warn('cleared an old unreadable lock file (a run killed while taking the lock)');

@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { AnsibleEvent } from '../ansible/events.js';
 import { ansibleEnv } from '../ansible/argv.js';
 import { ExitCode, FleetError } from '../errors.js';
@@ -16,7 +16,7 @@ import { notRun, VERSION } from '../verify/report.js';
 import type { HostResult } from '../verify/types.js';
 import { checkEnvironment } from './environment.js';
 import { runPlaybook } from './playbook.js';
-import { stateDirFor, writeProject } from './workspace.js';
+import { ensureStateDir, stateDirFor, writeProject } from './workspace.js';
 
 export interface SessionOptions {
   /** -i/--inventory: overrides the policy's inventory. */
@@ -39,6 +39,7 @@ export interface Session {
 export async function openSession(policy: Policy, policyLabel: string, opts: SessionOptions): Promise<Session> {
   if (opts.inventory) policy = { ...policy, inventory: { kind: 'source', source: resolve(opts.inventory) } };
   const stateDir = stateDirFor(policy.file);
+  await ensureStateDir(stateDir, dirname(stateDir));
   const [inventory] = await Promise.all([loadInventory(policy.inventory, policyLabel), checkEnvironment({ cacheDir: stateDir })]);
   const { plans, warnings } = planHosts(policy, inventory);
   let targeted = opts.shard ? plans.filter((p) => inShard(p.host, opts.shard!)) : plans;
@@ -60,7 +61,7 @@ export async function openSession(policy: Policy, policyLabel: string, opts: Ses
 async function render(s: Session, targets: HostTarget[], audit: boolean, name: string): Promise<string> {
   const dir = join(s.stateDir, name);
   const forks = forksFor(s.policy.ansible.forks, targets.length);
-  await writeProject(dir, renderProject({ policyLabel: s.policyLabel, policy: s.policy, targets, forks, audit, version: VERSION, controlPathDir: controlDir(s) }));
+  await writeProject(dir, renderProject({ policyLabel: s.policyLabel, policy: s.policy, targets, forks, audit, version: VERSION, controlPathDir: controlDir(s) }), dirname(s.stateDir));
   return dir;
 }
 
