@@ -20,30 +20,38 @@ export async function lockSession(s: Session, command: string): Promise<Lock> {
   return lock;
 }
 
+/** The signals that end a run early: Ctrl-C, a kill, and a closed terminal or SSH session. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 /**
- * On SIGINT/SIGTERM: stop Ansible and its SSH children (their process group),
- * let the run finish with what it has, and remember the signal for the exit
- * code (130/143). A second signal does the same again.
+ * On SIGINT/SIGTERM/SIGHUP: stop Ansible and its SSH children (their process
+ * group), let the run finish with what it has, and remember the signal for
+ * the exit code (130/143/129). A second signal does the same again. After a
+ * SIGHUP the terminal may be gone: a failed write to it must not end the run
+ * before the report files are written and the lock released.
  */
 export function trapSignals(): { signal: () => NodeJS.Signals | undefined; dispose: () => void } {
   let got: NodeJS.Signals | undefined;
+  const ignore = () => undefined;
   const handler = (sig: NodeJS.Signals) => {
     got = sig;
+    if (sig === 'SIGHUP') {
+      process.stdout.on('error', ignore);
+      process.stderr.on('error', ignore);
+    }
     warn(`${sig}: stopping Ansible and its SSH connections; writing the partial report`);
     killAll('SIGTERM');
   };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
+  for (const sig of STOP_SIGNALS) process.on(sig, handler);
   return {
     signal: () => got,
     dispose: () => {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
+      for (const sig of STOP_SIGNALS) process.off(sig, handler);
     },
   };
 }
 
-/** Run `body` holding the policy's lock, with SIGINT/SIGTERM trapped; always release both. */
+/** Run `body` holding the policy's lock, with SIGINT/SIGTERM/SIGHUP trapped; always release both. */
 export async function whileLocked(s: Session, command: string, body: (signal: () => NodeJS.Signals | undefined) => Promise<number>): Promise<number> {
   const lock = await lockSession(s, command);
   const signals = trapSignals();
@@ -60,7 +68,7 @@ export async function cleanupAfterSignal(s: Session): Promise<void> {
 }
 
 export function signalExit(sig: NodeJS.Signals | undefined): number | undefined {
-  return sig === 'SIGINT' ? ExitCode.sigint : sig === 'SIGTERM' ? ExitCode.sigterm : undefined;
+  return sig === 'SIGINT' ? ExitCode.sigint : sig === 'SIGTERM' ? ExitCode.sigterm : sig === 'SIGHUP' ? ExitCode.sighup : undefined;
 }
 
 export function collectReport(value: string, previous: ReportSpec[] = []): ReportSpec[] {

@@ -42,7 +42,7 @@ export async function openSession(policy: Policy, policyLabel: string, opts: Ses
   await ensureStateDir(stateDir, dirname(stateDir));
   const [inventory] = await Promise.all([loadInventory(policy.inventory, policyLabel), checkEnvironment({ cacheDir: stateDir })]);
   const { plans, warnings } = planHosts(policy, inventory);
-  let targeted = opts.shard ? plans.filter((p) => inShard(p.host, opts.shard!)) : plans;
+  let targeted = plans;
   const session: Session = { policy, policyLabel, inventory, plans: targeted, warnings: warnings.map((w) => w.message), stateDir };
   if (opts.limit) {
     // Ansible decides what a pattern means; render once so it sees the same inventories we will use.
@@ -50,10 +50,12 @@ export async function openSession(policy: Policy, policyLabel: string, opts: Ses
     const matching = new Set(await hostsMatching([], opts.limit, ansibleEnv(join(dir, PROJECT_FILES.cfg))));
     targeted = targeted.filter((p) => matching.has(p.host));
   }
-  if (targeted.length === 0 && !opts.shard) {
+  // An empty target set is an error with or without --shard; only a shard of a non-empty set may be empty.
+  if (targeted.length === 0) {
     const why = opts.limit ? `--limit ${opts.limit} matches no host of` : 'no hosts in';
     throw new FleetError(`${why} the inventory ${inventory.source}`, ExitCode.invalid, ['check the pattern with: ansible -i INVENTORY PATTERN --list-hosts']);
   }
+  if (opts.shard) targeted = targeted.filter((p) => inShard(p.host, opts.shard!));
   session.plans = targeted;
   return session;
 }

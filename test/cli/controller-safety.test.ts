@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { host, report } from '../fixtures/reports/build.js';
 
 const CLI = resolve('dist/cli/main.js');
 const tmp = mkdtempSync(join(tmpdir(), 'fleet-controller-safety-'));
@@ -109,5 +110,45 @@ describe('state folders (issue 15 case 3)', () => {
     expect(r.exitCode, r.stderr).toBe(3);
     expect(r.stderr).toContain(`the state folder ${join(state, 'linked')} is a symbolic link owned by uid 65534`);
     expect(r.spawned).toEqual([]);
+  });
+});
+
+describe('shards never hide an empty run (issue 15 case 5)', () => {
+  it('--limit that matches nothing is exit 2 with --shard 1/1 as without it', async () => {
+    const state = join(tmp, 'state-shard-limit');
+    const p = policy('shardlimit');
+    for (const extra of [[], ['--shard', '1/1'], ['--shard', '2/3']]) {
+      const r = await fleet(['check', p, '--limit', 'nomatch', ...extra], state);
+      expect(r.exitCode, `${extra.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain('--limit nomatch matches no host of');
+      expect(playbooks(r)).toEqual([]);
+    }
+  });
+
+  it('an empty source inventory is exit 2 with --shard 1/4 as without it', async () => {
+    const state = join(tmp, 'state-shard-empty');
+    const inv = join(tmp, 'empty-inventory.yml');
+    writeFileSync(inv, 'all:\n  hosts: {}\n');
+    const p = join(tmp, 'emptyinv.yaml');
+    writeFileSync(p, stringify({ version: 1, reserved_ports: '40000-40100', inventory: inv }));
+    for (const extra of [[], ['--shard', '1/4']]) {
+      const r = await fleet(['check', p, ...extra], state);
+      expect(r.exitCode, `${extra.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain('no hosts in the inventory');
+    }
+  });
+
+  it('merge-reports refuses shard 1/4 with two copies of 2/3, naming the problem', async () => {
+    const files = (['1/4', '2/3', '2/3'] as const).map((shard, i) => {
+      const f = join(tmp, `shard-${i}.json`);
+      writeFileSync(f, JSON.stringify(report([host(`h${i}`)], { shard })));
+      return f;
+    });
+    const r = await fleet(['merge-reports', ...files], join(tmp, 'state-merge'));
+    expect(r.exitCode, r.stderr).toBe(2);
+    expect(r.stderr).toContain('report 2 is shard 2/3 but report 1 is shard 1/4');
+    const two = await fleet(['merge-reports', files[0]!], join(tmp, 'state-merge'));
+    expect(two.exitCode).toBe(2);
+    expect(two.stderr).toContain('missing shards 2/4, 3/4, 4/4');
   });
 });
