@@ -6,6 +6,7 @@ import { hostsMatching, loadInventory } from '../inventory/load.js';
 import type { Inventory } from '../inventory/types.js';
 import { planHosts, targetSet, type HostPlan } from '../plan/desired.js';
 import { inShard, type Shard } from '../plan/shard.js';
+import { hostPatternProblem } from '../policy/names.js';
 import type { Policy } from '../policy/types.js';
 import { format, type PortSet } from '../ports/portset.js';
 import { forksFor, PROJECT_FILES, renderProject, type HostTarget } from '../render/project.js';
@@ -41,6 +42,7 @@ export async function openSession(policy: Policy, policyLabel: string, opts: Ses
   const stateDir = stateDirFor(policy.file);
   await ensureStateDir(stateDir, dirname(stateDir));
   const [inventory] = await Promise.all([loadInventory(policy.inventory, policyLabel), checkEnvironment({ cacheDir: stateDir })]);
+  checkSourceHostNames(inventory);
   const { plans, warnings } = planHosts(policy, inventory);
   let targeted = plans;
   const session: Session = { policy, policyLabel, inventory, plans: targeted, warnings: warnings.map((w) => w.message), stateDir };
@@ -58,6 +60,20 @@ export async function openSession(policy: Policy, policyLabel: string, opts: Ses
   if (opts.shard) targeted = targeted.filter((p) => inShard(p.host, opts.shard!));
   session.plans = targeted;
   return session;
+}
+
+/**
+ * Host names from a source inventory go back to Ansible in fleet's generated
+ * inventory; a name Ansible would read differently there (a `:port`, a range)
+ * would leave that host never reporting. Inline names are checked with the policy.
+ */
+function checkSourceHostNames(inventory: Inventory): void {
+  const problems = inventory.hosts.flatMap((h) => hostPatternProblem(h.name) ?? []);
+  if (problems.length === 0) return;
+  throw new FleetError(`inventory ${inventory.source}: ${problems.length} host name${problems.length > 1 ? 's' : ''} Ansible would read differently in fleet's generated inventory`, ExitCode.invalid, [
+    ...problems.slice(0, 10),
+    'rename these hosts in the inventory source (and set ansible_host / ansible_port for the address)',
+  ]);
 }
 
 async function render(s: Session, targets: HostTarget[], audit: boolean, name: string): Promise<string> {

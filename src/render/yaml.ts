@@ -1,4 +1,6 @@
-import { Document } from 'yaml';
+import { Document, isMap, isScalar, visit } from 'yaml';
+
+const MERGE_TAG = 'tag:yaml.org,2002:merge';
 
 export interface YamlOptions {
   /**
@@ -10,12 +12,28 @@ export interface YamlOptions {
 }
 
 /**
+ * Double-quote every key of a mapping under a `hosts:` key: those keys are
+ * host names, from a source inventory too, and a plain `<<` would be a YAML
+ * merge key, `~` a null. Quoting keeps each name the exact string it is.
+ */
+function quoteHostNames(doc: Document): void {
+  visit(doc, {
+    Pair(_, pair) {
+      if (!isScalar(pair.key) || pair.key.value !== 'hosts' || !isMap(pair.value)) return;
+      for (const item of pair.value.items) if (isScalar(item.key)) item.key.type = 'QUOTE_DOUBLE';
+    },
+  });
+}
+
+/**
  * Serialise data for Ansible: YAML 1.1 (Ansible's dialect, so `yes`, `on`
  * and `22:30` get quoted), a header comment, stable key order as given.
  */
 export function toAnsibleYaml(data: unknown, header: string, opts: YamlOptions = {}): string {
   // No anchors: a value object reused across hosts must be written out for each host (and it is faster).
-  const doc = new Document(data, { version: '1.1', aliasDuplicateObjects: false });
+  // Without the merge tag a '<<' string stays a string (quoted below), never written as a merge key.
+  const doc = new Document(data, { version: '1.1', aliasDuplicateObjects: false, customTags: (tags) => tags.filter((t) => typeof t === 'string' || t.tag !== MERGE_TAG) });
+  if (opts.quoteStrings) quoteHostNames(doc);
   doc.commentBefore = header
     .split('\n')
     .map((l) => ` ${l}`)

@@ -152,3 +152,17 @@ describe('shards never hide an empty run (issue 15 case 5)', () => {
     expect(two.stderr).toContain('missing shards 2/4, 3/4, 4/4');
   });
 });
+
+describe('host names from a source inventory (issue 15 case 8)', () => {
+  it('a dynamic inventory naming a host "db1:2222" is exit 2 with the fix, before any playbook', async () => {
+    const script = join(tmp, 'dynamic.sh');
+    writeFileSync(script, `#!/bin/sh\necho '{"all": {"hosts": ["db1:2222", "web1"]}, "_meta": {"hostvars": {}}}'\n`, { mode: 0o755 });
+    const p = join(tmp, 'dynamic.yaml');
+    writeFileSync(p, stringify({ version: 1, reserved_ports: '40000-40100', inventory: script }));
+    const r = await fleet(['check', p], join(tmp, 'state-dynamic'));
+    expect(r.exitCode, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`inventory ${script}: 1 host name Ansible would read differently`);
+    expect(r.stderr).toContain('set its port with ansible_port: 2222');
+    expect(playbooks(r)).toEqual([]);
+  });
+});
