@@ -128,6 +128,17 @@ describe('acquireLock', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('a clearer killed mid-clear (its marker left behind) does not block the next run for good', async () => {
+    const stale = info({ pid: await deadPid(), start: '1' });
+    writeFileSync(path, JSON.stringify(stale));
+    const seen = await lockInternals.readLockFile(path);
+    writeFileSync(`${path}.clear-${seen!.id}`, JSON.stringify(info({ pid: await deadPid(), start: '1', command: 'clear-stale-lock' })));
+    const lock = await acquireLock(path, 'apply');
+    expect(lock.clearedStale).toEqual(stale);
+    await lock.release();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it("release removes only its own lock, never another run's", async () => {
     const a = await acquireLock(path, 'apply');
     rmSync(path);
