@@ -74,7 +74,7 @@ async function checkFlow(s: Session, file: string, opts: CheckOptions, audit: bo
     startedAt: started,
     finishedAt: new Date(),
     hosts,
-    ...(s.plans.length && opts.shard ? { shard: opts.shard } : {}),
+    ...(opts.shard ? { shard: opts.shard } : {}),
     ...(sig ? { interrupted: sig } : {}),
   });
   if (before) report.before = before;
