@@ -32,8 +32,10 @@ export interface BenchResults {
   reps: number;
   lab: { prefix: string; subnet: string };
   planner?: PlannerRun;
-  sizes: Record<number, { read?: Row[]; write?: Row[] }>;
+  sizes: Record<number, { read?: Row[]; write?: Row[]; reps?: number }>;
   skipped: string[];
+  /** Conditions of earlier runs whose sizes this document kept (BENCH_APPEND). */
+  earlier?: Machine[];
 }
 
 /** The contenders whose growth is tabled. */
@@ -122,6 +124,8 @@ export function renderMarkdown(r: BenchResults): string {
   L.push(`- load average before: ${m.loadBefore}; after: ${m.loadAfter ?? '?'}; run took ${f0(m.durationS)} s, started ${m.startedAt}`);
   L.push(`- lab prefix ${r.lab.prefix}, subnet ${r.lab.subnet}; lab hosts (sshd) run on the same machine and share its cores`);
   L.push(`- contenders alternate, order rotated each repetition, ${r.reps} repetitions, medians; every command starts with no SSH ControlMaster open (cold)`);
+  for (const e of r.earlier ?? []) L.push(`- some sizes come from an earlier run: started ${e.startedAt}, load before ${e.loadBefore}, after ${e.loadAfter ?? '?'}`);
+  L.push(`- repetitions per size: ${Object.entries(r.sizes).map(([n, s]) => `N=${n}: ${s.reps ?? r.reps}`).join(', ')}`);
   L.push("- wall and CPU from `/usr/bin/time -f '%e %U %S'` around the command: CPU is user+sys of the whole waited process tree (controller side)", '');
   L.push('## Targets', '', '| target | measured | met |', '|---|---|---|');
   for (const t of targets(r)) L.push(`| ${t.target} | ${t.value} | ${t.met ? 'yes' : '**no**'} |`);

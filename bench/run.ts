@@ -9,7 +9,10 @@
  * BENCH_PLANNER_HOSTS (10000) and BENCH_PLANNER_GROUPS (500), BENCH_BUDGET_S
  * (default 3600: a size is skipped once the budget is spent),
  * BENCH_LAB_PREFIX / BENCH_LAB_SUBNET (default fbench, 198.18.4.0/24; another
- * prefix and /24 let the bench run beside other labs), BENCH_OUT_DIR (bench/).
+ * prefix and /24 let the bench run beside other labs), BENCH_OUT_DIR (bench/),
+ * BENCH_APPEND=1 (keep the sizes and planner figures already in RESULTS.json and
+ * add the sizes measured now, e.g. a long N=200 run after a shorter one),
+ * BENCH_PLANNER=0 (skip the planner).
  * Needs root (the lab uses network namespaces); always takes its lab down.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -95,7 +98,7 @@ async function size(results: BenchResults, n: number): Promise<void> {
   const opts = { reps: REPS, beforeEach: cold, log };
   const read = await alternate(`N=${n} read`, readContenders(ctx, n, value), opts);
   const write = await alternate(`N=${n} write`, writeContenders(ctx, n, nextValue), opts);
-  results.sizes[n] = { read, write };
+  results.sizes[n] = { read, write, reps: REPS };
 }
 
 let tornDown = false;
@@ -128,8 +131,14 @@ async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('the bench needs root (the lab uses network namespaces)');
   mkdirSync(ctx.ansibleCp, { recursive: true });
   const results: BenchResults = { machine: await machine(), reps: REPS, lab: { prefix: LAB.prefix, subnet: LAB.subnet }, sizes: {}, skipped: [] };
+  if (env.BENCH_APPEND === '1') {
+    const before = JSON.parse(readFileSync(join(OUT_DIR, 'RESULTS.json'), 'utf8')) as BenchResults;
+    results.sizes = before.sizes;
+    if (before.planner) results.planner = before.planner;
+    results.earlier = [...(before.earlier ?? []), before.machine];
+  }
   log(`work dir ${work}; sizes ${sizes.join(',')}; ${REPS} repetitions; lab ${LAB.prefix} ${LAB.subnet}`);
-  results.planner = await planner();
+  if (env.BENCH_PLANNER !== '0') results.planner = await planner();
   log(`planner: ${results.planner?.median.total.toFixed(0)} ms, ${results.planner?.maxRssMb.toFixed(0)} MB`);
   for (const n of sizes) {
     if (elapsed() > BUDGET_S) {
