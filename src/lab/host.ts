@@ -1,5 +1,5 @@
 /** Life-cycle of one lab host: build, check, repair, tear down, reboot. */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../io/exec.js';
 import { ExitCode, FleetError } from '../errors.js';
@@ -100,6 +100,8 @@ export function filterNetKeys(text: string): { kept: string; dropped: string[] }
   return { kept, dropped };
 }
 
+const SYSTEMD_SYSCTL = '/lib/systemd/systemd-sysctl';
+
 /** Apply the host's /etc/sysctl.d/*.conf in name order inside its namespace, as systemd-sysctl does at boot. */
 export async function applyBootSysctl(state: LabState, host: LabHost): Promise<BootSysctl[]> {
   const files = readdirSync(host.sysctlDir).filter((f) => f.endsWith('.conf')).sort();
@@ -110,7 +112,9 @@ export async function applyBootSysctl(state: LabState, host: LabHost): Promise<B
     const { kept, dropped } = filterNetKeys(readFileSync(join(host.sysctlDir, file), 'utf8'));
     const copy = join(scratch, `${host.name}-${file}`);
     writeFileSync(copy, kept);
-    const r = await run('ip', ['netns', 'exec', host.netns, 'sysctl', '-p', copy], { write: true });
+    // systemd-sysctl is what boots apply; unlike `sysctl -p` it writes a value longer than one page whole.
+    const argv = existsSync(SYSTEMD_SYSCTL) ? [SYSTEMD_SYSCTL, copy] : ['sysctl', '-p', copy];
+    const r = await run('ip', ['netns', 'exec', host.netns, ...argv], { write: true });
     rmSync(copy, { force: true });
     const notes = dropped.map((d) => `skipped (not a per-namespace key): ${d}`);
     results.push({ file, ok: r.exitCode === 0 && dropped.length === 0, output: [r.stdout.trim(), r.stderr.trim(), ...notes].filter(Boolean).join('\n') });

@@ -24,8 +24,8 @@ function progress(total: number, tty: boolean) {
 }
 
 const done = (host: string): AnsibleEvent => ({ kind: 'ok', host, task: TASK.readBack, result: {} });
-const failed = (host: string, msg: unknown = 'boom'): AnsibleEvent => ({ kind: 'failed', host, task: TASK.setReserved, result: { msg } });
-const unreachable = (host: string, msg: string): AnsibleEvent => ({ kind: 'unreachable', host, task: TASK.setReserved, result: { msg } });
+const failed = (host: string, msg: unknown = 'boom'): AnsibleEvent => ({ kind: 'failed', host, task: TASK.setSysctl, result: { msg } });
+const unreachable = (host: string, msg: string): AnsibleEvent => ({ kind: 'unreachable', host, task: TASK.setSysctl, result: { msg } });
 
 describe('Progress (not a terminal)', () => {
   it('prints one line per tenth of the fleet', () => {
@@ -58,7 +58,7 @@ describe('Progress (not a terminal)', () => {
 
   it('a failure without a message, or with a long one', () => {
     const { p, stream } = progress(100, false);
-    p.onEvent({ kind: 'failed', host: 'h1', task: TASK.setReserved, result: {} });
+    p.onEvent({ kind: 'failed', host: 'h1', task: TASK.setSysctl, result: {} });
     p.onEvent(failed('h2', 'x'.repeat(500)));
     expect(stream.lines[0]).toBe('apply: h1 failed');
     expect(stream.lines[1]).toBe(`apply: h2 failed: ${'x'.repeat(160)}`);
@@ -67,8 +67,8 @@ describe('Progress (not a terminal)', () => {
   it('ignores events without a host, intermediate tasks, skips and repeats', () => {
     const { p, stream } = progress(2, false);
     p.onEvent({ kind: 'task_start', task: TASK.readBack });
-    p.onEvent({ kind: 'ok', host: 'h1', task: TASK.setReserved, result: {} });
-    p.onEvent({ kind: 'skipped', host: 'h1', task: TASK.setRange, result: {} });
+    p.onEvent({ kind: 'ok', host: 'h1', task: TASK.setSysctl, result: {} });
+    p.onEvent({ kind: 'skipped', host: 'h1', task: TASK.writeWhole, result: {} });
     p.onEvent({ kind: 'stats', stats: {} });
     expect(stream.chunks).toEqual([]);
     p.onEvent(done('h1'));

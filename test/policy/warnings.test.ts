@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { checkPolicy } from '../../src/policy/checks.js';
+import { DEFAULT_PERSIST_FILE } from '../../src/policy/types.js';
+import { format, intersect, mustParse, size } from '../../src/ports/portset.js';
 import { HEAD, errorsOf, warningsOf } from './helpers.js';
 
 const OUTSIDE = 'so the kernel never hands these ports out today; reserving them has no effect until the ephemeral range grows to include them';
@@ -68,5 +72,28 @@ describe('capacity errors', () => {
     expect(errorsOf(`${HEAD}reserved_ports: []\ngroups: {web: {ephemeral_range: 40000-60999}}\n`)).toEqual([
       '3:17 reserved_ports: the policy is empty: it reserves no ports anywhere; set reserved_ports company-wide or under groups/hosts',
     ]);
+  });
+});
+
+describe('overlapping groups, many at once', () => {
+  it('finds exactly the pairs that intersecting every pair of groups finds, in the same order', () => {
+    const span = fc.tuple(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 0, max: 20 })).map(([lo, w]) => `${lo}-${lo + w}`);
+    fc.assert(
+      fc.property(fc.array(fc.array(span, { minLength: 1, maxLength: 3 }), { minLength: 2, maxLength: 8 }), (groupSpans) => {
+        const groups = Object.fromEntries(groupSpans.map((s, i) => [`g${i}`, { reserved: mustParse(s.join(',')) }]));
+        const policy = { file: '/p.yaml', version: 1 as const, mode: 'exact' as const, company: { reserved: mustParse('5000') }, minEphemeralPorts: 0, groups, hosts: {}, inventory: { kind: 'source' as const, source: '/i' }, persistFile: DEFAULT_PERSIST_FILE, ansible: { become: false, timeout: 10 }, audit: { allow: [] } };
+        const names = Object.keys(groups).sort();
+        const naive: string[] = [];
+        names.forEach((a, i) => {
+          for (const b of names.slice(i + 1)) {
+            const both = intersect(groups[a]!.reserved, groups[b]!.reserved);
+            if (size(both) > 0) naive.push(`${b}: ${a} ${format(both)}`);
+          }
+        });
+        const got = checkPolicy(policy).warnings.filter((w) => w.message.startsWith('groups `')).map((w) => `${w.path[1]}: ${/`(\S+)` and/.exec(w.message)![1]} ${/reserve (\S+);/.exec(w.message)![1]}`);
+        expect(got).toEqual(naive);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

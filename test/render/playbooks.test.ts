@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { KEY_RANGE, KEY_RESERVED, readScript } from '../../src/ansible/scripts.js';
+import { wholeWriteScript, WRITTEN_MARK } from '../../src/ansible/whole-write.js';
 import type { AnsibleSettings } from '../../src/policy/types.js';
+import { ONE_WRITE_LIMIT } from '../../src/ports/write-limit.js';
 import { applyPlaybook, checkPlaybook, TARGET_GROUP, TASK } from '../../src/render/playbooks.js';
 
 type Task = Record<string, unknown> & { name: string };
@@ -31,28 +33,43 @@ describe('applyPlaybook', () => {
     expect(plain).not.toHaveProperty('max_fail_percentage');
   });
 
-  it('runs set, set range, read back in that order; fleet judges the read-back itself (no assert task)', () => {
-    expect(play!.tasks.map((t) => t.name)).toEqual([TASK.setReserved, TASK.setRange, TASK.readBack]);
+  it('runs one sysctl task, then read back; fleet judges the read-back itself (no assert task)', () => {
+    expect(play!.tasks.map((t) => t.name)).toEqual([TASK.setSysctl, TASK.readBack]);
     expect(JSON.stringify(play)).not.toContain('assert');
   });
 
-  it('sets the reserved ports with ansible.posix.sysctl (FQCN), set + persist + reload', () => {
-    const t = task(play!, TASK.setReserved);
-    expect(Object.keys(t).sort()).toEqual(['ansible.posix.sysctl', 'name']);
+  it('sets every managed key with one ansible.posix.sysctl task (FQCN): set + persist, no reload (sysctl -p would cut a long value)', () => {
+    const t = task(play!, TASK.setSysctl);
+    expect(Object.keys(t).sort()).toEqual(['ansible.posix.sysctl', 'loop', 'loop_control', 'name']);
     expect(t['ansible.posix.sysctl']).toEqual({
-      name: KEY_RESERVED,
-      value: '{{ fleet_reserved_ports }}',
+      name: '{{ item.name }}',
+      value: '{{ item.value }}',
       sysctl_file: '{{ fleet_persist_file }}',
-      sysctl_set: true,
-      reload: true,
+      sysctl_set: '{{ item.set }}',
+      reload: false,
       state: 'present',
     });
+    expect(t.loop_control).toEqual({ label: '{{ item.name }}' });
   });
 
-  it('sets the ephemeral range only when the host has one', () => {
-    const t = task(play!, TASK.setRange);
-    expect(t.when).toBe('fleet_port_range is defined');
-    expect(t['ansible.posix.sysctl']).toMatchObject({ name: KEY_RANGE, value: '{{ fleet_port_range }}', sysctl_file: '{{ fleet_persist_file }}', sysctl_set: true, reload: true, state: 'present' });
+  it('loops over the reserved ports, and the range only when the host has one; sysctl -w only for values one write takes', () => {
+    const loop = String(task(play!, TASK.setSysctl).loop);
+    expect(loop).toBe(
+      `{{ [{'name': '${KEY_RESERVED}', 'value': fleet_reserved_ports, 'set': not (fleet_reserved_ports | length > ${ONE_WRITE_LIMIT})}]` +
+        ` + ([{'name': '${KEY_RANGE}', 'value': fleet_port_range, 'set': true}] if fleet_port_range is defined else []) }}`,
+    );
+  });
+
+  it('adds the whole-value write only when asked: value on stdin, only on hosts whose value is longer than one write', () => {
+    const [long] = plays(applyPlaybook(rolling, { wholeWrite: true }));
+    expect(long!.tasks.map((t) => t.name)).toEqual([TASK.setSysctl, TASK.writeWhole, TASK.readBack]);
+    const t = task(long!, TASK.writeWhole);
+    expect(t['ansible.builtin.shell']).toEqual({ cmd: wholeWriteScript, stdin: '{{ fleet_reserved_ports }}' });
+    expect(t.when).toBe(`fleet_reserved_ports | length > ${ONE_WRITE_LIMIT}`);
+    expect(t.changed_when).toBe(`'${WRITTEN_MARK}' in fleet_whole_write.stdout`);
+    // The script is constant text: no value is ever spliced into it.
+    expect(wholeWriteScript).not.toContain('{{');
+    expect(wholeWriteScript).toContain('iflag=fullblock');
   });
 
   it('reads back with raw (no module upload), never "changed"', () => {

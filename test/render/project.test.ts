@@ -7,8 +7,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readScript } from '../../src/ansible/scripts.js';
 import { parseAnsibleInventory } from '../../src/inventory/ansible-json.js';
 import { DEFAULT_PERSIST_FILE, type Policy } from '../../src/policy/types.js';
-import { mustParse } from '../../src/ports/portset.js';
-import { TARGET_GROUP } from '../../src/render/playbooks.js';
+import { format, mustParse } from '../../src/ports/portset.js';
+import { ONE_WRITE_LIMIT } from '../../src/ports/write-limit.js';
+import { TARGET_GROUP, TASK } from '../../src/render/playbooks.js';
 import { PROJECT_FILES, renderProject, type RenderedFile, type RenderInput } from '../../src/render/project.js';
 import { onPath, quietAnsible } from '../support/tools.js';
 
@@ -140,20 +141,32 @@ describe('renderProject', () => {
     expect(play.serial).toBe('25%');
     expect(play.max_fail_percentage).toBe(10);
     expect(play.tasks[0]!['ansible.posix.sysctl']).toEqual({
-      name: 'net.ipv4.ip_local_reserved_ports',
-      value: '{{ fleet_reserved_ports }}',
+      name: '{{ item.name }}',
+      value: '{{ item.value }}',
       sysctl_file: '{{ fleet_persist_file }}',
-      sysctl_set: true,
-      reload: true,
+      sysctl_set: '{{ item.set }}',
+      reload: false,
       state: 'present',
     });
-    expect(play.tasks[2]!['ansible.builtin.raw']).toBe(readScript(false));
-    expect(play.tasks).toHaveLength(3);
+    expect(play.tasks[1]!['ansible.builtin.raw']).toBe(readScript(false));
+    expect(play.tasks).toHaveLength(2);
     const check = yaml11(file(files, PROJECT_FILES.check)) as unknown as Record<string, unknown>[];
     expect(check[0]).not.toHaveProperty('serial');
     expect(check[0]).not.toHaveProperty('max_fail_percentage');
     expect(file(files, PROJECT_FILES.check)).not.toContain('ss -H');
     expect(file(renderProject(input(policy(), { audit: true })), PROJECT_FILES.check)).toContain('ss -H -ntuap');
+  });
+
+  it('a reserved value longer than one kernel write (issue 17) renders the whole-value write; values one write takes do not', () => {
+    const tasks = (targets: RenderInput['targets']) =>
+      (yaml11(file(renderProject(input(policy(), { targets })), PROJECT_FILES.apply)) as unknown as { tasks: { name: string }[] }[])[0]!.tasks.map((t) => t.name);
+    const singles = (n: number) => mustParse(Array.from({ length: n }, (_, i) => String(10000 + 2 * i)).join(','));
+    const atLimit = singles(682); // 4,091 characters
+    const overLimit = singles(683); // 4,097 characters
+    expect(format(atLimit).length).toBeLessThanOrEqual(ONE_WRITE_LIMIT);
+    expect(format(overLimit).length).toBeGreaterThan(ONE_WRITE_LIMIT);
+    expect(tasks([{ host: 'web1', reserved: atLimit }])).toEqual([TASK.setSysctl, TASK.readBack]);
+    expect(tasks([{ host: 'web1', reserved: atLimit }, { host: 'web2', reserved: overLimit }])).toEqual([TASK.setSysctl, TASK.writeWhole, TASK.readBack]);
   });
 
   it('the ansible.cfg carries pipelining, ControlPersist, explicit gathering, forks and the control path', () => {
@@ -195,7 +208,8 @@ describe('the rendered project, read by real Ansible', () => {
 
   it.for([PROJECT_FILES.apply, PROJECT_FILES.check])('ansible-playbook --syntax-check %s passes (inline inventory)', async (playbook, ctx) => {
     if (!HAS_PLAYBOOK) ctx.skip('ansible-playbook is not on PATH');
-    const dir = write(renderProject(input(inlinePolicy, { audit: true })));
+    const long = mustParse(Array.from({ length: 1000 }, (_, i) => String(10000 + 2 * i)).join(','));
+    const dir = write(renderProject(input(inlinePolicy, { audit: true, targets: [...input(inlinePolicy).targets, { host: 'web3', reserved: long }] })));
     const r = await execa('ansible-playbook', ['--syntax-check', playbook], { cwd: dir, env: env(dir), reject: false });
     expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
     expect(r.stdout).toContain(playbook);
