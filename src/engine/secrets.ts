@@ -26,8 +26,9 @@ export interface Secrets {
 export async function promptHidden(question: string): Promise<string> {
   const stdin = process.stdin;
   if (!stdin.isTTY) throw new FleetError(`cannot ask for a password: no terminal (${question.trim()})`, ExitCode.invalid, ['pass it in a file instead (--become-password-file FILE, --vault-id LABEL@FILE)']);
-  process.stderr.write(question);
+  // raw mode (no echo) before the prompt shows: nothing typed after it can be echoed
   stdin.setRawMode(true);
+  process.stderr.write(question);
   stdin.resume();
   stdin.setEncoding('utf8');
   try {

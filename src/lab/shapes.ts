@@ -97,13 +97,20 @@ export async function addHiddenHosts(state: LabState, jump: LabHost, names: read
   const net = m[1]!;
   const jumpAddress = `${net}.1`;
   const hosts: LabHost[] = [];
+  // leftovers of an earlier run (a crashed test): links in the jump host's namespace outlive nothing else
+  for (const [i] of names.entries()) await run('ip', ['-n', jump.netns, 'link', 'del', `hv${i}`], { write: true });
+  await run('ip', ['-n', jump.netns, 'link', 'del', HIDDEN_BRIDGE], { write: true });
   await ipIn(jump.netns, ['link', 'add', HIDDEN_BRIDGE, 'type', 'bridge']);
   await ipIn(jump.netns, ['addr', 'add', `${jumpAddress}/24`, 'dev', HIDDEN_BRIDGE]);
   await ipIn(jump.netns, ['link', 'set', HIDDEN_BRIDGE, 'up']);
   for (const [i, name] of names.entries()) {
     const host = hostRecord(state, { name, index: 200 + i, address: `${net}.${10 + i}`, groups: ['hidden'] });
     await prepareHostFiles(state, host);
-    if (netnsInode(host.netns) !== undefined) throw new FleetError(`namespace ${host.netns} already exists`, ExitCode.environment);
+    if (netnsInode(host.netns) !== undefined) {
+      // left by an earlier run that did not finish: start from nothing
+      await stopHostProcesses(host);
+      check(await run('ip', ['netns', 'del', host.netns], { write: true }), `ip netns del ${host.netns}`);
+    }
     check(await run('ip', ['netns', 'add', host.netns], { write: true }), `ip netns add ${host.netns}`);
     // Created inside the hidden host's namespace with its peer in the jump host's: never in the machine's.
     const peer = `hv${i}`;
@@ -121,8 +128,10 @@ export async function addHiddenHosts(state: LabState, jump: LabHost, names: read
 
 /** Stop the hidden hosts, remove their namespaces and the bridge inside the jump host. */
 export async function removeHiddenHosts(net: HiddenNet): Promise<void> {
-  for (const h of net.hosts) {
+  for (const [i, h] of net.hosts.entries()) {
     await stopHostProcesses(h);
+    // synchronous, unlike the peer's removal with the namespace (kernel cleanup work, later)
+    await run('ip', ['-n', net.jump.netns, 'link', 'del', `hv${i}`], { write: true });
     if (netnsInode(h.netns) !== undefined) await run('ip', ['netns', 'del', h.netns], { write: true });
   }
   if (netnsInode(net.jump.netns) !== undefined) await run('ip', ['-n', net.jump.netns, 'link', 'del', HIDDEN_BRIDGE], { write: true });

@@ -295,7 +295,8 @@ sys.exit(os.waitstatus_to_exitcode(status))
     folder(dir, {
       'inventory/linux.yml': stringify({ all: { vars, children: { web: { hosts: { h3: { ansible_host: labHost('h3').address } } } } } }),
       // no such host answers: touching it would make the run fail
-      'inventory/windows.ini': '[winhosts]\nwin1 ansible_host=198.18.12.250 ansible_connection=winrm\n',
+      // (a directory inventory ignores *.ini files: Ansible's inventory_ignore_extensions)
+      'inventory/windows': '[winhosts]\nwin1 ansible_host=198.18.12.250 ansible_connection=winrm\n',
     });
     const policy = policyIn(dir, 'targets.yaml', { inventory: 'inventory', targets: 'all:!winhosts', reserved_ports: '44000' });
     const plan = await fleet(['plan', policy], {});
