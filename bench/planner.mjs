@@ -6,6 +6,7 @@ import { parsePolicyText } from '../dist/policy/index.js';
 import { inlineInventory } from '../dist/inventory/inline.js';
 import { planHosts } from '../dist/plan/desired.js';
 import { renderProject } from '../dist/render/project.js';
+import { fleetSettings } from '../dist/ansible/config.js';
 import { difference, format, fromPorts, intersect, mustParse, union } from '../dist/ports/portset.js';
 
 const [hostsArg = '10000', groupsArg = '500', repsArg = '5'] = process.argv.slice(2);
@@ -46,7 +47,7 @@ function planOnce(text) {
   t.plan = ms(t0);
   t0 = performance.now();
   const targets = plans.filter((p) => !p.refused).map((p) => ({ host: p.host, reserved: p.desired }));
-  const files = renderProject({ policyLabel: 'bench.yaml', policy, targets, forks: 50, audit: false, version: 'bench' });
+  const files = renderProject({ policyLabel: 'bench.yaml', policy, targets, settings: fleetSettings({ user: {}, hosts: targets.length }), audit: false, version: 'bench' });
   t.render = ms(t0);
   t.total = t.validate + t.plan + t.render;
   t.hosts = plans.length;

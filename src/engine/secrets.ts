@@ -77,6 +77,9 @@ export async function resolveSecrets(opts: SecretOptions, runtimeDir: string): P
   if (opts.becomePasswordFile && opts.askBecomePass) throw new FleetError('--ask-become-pass and --become-password-file exclude each other', ExitCode.invalid);
   if (opts.becomePasswordFile) out.becomePasswordFile = await readable(opts.becomePasswordFile, '--become-password-file');
   if (!opts.askVaultPass && !opts.askBecomePass) return out;
+  // ask first: nothing is written unless every answer was given
+  const become = opts.askBecomePass ? await promptHidden('BECOME password: ') : undefined;
+  const vault = opts.askVaultPass ? await promptHidden('Vault password: ') : undefined;
   const dir = await mkdtemp(join(runtimeDir, 'secret-'));
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const keep = async (name: string, value: string) => {
@@ -84,8 +87,8 @@ export async function resolveSecrets(opts: SecretOptions, runtimeDir: string): P
     await writeFile(file, value, { mode: 0o600, flag: 'wx' });
     return file;
   };
-  if (opts.askBecomePass) out.becomePasswordFile = await keep('become', await promptHidden('BECOME password: '));
-  if (opts.askVaultPass) out.vaultPasswordFile = await keep('vault', await promptHidden('Vault password: '));
+  if (become !== undefined) out.becomePasswordFile = await keep('become', become);
+  if (vault !== undefined) out.vaultPasswordFile = await keep('vault', vault);
   return out;
 }
 
