@@ -27,7 +27,8 @@ function playbookRuns(traceFile: string): string[] {
     .filter(Boolean)
     .map((l) => JSON.parse(l) as { cmd: string; args: string[] })
     .filter((e) => e.cmd === 'ansible-playbook' && !e.args.includes('--version'))
-    .map((e) => e.args.join(' '));
+    // the playbook, as playbooks/NAME.yml (fleet passes its absolute path, then the inventories)
+    .map((e) => (e.args[0] ?? '').split('/').slice(-2).join('/'));
 }
 
 /**
