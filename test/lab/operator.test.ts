@@ -53,6 +53,40 @@ class CallbackModule(CallbackBase):
             f.write('recorded\\n')
 `;
 
+/**
+ * Run fleet on a pseudo-terminal (python's pty: fleet sees a real terminal on
+ * stdin) and answer each prompt when it appears.
+ */
+async function onTerminal(args: string[], answers: Record<string, string>, env: Record<string, string>, cwd: string) {
+  const driver = `
+import os, pty, sys, json
+argv = json.loads(sys.argv[1]); answers = json.loads(sys.argv[2])
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(argv[0], argv)
+out = b''; done = set()
+while True:
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+    for prompt, answer in answers.items():
+        if prompt not in done and prompt.encode() in out:
+            os.write(fd, answer.encode() + b'\\r'); done.add(prompt)
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors='replace'))
+sys.exit(os.waitstatus_to_exitcode(status))
+`;
+  return run('/usr/bin/python3', ['-c', driver, JSON.stringify(['node', CLI, ...args]), JSON.stringify(answers)], {
+    cwd,
+    env: { FLEET_STATE_DIR: join(workDir(), 'state'), NO_COLOR: '1', ...env },
+    timeoutMs: 170_000,
+  });
+}
+
 describeLab('operator setups: their ansible.cfg, sudo, vault, jump hosts, targets, deep folders', () => {
   let project = '';
   let hidden: HiddenNet | undefined;
@@ -168,34 +202,7 @@ describeLab('operator setups: their ansible.cfg, sudo, vault, jump hosts, target
     await driftSysctl('h2', 'net.ipv4.ip_local_reserved_ports', '');
     const policy = policyIn(project, 'sudo-ask.yaml', { inventory: 'hosts.yml', reserved_ports: '42100', ansible: { become: true } });
     const trace = join(workDir(), 'trace-ask.jsonl');
-    // python's pty: fleet sees a real terminal on stdin; we answer the prompt when it appears
-    const driver = `
-import os, pty, sys, json
-argv = json.loads(sys.argv[1]); pw = sys.argv[2].encode()
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp(argv[0], argv)
-out = b''; sent = False
-while True:
-    try:
-        chunk = os.read(fd, 4096)
-    except OSError:
-        break
-    if not chunk:
-        break
-    out += chunk
-    if not sent and b'BECOME password:' in out:
-        os.write(fd, pw + b'\\r'); sent = True
-_, status = os.waitpid(pid, 0)
-sys.stdout.write(out.decode(errors='replace'))
-sys.exit(os.waitstatus_to_exitcode(status))
-`;
-    const argv = ['node', CLI, 'apply', policy, '--yes', '--limit', 'h2', '--ask-become-pass'];
-    const r = await run('/usr/bin/python3', ['-c', driver, JSON.stringify(argv), SUDO_PASSWORD], {
-      cwd: project,
-      env: { FLEET_STATE_DIR: join(workDir(), 'state'), NO_COLOR: '1', FLEET_TRACE_EXEC: trace, ACME_RECORD_FILE: recordFile },
-      timeoutMs: 170_000,
-    });
+    const r = await onTerminal(['apply', policy, '--yes', '--limit', 'h2', '--ask-become-pass'], { 'BECOME password:': SUDO_PASSWORD }, { FLEET_TRACE_EXEC: trace, ACME_RECORD_FILE: recordFile }, project);
     expect(r.exitCode, why(r)).toBe(0);
     expect(r.stdout).toContain('BECOME password:');
     expect(r.stdout).not.toContain(SUDO_PASSWORD);
@@ -218,6 +225,22 @@ sys.exit(os.waitstatus_to_exitcode(status))
     const ok = await fleet(['apply', policy, '--yes', '--json', '--vault-id', 'lab@vault-pass'], env, { cwd: project });
     expect(ok.exitCode, why(ok)).toBe(0);
     expect(await read('h2')).toBe('42200');
+  });
+
+  it('--ask-vault-pass asks on the terminal and the vaulted sudo password works', async () => {
+    await driftSysctl('h2', 'net.ipv4.ip_local_reserved_ports', '');
+    const policy = policyIn(project, 'vault-ask.yaml', { inventory: 'hosts-vault.yml', reserved_ports: '42300', ansible: { become: true } });
+    const trace = join(workDir(), 'trace-vault-ask.jsonl');
+    const r = await onTerminal(['apply', policy, '--yes', '--ask-vault-pass'], { 'Vault password:': VAULT_PASSWORD }, { FLEET_TRACE_EXEC: trace, ACME_RECORD_FILE: recordFile }, project);
+    expect(r.exitCode, why(r)).toBe(0);
+    expect(r.stdout).not.toContain(VAULT_PASSWORD);
+    expect(readFileSync(trace, 'utf8')).not.toContain(VAULT_PASSWORD);
+    // ansible-inventory and ansible-playbook both got the vault password (as a file)
+    const runs = readFileSync(trace, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { cmd: string; args: string[] });
+    for (const cmd of ['ansible-inventory', 'ansible-playbook']) {
+      expect(runs.filter((e) => e.cmd === cmd && e.args.includes('--vault-password-file')).length, cmd).toBeGreaterThan(0);
+    }
+    expect(await read('h2')).toBe('42300');
   });
 
   it('hosts behind a jump host (ProxyJump in the user\'s ssh_args): apply and check succeed; the controller has no route to them', async () => {
