@@ -76,7 +76,7 @@ export async function openSession(policy: Policy, policyLabel: string, opts: Ses
   const [user, runtimeDir] = await Promise.all([readUserConfig({ cacheDir: stateDir, cwd }), runtimeDirFor(stateDir)]);
   const secrets = await resolveSecrets(opts.secrets ?? {}, runtimeDir);
   // Listing hosts and running playbooks see the same configuration, environment and vault secrets.
-  let ansible = context(policy, user, 1, runtimeDir, secrets, cwd);
+  const ansible = context(policy, user, 1, runtimeDir, secrets, cwd);
   const inventory = await loadInventory(policy.inventory, policyLabel, { env: ansible.env, cwd, extra: secretArgv(secrets) });
   const { plans, warnings } = planHosts(policy, inventory);
   let targeted = opts.shard ? plans.filter((p) => inShard(p.host, opts.shard!)) : plans;
