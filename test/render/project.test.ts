@@ -134,7 +134,7 @@ describe('renderProject', () => {
     });
   });
 
-  it('the playbooks use ansible.posix.sysctl from the persist file variable, raw read-back and assert', () => {
+  it('the playbooks use ansible.posix.sysctl from the persist file variable, raw read-back, no assert', () => {
     const files = renderProject(input(policy()));
     const apply = yaml11(file(files, PROJECT_FILES.apply)) as unknown as { serial: string; max_fail_percentage: number; tasks: Record<string, unknown>[] }[];
     expect(apply).toHaveLength(1);
@@ -150,7 +150,7 @@ describe('renderProject', () => {
       state: 'present',
     });
     expect(play.tasks[2]!['ansible.builtin.raw']).toBe(readScript(false));
-    expect(play.tasks[3]).toHaveProperty('ansible.builtin.assert');
+    expect(play.tasks).toHaveLength(3);
     const check = yaml11(file(files, PROJECT_FILES.check)) as unknown as Record<string, unknown>[];
     expect(check[0]).not.toHaveProperty('serial');
     expect(check[0]).not.toHaveProperty('max_fail_percentage');
