@@ -70,6 +70,7 @@ async function checkFlow(s: Session, file: string, opts: CheckOptions, audit: bo
   const report = makeReport({
     command: opts.remediate ? 'remediate' : 'check',
     policy: s.policy,
+    outsideTargets: s.outsideTargets,
     policyLabel: file,
     startedAt: started,
     finishedAt: new Date(),

@@ -1,11 +1,8 @@
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { writeProject } from '../engine/workspace.js';
-import { loadInventory } from '../inventory/load.js';
-import { planHosts } from '../plan/desired.js';
-import { forksFor, renderProject } from '../render/project.js';
+import { renderProject } from '../render/project.js';
 import { VERSION } from '../verify/report.js';
-import { examples, loadPolicyForRun, printJson, warn } from './common.js';
+import { examples, printJson, sessionFor, warn } from './common.js';
 
 export function registerRender(program: Command): void {
   program
@@ -25,18 +22,16 @@ export function registerRender(program: Command): void {
         '\nIn additive mode the rendered value is the policy\'s set only; `fleet apply` reads each host\nfirst and keeps the ports others reserved.\n',
     )
     .action(async (file: string, opts: { out: string; inventory?: string; json?: boolean }) => {
-      let policy = await loadPolicyForRun(file, opts.json);
-      if (opts.inventory) policy = { ...policy, inventory: { kind: 'source', source: resolve(opts.inventory) } };
-      const inventory = await loadInventory(policy.inventory, file);
-      const { plans, warnings } = planHosts(policy, inventory);
-      for (const w of warnings) warn(w.message);
-      const refused = plans.filter((p) => p.refused);
+      const s = await sessionFor(file, { ...(opts.inventory ? { inventory: opts.inventory } : {}), ...(opts.json ? { json: true } : {}) });
+      const refused = s.plans.filter((p) => p.refused);
       for (const p of refused) warn(`${p.host} left out: ${p.refused}`);
-      const targets = plans.filter((p) => !p.refused).map((p) => ({ host: p.host, reserved: p.desired, ...(p.ephemeral ? { ephemeral: p.ephemeral } : {}) }));
-      const forks = forksFor(policy.ansible.forks, targets.length);
-      const files = renderProject({ policyLabel: file, policy, targets, forks, audit: false, version: VERSION });
+      const targets = s.plans.filter((p) => !p.refused).map((p) => ({ host: p.host, reserved: p.desired, ...(p.ephemeral ? { ephemeral: p.ephemeral } : {}) }));
+      // fleet's socket folder is for its own runs; by hand, Ansible's default applies
+      const settings = s.ansible.settings.filter((x) => x.env !== 'ANSIBLE_SSH_CONTROL_PATH_DIR');
+      const user = s.ansible.user.file;
+      const files = renderProject({ policyLabel: file, policy: s.policy, targets, settings, ...(user ? { userConfig: user } : {}), audit: false, version: VERSION });
       const written = await writeProject(opts.out, files);
-      if (opts.json) printJson({ out: opts.out, files: written, hosts: targets.length, refused: refused.map((p) => p.host) });
+      if (opts.json) printJson({ out: opts.out, files: written, hosts: targets.length, refused: refused.map((p) => p.host), outsideTargets: s.outsideTargets });
       else process.stdout.write(`${written.join('\n')}\n${targets.length} hosts rendered into ${opts.out}\n`);
     });
 }

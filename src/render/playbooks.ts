@@ -13,12 +13,19 @@ export const TASK = {
 
 export const TARGET_GROUP = 'fleet_targets';
 
+/** become for a play: changes use the policy's become; reads only when it says `reads: true`. */
+function becomeKeys(ansible: AnsibleSettings, writes: boolean): Record<string, unknown> {
+  const b = ansible.become;
+  if (b === false || (!writes && !b.reads)) return { become: false };
+  return { become: true, ...(b.method ? { become_method: b.method } : {}), ...(b.user ? { become_user: b.user } : {}) };
+}
+
 function playHeader(name: string, ansible: AnsibleSettings, rolling: boolean): Record<string, unknown> {
   return {
     name,
     hosts: TARGET_GROUP,
     gather_facts: false,
-    become: ansible.become,
+    ...becomeKeys(ansible, rolling),
     ...(rolling && ansible.serial !== undefined ? { serial: ansible.serial } : {}),
     ...(rolling && ansible.maxFailPercentage !== undefined ? { max_fail_percentage: ansible.maxFailPercentage } : {}),
   };

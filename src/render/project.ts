@@ -2,6 +2,7 @@ import { compareText } from '../ports/order.js';
 import { inlineInventoryDoc } from '../inventory/inline.js';
 import type { Policy } from '../policy/types.js';
 import { format, formatPortRange, type PortRange, type PortSet } from '../ports/portset.js';
+import type { FleetSetting } from '../ansible/config.js';
 import { renderAnsibleCfg } from './ansible-cfg.js';
 import { applyPlaybook, checkPlaybook, TARGET_GROUP } from './playbooks.js';
 import { toAnsibleYaml } from './yaml.js';
@@ -19,11 +20,12 @@ export interface RenderInput {
   policyLabel: string;
   policy: Policy;
   targets: HostTarget[];
-  forks: number;
+  /** What fleet sets on top of the user's Ansible configuration (see ansible/config.ts). */
+  settings: readonly FleetSetting[];
+  /** The user's ansible.cfg in force, if any (named in the generated ansible.cfg). */
+  userConfig?: string;
   audit: boolean;
   version: string;
-  /** SSH ControlMaster sockets folder, so fleet can close the connections it opened. */
-  controlPathDir?: string;
 }
 
 export interface RenderedFile {
@@ -31,17 +33,18 @@ export interface RenderedFile {
   content: string;
 }
 
-/** Forks: the policy's, else one per targeted host up to 50 (more does not help a small controller). */
-export function forksFor(configured: number | undefined, hosts: number): number {
-  return configured ?? Math.max(1, Math.min(hosts, 50));
-}
-
 export const PROJECT_FILES = {
   cfg: 'ansible.cfg',
   inventory: 'inventories/fleet.yml',
+  inlineInventory: 'inventories/hosts.yml',
   apply: 'playbooks/apply.yml',
   check: 'playbooks/check.yml',
 } as const;
+
+/** Inventory sources of a rendered project, in order: the hosts (the policy's source, or the inline hosts), then fleet's variables. Relative ones are inside the project. */
+export function projectInventories(policy: Policy): string[] {
+  return [policy.inventory.kind === 'source' ? policy.inventory.source : PROJECT_FILES.inlineInventory, PROJECT_FILES.inventory];
+}
 
 /**
  * The Ansible project as data: deterministic (same input, same bytes), no
@@ -66,17 +69,13 @@ export function renderProject(input: RenderInput): RenderedFile[] {
       children: { [TARGET_GROUP]: { hosts: hostVars } },
     },
   };
-  const inventories: string[] = [];
+  const inventories = projectInventories(policy);
   const files: RenderedFile[] = [];
-  if (policy.inventory.kind === 'source') {
-    inventories.push(policy.inventory.source);
-  } else {
-    files.push({ path: 'inventories/hosts.yml', content: toAnsibleYaml(inlineInventoryDoc(policy.inventory), header, { quoteStrings: true }) });
-    inventories.push('inventories/hosts.yml');
+  if (policy.inventory.kind === 'inline') {
+    files.push({ path: PROJECT_FILES.inlineInventory, content: toAnsibleYaml(inlineInventoryDoc(policy.inventory), header, { quoteStrings: true }) });
   }
-  inventories.push(PROJECT_FILES.inventory);
   files.push(
-    { path: PROJECT_FILES.cfg, content: renderAnsibleCfg({ header, inventories, forks: input.forks, settings: policy.ansible, ...(input.controlPathDir ? { controlPathDir: input.controlPathDir } : {}) }) },
+    { path: PROJECT_FILES.cfg, content: renderAnsibleCfg({ header, inventories, settings: input.settings, ...(input.userConfig ? { userConfig: input.userConfig } : {}) }) },
     { path: PROJECT_FILES.inventory, content: toAnsibleYaml(inventory, header, { quoteStrings: true }) },
     { path: PROJECT_FILES.apply, content: toAnsibleYaml(applyPlaybook(policy.ansible, { wholeWrite }), header) },
     { path: PROJECT_FILES.check, content: toAnsibleYaml(checkPlaybook(policy.ansible, input.audit), header) },

@@ -109,6 +109,7 @@ export function renderProposal(p: Proposal, base: ProposalBase): string {
     ...(settings.ephemeral_range !== undefined ? { ephemeral_range: settings.ephemeral_range } : {}),
     min_ephemeral_ports: base.minEphemeralPorts,
     ...(settings.persist_file !== undefined ? { persist_file: settings.persist_file } : {}),
+    ...(settings.targets !== undefined ? { targets: settings.targets } : {}),
     ...(p.company.entries.length ? { reserved_ports: p.company.entries.map(entryValue) } : {}),
   };
   const groups = section(p.groups, base.groupRanges);
@@ -135,6 +136,13 @@ export function renderProposal(p: Proposal, base: ProposalBase): string {
   return doc.toString({ lineWidth: 0 });
 }
 
+/** `become` as the policy file writes it: false, true, or { method, user, reads }. */
+function becomeField(b: Policy['ansible']['become']): boolean | Record<string, unknown> {
+  if (b === false) return false;
+  if (b.method === undefined && b.user === undefined && !b.reads) return true;
+  return { ...(b.method !== undefined ? { method: b.method } : {}), ...(b.user !== undefined ? { user: b.user } : {}), ...(b.reads ? { reads: true } : {}) };
+}
+
 /** Settings of an existing policy to keep in a proposal made from its hosts, in file form. */
 export function baseFromPolicy(policy: Policy, source: string, inventory: ProposalBase['inventory']): ProposalBase {
   const a = policy.ansible;
@@ -142,9 +150,9 @@ export function baseFromPolicy(policy: Policy, source: string, inventory: Propos
     ...(a.forks !== undefined ? { forks: a.forks } : {}),
     ...(a.serial !== undefined ? { serial: a.serial } : {}),
     ...(a.maxFailPercentage !== undefined ? { max_fail_percentage: a.maxFailPercentage } : {}),
-    become: a.become,
+    become: becomeField(a.become),
     ...(a.user !== undefined ? { user: a.user } : {}),
-    timeout: a.timeout,
+    ...(a.timeout !== undefined ? { timeout: a.timeout } : {}),
   };
   const ranges = (levels: Policy['groups']) =>
     Object.fromEntries(Object.entries(levels).flatMap(([n, r]) => (r.ephemeral ? [[n, span(r.ephemeral)]] : [])));
@@ -156,6 +164,7 @@ export function baseFromPolicy(policy: Policy, source: string, inventory: Propos
       mode: policy.mode,
       ...(policy.company.ephemeral ? { ephemeral_range: span(policy.company.ephemeral) } : {}),
       persist_file: policy.persistFile,
+      ...(policy.targets !== 'all' ? { targets: policy.targets } : {}),
       ansible,
       ...(policy.audit.allow.length ? { audit: { allow_ports: format(policy.audit.allow) } } : {}),
     },

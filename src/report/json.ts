@@ -7,7 +7,7 @@ import type { AuditFinding, BootValue, HostResult, PortDiff, RunReport, RunSumma
 
 // Key orders, checked against the types below: adding a field to a report
 // type fails compilation here until it is placed (and the schema updated).
-export const REPORT_KEYS = ['tool', 'version', 'command', 'policy', 'mode', 'startedAt', 'durationSeconds', 'shard', 'interrupted', 'summary', 'hosts', 'before'] as const;
+export const REPORT_KEYS = ['tool', 'version', 'command', 'policy', 'mode', 'startedAt', 'durationSeconds', 'shard', 'interrupted', 'outsideTargets', 'summary', 'hosts', 'before'] as const;
 export const SUMMARY_KEYS = ['hosts', 'changed', 'compliant', 'drift', 'failed', 'unreachable', 'not_run', 'refused', 'auditFindings'] as const;
 export const HOST_KEYS = ['host', 'groups', 'verdict', 'changed', 'desired', 'current', 'runtime', 'persisted', 'persistedDiff', 'overriddenBy', 'boot', 'ephemeral', 'freeEphemeralBefore', 'freeEphemeral', 'message', 'audit'] as const;
 export const DIFF_KEYS = ['missing', 'extra'] as const;

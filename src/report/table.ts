@@ -122,6 +122,8 @@ export function renderPlanTable(report: RunReport, opts: TableOptions = { color:
     `${plural(s.hosts, 'host')}: ${s.drift} to change, ${s.compliant} already compliant` +
       (blocked > 0 ? `, ${blocked} cannot be planned (${s.refused} refused, ${s.unreachable} unreachable, ${s.failed} failed, ${s.not_run} not run)` : ''),
   );
+  const out = report.outsideTargets;
+  if (out) lines.push(`${plural(out.hosts.length, 'host')} outside targets ${sanitize(out.pattern, true)} left out`);
   return lines;
 }
 

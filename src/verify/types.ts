@@ -101,6 +101,8 @@ export interface RunReport {
   before?: { summary: RunSummary; hosts: HostResult[] };
   /** Set when the run was interrupted (SIGINT/SIGTERM/SIGHUP). */
   interrupted?: string;
+  /** Inventory hosts left out because they are outside the policy's `targets` pattern (never touched). */
+  outsideTargets?: { pattern: string; hosts: string[] };
 }
 
 export function summarize(hosts: readonly HostResult[]): RunSummary {

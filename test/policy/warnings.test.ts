@@ -81,7 +81,7 @@ describe('overlapping groups, many at once', () => {
     fc.assert(
       fc.property(fc.array(fc.array(span, { minLength: 1, maxLength: 3 }), { minLength: 2, maxLength: 8 }), (groupSpans) => {
         const groups = Object.fromEntries(groupSpans.map((s, i) => [`g${i}`, { reserved: mustParse(s.join(',')) }]));
-        const policy = { file: '/p.yaml', version: 1 as const, mode: 'exact' as const, company: { reserved: mustParse('5000') }, minEphemeralPorts: 0, groups, hosts: {}, inventory: { kind: 'source' as const, source: '/i' }, persistFile: DEFAULT_PERSIST_FILE, ansible: { become: false, timeout: 10 }, audit: { allow: [] } };
+        const policy = { file: '/p.yaml', version: 1 as const, mode: 'exact' as const, company: { reserved: mustParse('5000') }, minEphemeralPorts: 0, groups, hosts: {}, inventory: { kind: 'source' as const, source: '/i' }, targets: 'all', persistFile: DEFAULT_PERSIST_FILE, ansible: { become: false as const, timeout: 10 }, audit: { allow: [] } };
         const names = Object.keys(groups).sort();
         const naive: string[] = [];
         names.forEach((a, i) => {

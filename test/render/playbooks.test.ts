@@ -8,7 +8,7 @@ import { applyPlaybook, checkPlaybook, TARGET_GROUP, TASK } from '../../src/rend
 type Task = Record<string, unknown> & { name: string };
 type Play = Record<string, unknown> & { tasks: Task[] };
 
-const rolling: AnsibleSettings = { become: true, timeout: 10, serial: '25%', maxFailPercentage: 10 };
+const rolling: AnsibleSettings = { become: { reads: false }, timeout: 10, serial: '25%', maxFailPercentage: 10 };
 const plays = (p: unknown[]) => p as Play[];
 const task = (play: Play, name: string) => {
   const t = play.tasks.find((x) => x.name === name);
@@ -28,7 +28,7 @@ describe('applyPlaybook', () => {
   it('rolls out in batches with serial and max_fail_percentage', () => {
     expect(play!.serial).toBe('25%');
     expect(play!.max_fail_percentage).toBe(10);
-    const plain = plays(applyPlaybook({ become: true, timeout: 10 }))[0]!;
+    const plain = plays(applyPlaybook({ become: { reads: false }, timeout: 10 }))[0]!;
     expect(plain).not.toHaveProperty('serial');
     expect(plain).not.toHaveProperty('max_fail_percentage');
   });
@@ -83,7 +83,9 @@ describe('checkPlaybook', () => {
   it('is one read-only raw task, no serial even when the policy rolls', () => {
     const [play, ...rest] = plays(checkPlaybook(rolling, false));
     expect(rest).toEqual([]);
-    expect(play).toMatchObject({ name: 'fleet check: read reserved ports', hosts: TARGET_GROUP, gather_facts: false, become: true });
+    // reads do not use become unless the policy says they need it
+    expect(play).toMatchObject({ name: 'fleet check: read reserved ports', hosts: TARGET_GROUP, gather_facts: false, become: false });
+    expect(plays(checkPlaybook({ ...rolling, become: { reads: true, method: 'doas' } }, false))[0]).toMatchObject({ become: true, become_method: 'doas' });
     expect(play).not.toHaveProperty('serial');
     expect(play).not.toHaveProperty('max_fail_percentage');
     expect(play!.tasks).toEqual([{ name: TASK.readState, 'ansible.builtin.raw': readScript(false), changed_when: false }]);

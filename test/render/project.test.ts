@@ -10,6 +10,7 @@ import { DEFAULT_PERSIST_FILE, type Policy } from '../../src/policy/types.js';
 import { format, mustParse } from '../../src/ports/portset.js';
 import { ONE_WRITE_LIMIT } from '../../src/ports/write-limit.js';
 import { TARGET_GROUP, TASK } from '../../src/render/playbooks.js';
+import { fleetSettings } from '../../src/ansible/config.js';
 import { PROJECT_FILES, renderProject, type RenderedFile, type RenderInput } from '../../src/render/project.js';
 import { onPath, quietAnsible } from '../support/tools.js';
 
@@ -27,7 +28,8 @@ function policy(p: Partial<Policy> = {}): Policy {
     hosts: {},
     inventory: { kind: 'source', source: '/srv/inventories/prod.yml' },
     persistFile: DEFAULT_PERSIST_FILE,
-    ansible: { become: true, timeout: 10, serial: '25%', maxFailPercentage: 10, user: 'deploy' },
+    ansible: { become: { reads: false }, timeout: 10, serial: '25%', maxFailPercentage: 10, user: 'deploy' },
+    targets: 'all',
     audit: { allow: [] },
     ...p,
   };
@@ -54,7 +56,7 @@ function input(p: Policy, extra: Partial<RenderInput> = {}): RenderInput {
       { host: 'web1', reserved: mustParse('5000') },
       { host: 'db1', reserved: mustParse('5000,6000'), ephemeral: [20000, 60999] },
     ],
-    forks: 20,
+    settings: fleetSettings({ user: {}, hosts: 3, policyForks: 20, remoteUser: 'deploy', timeout: 10 }),
     audit: false,
     version: '0.1.0',
     ...extra,
@@ -169,14 +171,29 @@ describe('renderProject', () => {
     expect(tasks([{ host: 'web1', reserved: atLimit }, { host: 'web2', reserved: overLimit }])).toEqual([TASK.setSysctl, TASK.writeWhole, TASK.readBack]);
   });
 
-  it('the ansible.cfg carries pipelining, ControlPersist, explicit gathering, forks and the control path', () => {
-    const cfg = file(renderProject(input(policy(), { controlPathDir: '/tmp/fleet-cp', forks: 7 })), PROJECT_FILES.cfg);
+  it('the ansible.cfg carries the settings fleet layers (pipelining, ControlPersist, forks, control path) and lists them as environment variables', () => {
+    const settings = fleetSettings({ user: { sshArgs: '-o ProxyJump=bastion' }, hosts: 3, policyForks: 7, remoteUser: 'deploy', controlPathDir: '/tmp/fleet-cp' });
+    const cfg = file(renderProject(input(policy(), { settings, userConfig: '/srv/ops/ansible.cfg' })), PROJECT_FILES.cfg);
     expect(cfg).toMatch(/^pipelining = True$/m);
-    expect(cfg).toMatch(/ControlPersist=60s/);
-    expect(cfg).toMatch(/^gathering = explicit$/m);
+    expect(cfg).toMatch(/^ssh_args = -o ProxyJump=bastion -o ControlMaster=auto -o ControlPersist=60s$/m);
     expect(cfg).toMatch(/^forks = 7$/m);
     expect(cfg).toMatch(/^control_path_dir = \/tmp\/fleet-cp$/m);
     expect(cfg).toMatch(/^remote_user = deploy$/m);
+    expect(cfg).toContain('/srv/ops/ansible.cfg');
+    for (const s of settings) expect(cfg).toContain(`#   ${s.env}=${s.value}`);
+  });
+
+  it('the check play uses become only when reads need it; the apply play uses the policy\'s method and user', () => {
+    const p = policy({ ansible: { become: { method: 'su', user: 'ops', reads: false } } });
+    const apply = yaml11(file(renderProject(input(p)), PROJECT_FILES.apply)) as unknown as Record<string, unknown>[];
+    const check = yaml11(file(renderProject(input(p)), PROJECT_FILES.check)) as unknown as Record<string, unknown>[];
+    expect(apply[0]).toMatchObject({ become: true, become_method: 'su', become_user: 'ops' });
+    expect(check[0]).toMatchObject({ become: false });
+    expect(check[0]).not.toHaveProperty('become_method');
+    const reads = yaml11(file(renderProject(input(policy({ ansible: { become: { reads: true } } }))), PROJECT_FILES.check)) as unknown as Record<string, unknown>[];
+    expect(reads[0]).toMatchObject({ become: true });
+    const none = yaml11(file(renderProject(input(policy({ ansible: { become: false } }))), PROJECT_FILES.apply)) as unknown as Record<string, unknown>[];
+    expect(none[0]).toMatchObject({ become: false });
   });
 
   it('quotes YAML 1.1 traps in inventory values and in the persist file name', () => {
