@@ -12,7 +12,8 @@
  * prefix and /24 let the bench run beside other labs), BENCH_OUT_DIR (bench/),
  * BENCH_APPEND=1 (keep the sizes and planner figures already in RESULTS.json and
  * add the sizes measured now, e.g. a long N=200 run after a shorter one),
- * BENCH_PLANNER=0 (skip the planner).
+ * BENCH_PLANNER=0 (skip the planner), BENCH_ONLY (comma-separated contender names
+ * to run, e.g. only those of the growth table at a large N).
  * Needs root (the lab uses network namespaces); always takes its lab down.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,7 +24,7 @@ import { execa } from 'execa';
 import { closeConnections } from '../src/engine/connections.js';
 import { labDown, labUp } from '../src/lab/index.js';
 import { readContenders, writeContenders, writePolicy, fleet, expectCompliant, type BenchContext } from './contenders.js';
-import { alternate } from './measure.js';
+import { alternate, type Contender } from './measure.js';
 import { timed } from './measure.js';
 import type { PlannerResult } from './planner.js';
 import { renderMarkdown, targets, type BenchResults, type Machine } from './report.js';
@@ -96,9 +97,16 @@ async function size(results: BenchResults, n: number): Promise<void> {
   const bad = expectCompliant(n)([setup]);
   if (bad) throw new Error(`N=${n}: setting up the read value: ${bad}`);
   const opts = { reps: REPS, beforeEach: cold, log };
-  const read = await alternate(`N=${n} read`, readContenders(ctx, n, value), opts);
-  const write = await alternate(`N=${n} write`, writeContenders(ctx, n, nextValue), opts);
+  const read = await alternate(`N=${n} read`, only(readContenders(ctx, n, value)), opts);
+  const write = await alternate(`N=${n} write`, only(writeContenders(ctx, n, nextValue)), opts);
   results.sizes[n] = { read, write, reps: REPS };
+}
+
+const ONLY = env.BENCH_ONLY?.split(',').map((s) => s.trim());
+
+function only(entries: (Contender | Contender[])[]): (Contender | Contender[])[] {
+  if (!ONLY) return entries;
+  return entries.map((e) => (Array.isArray(e) ? e.filter((c) => ONLY.includes(c.name)) : ONLY.includes(e.name) ? e : [])).filter((e) => !Array.isArray(e) || e.length > 0);
 }
 
 let tornDown = false;
