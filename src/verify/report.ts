@@ -1,10 +1,10 @@
-import { compareText } from '../ports/order.js';
+import { compareNatural } from '../ports/order.js';
 import type { Policy } from '../policy/types.js';
 import { summarize, type HostResult, type RunReport } from './types.js';
 
 export const VERSION = '0.1.0';
 
-/** Assemble the report every formatter reads. Hosts sorted by name. */
+/** Assemble the report every formatter reads. Hosts in natural order (h2 before h10). */
 export function makeReport(args: {
   command: RunReport['command'];
   policy: Policy;
@@ -15,7 +15,7 @@ export function makeReport(args: {
   shard?: string;
   interrupted?: string;
 }): RunReport {
-  const hosts = [...args.hosts].sort((a, b) => compareText(a.host, b.host));
+  const hosts = [...args.hosts].sort((a, b) => compareNatural(a.host, b.host));
   return {
     tool: 'fleet',
     version: VERSION,
