@@ -1,5 +1,6 @@
 import { KEY_RANGE, KEY_RESERVED, MARK, readScript } from '../ansible/scripts.js';
 import type { AnsibleSettings } from '../policy/types.js';
+import { clearReservedTasks, WHEN_NOT_EMPTY } from './empty-set.js';
 
 /** Task names are part of the contract between the playbooks and the result parser. */
 export const TASK = {
@@ -55,7 +56,8 @@ export function applyPlaybook(ansible: AnsibleSettings): unknown[] {
     {
       ...playHeader('fleet apply: reserve listen ports', ansible, true),
       tasks: [
-        { name: TASK.setReserved, 'ansible.posix.sysctl': sysctl(KEY_RESERVED, '{{ fleet_reserved_ports }}') },
+        { name: TASK.setReserved, 'ansible.posix.sysctl': sysctl(KEY_RESERVED, '{{ fleet_reserved_ports }}'), when: WHEN_NOT_EMPTY },
+        ...clearReservedTasks(),
         { name: TASK.setRange, 'ansible.posix.sysctl': sysctl(KEY_RANGE, '{{ fleet_port_range }}'), when: 'fleet_port_range is defined' },
         { name: TASK.readBack, 'ansible.builtin.raw': readScript(false), register: 'fleet_readback', changed_when: false },
         {

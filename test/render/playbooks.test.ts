@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KEY_RANGE, KEY_RESERVED, readScript } from '../../src/ansible/scripts.js';
 import type { AnsibleSettings } from '../../src/policy/types.js';
+import { CLEAR_TASK } from '../../src/render/empty-set.js';
 import { applyPlaybook, checkPlaybook, TARGET_GROUP, TASK } from '../../src/render/playbooks.js';
 
 type Task = Record<string, unknown> & { name: string };
@@ -31,13 +32,23 @@ describe('applyPlaybook', () => {
     expect(plain).not.toHaveProperty('max_fail_percentage');
   });
 
-  it('runs set, set range, read back, verify in that order', () => {
-    expect(play!.tasks.map((t) => t.name)).toEqual([TASK.setReserved, TASK.setRange, TASK.readBack, TASK.verify]);
+  it('runs set (or clear, for an empty set), set range, read back, verify in that order', () => {
+    expect(play!.tasks.map((t) => t.name)).toEqual([TASK.setReserved, CLEAR_TASK.persist, CLEAR_TASK.runtime, TASK.setRange, TASK.readBack, TASK.verify]);
+  });
+
+  it('an empty set skips ansible.posix.sysctl ("value cannot be blank") and clears persisted and runtime values instead', () => {
+    expect(task(play!, TASK.setReserved).when).toBe("fleet_reserved_ports != ''");
+    const persist = task(play!, CLEAR_TASK.persist);
+    expect(persist.when).toBe("fleet_reserved_ports == ''");
+    expect(persist['ansible.builtin.lineinfile']).toMatchObject({ path: '{{ fleet_persist_file }}', line: `${KEY_RESERVED}=`, create: true });
+    const runtime = task(play!, CLEAR_TASK.runtime);
+    expect(runtime.when).toBe("fleet_reserved_ports == ''");
+    expect(runtime['ansible.builtin.raw']).toContain(`sysctl -w ${KEY_RESERVED}=`);
   });
 
   it('sets the reserved ports with ansible.posix.sysctl (FQCN), set + persist + reload', () => {
     const t = task(play!, TASK.setReserved);
-    expect(Object.keys(t).sort()).toEqual(['ansible.posix.sysctl', 'name']);
+    expect(Object.keys(t).sort()).toEqual(['ansible.posix.sysctl', 'name', 'when']);
     expect(t['ansible.posix.sysctl']).toEqual({
       name: KEY_RESERVED,
       value: '{{ fleet_reserved_ports }}',

@@ -8,7 +8,7 @@ import { readScript } from '../../src/ansible/scripts.js';
 import { parseAnsibleInventory } from '../../src/inventory/ansible-json.js';
 import { DEFAULT_PERSIST_FILE, type Policy } from '../../src/policy/types.js';
 import { mustParse } from '../../src/ports/portset.js';
-import { TARGET_GROUP } from '../../src/render/playbooks.js';
+import { TARGET_GROUP, TASK } from '../../src/render/playbooks.js';
 import { PROJECT_FILES, renderProject, type RenderedFile, type RenderInput } from '../../src/render/project.js';
 import { onPath, quietAnsible } from '../support/tools.js';
 
@@ -147,8 +147,9 @@ describe('renderProject', () => {
       reload: true,
       state: 'present',
     });
-    expect(play.tasks[2]!['ansible.builtin.raw']).toBe(readScript(false));
-    expect(play.tasks[3]).toHaveProperty('ansible.builtin.assert');
+    const named = (n: string) => play.tasks.find((t) => t.name === n);
+    expect(named(TASK.readBack)!['ansible.builtin.raw']).toBe(readScript(false));
+    expect(named(TASK.verify)).toHaveProperty('ansible.builtin.assert');
     const check = yaml11(file(files, PROJECT_FILES.check)) as unknown as Record<string, unknown>[];
     expect(check[0]).not.toHaveProperty('serial');
     expect(check[0]).not.toHaveProperty('max_fail_percentage');

