@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerApply } from './apply.js';
 import { registerCheck } from './check.js';
+import { registerDiff } from './diff.js';
 import { registerMergeReports } from './merge-reports.js';
 import { registerPlan } from './plan.js';
 import { registerRender } from './render.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerPlan(program);
   registerApply(program);
   registerCheck(program);
+  registerDiff(program);
   registerMergeReports(program);
   registerLab(program);
   return program;
