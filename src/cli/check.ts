@@ -74,6 +74,7 @@ async function checkFlow(s: Session, file: string, opts: CheckOptions, audit: bo
     startedAt: started,
     finishedAt: new Date(),
     hosts,
+    provenance: s.provenance,
     ...(s.plans.length && opts.shard ? { shard: opts.shard } : {}),
     ...(sig ? { interrupted: sig } : {}),
   });

@@ -42,7 +42,7 @@ export async function makePlan(s: Session, label: string): Promise<{ report: Run
     if (row.target) targets.set(r.plan.host, row.target);
     return row.result;
   });
-  const report = makeReport({ command: 'plan', policy: s.policy, policyLabel: s.policyLabel, startedAt: started, finishedAt: new Date(), hosts: rows });
+  const report = makeReport({ command: 'plan', policy: s.policy, policyLabel: s.policyLabel, startedAt: started, finishedAt: new Date(), hosts: rows, provenance: s.provenance });
   return { report, reads, targets };
 }
 

@@ -13,7 +13,8 @@ import { TASK } from '../render/playbooks.js';
 import { judge } from '../verify/judge.js';
 import { parseReadback, type Observed } from '../verify/readback.js';
 import { notRun, VERSION } from '../verify/report.js';
-import type { HostResult } from '../verify/types.js';
+import type { HostResult, Provenance } from '../verify/types.js';
+import { provenanceOf } from './provenance.js';
 import { checkEnvironment } from './environment.js';
 import { runPlaybook } from './playbook.js';
 import { stateDirFor, writeProject } from './workspace.js';
@@ -34,15 +35,17 @@ export interface Session {
   plans: HostPlan[];
   warnings: string[];
   stateDir: string;
+  /** Operator, policy sha256, git commit: stamped on every report of this run. */
+  provenance: Provenance;
 }
 
 export async function openSession(policy: Policy, policyLabel: string, opts: SessionOptions): Promise<Session> {
   if (opts.inventory) policy = { ...policy, inventory: { kind: 'source', source: resolve(opts.inventory) } };
   const stateDir = stateDirFor(policy.file);
-  const [inventory] = await Promise.all([loadInventory(policy.inventory, policyLabel), checkEnvironment({ cacheDir: stateDir })]);
+  const [inventory, , provenance] = await Promise.all([loadInventory(policy.inventory, policyLabel), checkEnvironment({ cacheDir: stateDir }), provenanceOf(policy)]);
   const { plans, warnings } = planHosts(policy, inventory);
   let targeted = opts.shard ? plans.filter((p) => inShard(p.host, opts.shard!)) : plans;
-  const session: Session = { policy, policyLabel, inventory, plans: targeted, warnings: warnings.map((w) => w.message), stateDir };
+  const session: Session = { policy, policyLabel, inventory, plans: targeted, warnings: warnings.map((w) => w.message), stateDir, provenance };
   if (opts.limit) {
     // Ansible decides what a pattern means; render once so it sees the same inventories we will use.
     const dir = await render(session, targeted.map((p) => ({ host: p.host, reserved: p.desired })), false, 'limit');

@@ -3,6 +3,7 @@
  * read is parsePolicyText; problems become one FleetError (exit 2) whose
  * details are every error line.
  */
+import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { ExitCode, FleetError } from '../errors.js';
 import { formatDiagnostic, type Diagnostic } from './diagnostic.js';
@@ -40,5 +41,5 @@ export async function loadPolicy(file: string, opts: { allowPipe?: boolean } = {
     const n = errors.length;
     throw fail(`${n} problem${n === 1 ? '' : 's'} found; fix ${n === 1 ? 'it' : 'them'} and run again`, errors.map(formatDiagnostic));
   }
-  return { policy, warnings };
+  return { policy: { ...policy, sha256: createHash('sha256').update(bytes).digest('hex') }, warnings };
 }

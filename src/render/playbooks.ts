@@ -1,6 +1,7 @@
 import { KEY_RANGE, KEY_RESERVED, MARK, readScript } from '../ansible/scripts.js';
 import type { AnsibleSettings } from '../policy/types.js';
 import { clearReservedTasks, WHEN_NOT_EMPTY } from './empty-set.js';
+import { headerTask } from './header.js';
 
 /** Task names are part of the contract between the playbooks and the result parser. */
 export const TASK = {
@@ -56,9 +57,10 @@ export function applyPlaybook(ansible: AnsibleSettings): unknown[] {
     {
       ...playHeader('fleet apply: reserve listen ports', ansible, true),
       tasks: [
-        { name: TASK.setReserved, 'ansible.posix.sysctl': sysctl(KEY_RESERVED, '{{ fleet_reserved_ports }}'), when: WHEN_NOT_EMPTY },
+        { name: TASK.setReserved, 'ansible.posix.sysctl': sysctl(KEY_RESERVED, '{{ fleet_reserved_ports }}'), when: WHEN_NOT_EMPTY, register: 'fleet_set_reserved' },
         ...clearReservedTasks(),
-        { name: TASK.setRange, 'ansible.posix.sysctl': sysctl(KEY_RANGE, '{{ fleet_port_range }}'), when: 'fleet_port_range is defined' },
+        { name: TASK.setRange, 'ansible.posix.sysctl': sysctl(KEY_RANGE, '{{ fleet_port_range }}'), when: 'fleet_port_range is defined', register: 'fleet_set_range' },
+        headerTask(),
         { name: TASK.readBack, 'ansible.builtin.raw': readScript(false), register: 'fleet_readback', changed_when: false },
         {
           name: TASK.verify,

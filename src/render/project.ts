@@ -56,7 +56,7 @@ export function renderProject(input: RenderInput): RenderedFile[] {
   );
   const inventory = {
     all: {
-      vars: { fleet_persist_file: policy.persistFile },
+      vars: { fleet_persist_file: policy.persistFile, fleet_version: input.version, ...(policy.sha256 ? { fleet_policy_sha256: policy.sha256 } : {}) },
       children: { [TARGET_GROUP]: { hosts: hostVars } },
     },
   };

@@ -109,6 +109,9 @@ export function renderHtml(report: RunReport): string {
     `${report.durationSeconds.toFixed(1)} s`,
     `fleet ${report.version}`,
     ...(report.shard ? [`shard ${report.shard}`] : []),
+    ...(report.provenance ? [`by ${report.provenance.operator}`] : []),
+    ...(report.provenance?.policySha256 ? [`policy sha256 ${report.provenance.policySha256.slice(0, 12)}`] : []),
+    ...(report.provenance?.git ? [`git ${report.provenance.git.commit.slice(0, 12)}${report.provenance.git.dirty ? ' (dirty)' : ''}`] : []),
   ].join(' · ');
   const parts = [
     `<header><h1>fleet ${htmlEscape(report.command)} <span class="policy">${htmlEscape(policyName(report))}</span></h1><p class="meta">${htmlEscape(meta)}</p></header>`,

@@ -1,6 +1,6 @@
 import { compareNatural } from '../ports/order.js';
 import type { Policy } from '../policy/types.js';
-import { summarize, type HostResult, type RunReport } from './types.js';
+import { summarize, type HostResult, type Provenance, type RunReport } from './types.js';
 
 export const VERSION = '0.1.0';
 
@@ -14,6 +14,7 @@ export function makeReport(args: {
   hosts: HostResult[];
   shard?: string;
   interrupted?: string;
+  provenance?: Provenance;
 }): RunReport {
   const hosts = [...args.hosts].sort((a, b) => compareNatural(a.host, b.host));
   return {
@@ -28,6 +29,7 @@ export function makeReport(args: {
     summary: summarize(hosts),
     hosts,
     ...(args.interrupted ? { interrupted: args.interrupted } : {}),
+    ...(args.provenance ? { provenance: args.provenance } : {}),
   };
 }
 

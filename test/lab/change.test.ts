@@ -4,6 +4,7 @@
  * --history across scheduled checks. Every expectation about a host is
  * checked on the host itself over ssh, independently of fleet.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, expect, it } from 'vitest';
@@ -44,6 +45,23 @@ describeLab('change management', () => {
     const clean = await fleet(['plan', policy, '--detailed-exitcode']);
     expect(clean.exitCode, why(clean)).toBe(0);
     expect(clean.stdout.split('\n').filter((l) => /^h\d/.test(l))).toEqual([]);
+  });
+
+  it('audit trail: the report names operator and policy sha256; the persisted file header names version, sha256 and time, and a rerun leaves it alone', async () => {
+    const policy = writePolicy({ reserved_ports: '40000-40100' });
+    const sha = createHash('sha256').update(readFileSync(policy)).digest('hex');
+    const r = await fleet(['apply', policy, '--yes', '--json']);
+    expect(r.exitCode, why(r)).toBe(0);
+    expect(r.report?.provenance).toMatchObject({ operator: expect.stringMatching(/^[^@\s]+@[^@\s]+$/), policySha256: sha });
+    const file = await fileOf('h3');
+    expect(file.split('\n')[0]).toMatch(new RegExp(`^# Managed by fleet 0\\.1\\.0; policy sha256 ${sha}; applied \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ$`));
+    expect(await settingsOf('h3')).toBe('net.ipv4.ip_local_reserved_ports=40000-40100');
+    const again = await fleet(['apply', policy, '--yes', '--json']);
+    expect(again.report?.summary).toMatchObject({ compliant: 6, changed: 0 });
+    expect(await fileOf('h3')).toBe(file);
+    const check = await fleet(['check', policy, '--json']);
+    expect(check.exitCode, why(check)).toBe(0);
+    expect(check.report?.provenance?.policySha256).toBe(sha);
   });
 
   it('empty set in exact mode: runtime "" and a persisted empty assignment, check compliant, a rerun changes nothing', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { KEY_RANGE, KEY_RESERVED, readScript } from '../../src/ansible/scripts.js';
 import type { AnsibleSettings } from '../../src/policy/types.js';
 import { CLEAR_TASK } from '../../src/render/empty-set.js';
+import { HEADER_TASK } from '../../src/render/header.js';
 import { applyPlaybook, checkPlaybook, TARGET_GROUP, TASK } from '../../src/render/playbooks.js';
 
 type Task = Record<string, unknown> & { name: string };
@@ -33,7 +34,17 @@ describe('applyPlaybook', () => {
   });
 
   it('runs set (or clear, for an empty set), set range, read back, verify in that order', () => {
-    expect(play!.tasks.map((t) => t.name)).toEqual([TASK.setReserved, CLEAR_TASK.persist, CLEAR_TASK.runtime, TASK.setRange, TASK.readBack, TASK.verify]);
+    expect(play!.tasks.map((t) => t.name)).toEqual([TASK.setReserved, CLEAR_TASK.persist, CLEAR_TASK.runtime, TASK.setRange, HEADER_TASK, TASK.readBack, TASK.verify]);
+  });
+
+  it('stamps the persisted file (version, policy sha256, time) only when a write task changed the host', () => {
+    const t = task(play!, HEADER_TASK);
+    expect(t['ansible.builtin.lineinfile']).toMatchObject({ path: '{{ fleet_persist_file }}', insertbefore: 'BOF', regexp: '^# Managed by fleet ' });
+    expect(String((t['ansible.builtin.lineinfile'] as { line: string }).line)).toMatch(/fleet_version.*fleet_policy_sha256.*now\(utc=true\)/);
+    expect(t.when).toBe('(fleet_set_reserved is changed) or (fleet_set_range is changed) or (fleet_clear_reserved_file is changed) or (fleet_clear_reserved is changed)');
+    for (const [name, reg] of [[TASK.setReserved, 'fleet_set_reserved'], [TASK.setRange, 'fleet_set_range'], [CLEAR_TASK.persist, 'fleet_clear_reserved_file'], [CLEAR_TASK.runtime, 'fleet_clear_reserved']] as const) {
+      expect(task(play!, name).register, name).toBe(reg);
+    }
   });
 
   it('an empty set skips ansible.posix.sysctl ("value cannot be blank") and clears persisted and runtime values instead', () => {
@@ -48,7 +59,7 @@ describe('applyPlaybook', () => {
 
   it('sets the reserved ports with ansible.posix.sysctl (FQCN), set + persist + reload', () => {
     const t = task(play!, TASK.setReserved);
-    expect(Object.keys(t).sort()).toEqual(['ansible.posix.sysctl', 'name', 'when']);
+    expect(Object.keys(t).sort()).toEqual(['ansible.posix.sysctl', 'name', 'register', 'when']);
     expect(t['ansible.posix.sysctl']).toEqual({
       name: KEY_RESERVED,
       value: '{{ fleet_reserved_ports }}',

@@ -94,7 +94,7 @@ describe('renderProject', () => {
     expect(text).toContain('fleet_reserved_ports: "5000,40000-40100"');
     expect(yaml11(text)).toEqual({
       all: {
-        vars: { fleet_persist_file: DEFAULT_PERSIST_FILE },
+        vars: { fleet_persist_file: DEFAULT_PERSIST_FILE, fleet_version: '0.1.0' },
         children: {
           [TARGET_GROUP]: {
             hosts: {
