@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { applyHosts, type Session } from '../engine/session.js';
+import { applyHosts, withPriorState, type Session } from '../engine/session.js';
 import { ExitCode, FleetError } from '../errors.js';
 import { setReadOnly } from '../io/exec.js';
 import { TASK } from '../render/playbooks.js';
@@ -86,7 +86,7 @@ async function applyFlow(s: Session, file: string, opts: ApplyOptions, interacti
   progress.finish();
   const applied = new Set(results.map((r) => r.host));
   // hosts already compliant, or that could not be read (unreachable, refused), keep their read verdict
-  const hosts: HostResult[] = [...results, ...reads.filter((r) => !applied.has(r.plan.host)).map((r) => r.result)];
+  const hosts: HostResult[] = [...withPriorState(s, reads, results), ...reads.filter((r) => !applied.has(r.plan.host)).map((r) => r.result)];
   return finish(s, file, opts, started, hosts, signal() ?? (interrupted ? 'SIGINT' : undefined));
 }
 

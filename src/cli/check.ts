@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { applyHosts, readHosts, targetFor, type HostRead, type Session } from '../engine/session.js';
+import { applyHosts, readHosts, targetFor, withPriorState, type HostRead, type Session } from '../engine/session.js';
 import { setReadOnly } from '../io/exec.js';
 import { TASK } from '../render/playbooks.js';
 import type { ReportSpec } from '../report/index.js';
@@ -63,7 +63,7 @@ async function checkFlow(s: Session, file: string, opts: CheckOptions, audit: bo
     const progressApply = new Progress('remediate', drifted.length, TASK.verify);
     const { results } = await applyHosts(s, drifted.map((r) => ({ plan: r.plan, target: targetFor(s, r) })), { onEvent: progressApply.onEvent });
     progressApply.finish();
-    const fixed = new Map(results.map((r) => [r.host, r]));
+    const fixed = new Map(withPriorState(s, drifted, results).map((r) => [r.host, r]));
     hosts = hosts.map((h) => (fixed.has(h.host) ? { ...fixed.get(h.host)!, ...(h.audit ? { audit: h.audit } : {}) } : h));
   }
   const sig = signal();

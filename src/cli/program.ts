@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerApply } from './apply.js';
 import { registerCheck } from './check.js';
 import { registerDiff } from './diff.js';
+import { registerRollback } from './rollback.js';
 import { registerMergeReports } from './merge-reports.js';
 import { registerPlan } from './plan.js';
 import { registerRender } from './render.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerApply(program);
   registerCheck(program);
   registerDiff(program);
+  registerRollback(program);
   registerMergeReports(program);
   registerLab(program);
   return program;

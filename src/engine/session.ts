@@ -15,6 +15,7 @@ import { parseReadback, type Observed } from '../verify/readback.js';
 import { notRun, VERSION } from '../verify/report.js';
 import type { HostResult, Provenance } from '../verify/types.js';
 import { provenanceOf } from './provenance.js';
+import { priorStateOf } from '../verify/prior.js';
 import { checkEnvironment } from './environment.js';
 import { runPlaybook } from './playbook.js';
 import { stateDirFor, writeProject } from './workspace.js';
@@ -70,6 +71,15 @@ async function render(s: Session, targets: HostTarget[], audit: boolean, name: s
 /** Per-policy SSH ControlMaster folder: the read and apply phases share connections, and fleet can close them. */
 export function controlDir(s: Session): string {
   return join(s.stateDir, 'cp');
+}
+
+/** Attach the state read before the change to each host the apply changed (or may have half-changed): what rollback restores. */
+export function withPriorState(s: Session, reads: readonly HostRead[], results: HostResult[]): HostResult[] {
+  const readOf = new Map(reads.map((r) => [r.plan.host, r]));
+  return results.map((h) => {
+    const obs = readOf.get(h.host)?.observed;
+    return obs && (h.changed || h.verdict === 'failed') ? { ...h, priorState: priorStateOf(obs, s.policy.persistFile) } : h;
+  });
 }
 
 export interface HostRead {

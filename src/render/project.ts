@@ -23,6 +23,8 @@ export interface RenderInput {
   version: string;
   /** SSH ControlMaster sockets folder, so fleet can close the connections it opened. */
   controlPathDir?: string;
+  /** More variables per host (rollback's prior state). */
+  hostVars?: Record<string, Record<string, string | boolean>>;
 }
 
 export interface RenderedFile {
@@ -52,7 +54,7 @@ export function renderProject(input: RenderInput): RenderedFile[] {
   const { policy } = input;
   const targets = [...input.targets].sort((a, b) => compareText(a.host, b.host));
   const hostVars = Object.fromEntries(
-    targets.map((t) => [t.host, { fleet_reserved_ports: format(t.reserved), ...(t.ephemeral ? { fleet_port_range: formatPortRange(t.ephemeral) } : {}) }]),
+    targets.map((t) => [t.host, { fleet_reserved_ports: format(t.reserved), ...(t.ephemeral ? { fleet_port_range: formatPortRange(t.ephemeral) } : {}), ...(input.hostVars?.[t.host] ?? {}) }]),
   );
   const inventory = {
     all: {

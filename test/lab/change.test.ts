@@ -9,6 +9,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, expect, it } from 'vitest';
 import { describeLab, driftSysctl, resetAll, sshHost } from './helpers.js';
+import type { RunReport } from '../../src/verify/types.js';
 import { fleet, hostResult, why, workDir, writePolicy } from './fleet.js';
 
 const PERSIST = '/etc/sysctl.d/90-fleet-reserved-ports.conf';
@@ -80,5 +81,44 @@ describeLab('change management', () => {
     expect(hostResult(check.report, 'h1')).toMatchObject({ verdict: 'compliant', current: '', persisted: '' });
     const again = await fleet(['apply', empty, '--yes', '--json']);
     expect(again.report?.summary).toMatchObject({ compliant: 6, changed: 0 });
+  });
+
+  it('rollback: apply A, apply B, rollback B restores A on every host (runtime and persisted file, checked over ssh); a host changed since is refused unless --force', async () => {
+    const a = writePolicy({ reserved_ports: '40000-40100', ephemeral_range: '20000-60999' });
+    const b = writePolicy({ reserved_ports: '45000-45100', groups: { db: { reserved_ports: 46000 } } });
+    const aJson = join(workDir(), 'rollback-a.json');
+    const bJson = join(workDir(), 'rollback-b.json');
+    const ra = await fleet(['apply', a, '--yes', '--report', `json=${aJson}`]);
+    expect(ra.exitCode, why(ra)).toBe(0);
+    const stateA: Record<string, [string, string, string]> = {};
+    for (const h of ['h1', 'h2', 'h3', 'h4', 'h5', 'h6']) stateA[h] = [await runtime(h), await fileOf(h), (await sshHost(h, 'sysctl -n net.ipv4.ip_local_port_range')).trim()];
+    const rb = await fleet(['apply', b, '--yes', '--report', `json=${bJson}`]);
+    expect(rb.exitCode, why(rb)).toBe(0);
+    const recorded = JSON.parse(readFileSync(bJson, 'utf8')) as RunReport;
+    expect(recorded.hosts.find((h) => h.host === 'h1')?.priorState).toMatchObject({ reserved: '40000-40100', range: '20000-60999', file: PERSIST, content: expect.stringContaining('net.ipv4.ip_local_reserved_ports=40000-40100') });
+    expect(await runtime('h4')).toBe('45000-45100,46000');
+
+    // something else changes h6 after B: rollback leaves it alone
+    await driftSysctl('h6', 'net.ipv4.ip_local_reserved_ports', '7000');
+    const dry = await fleet(['rollback', bJson, '--dry-run']);
+    expect(dry.stdout).toMatch(/^h6 .*changed since the report/m);
+    expect(await runtime('h1')).toBe('45000-45100');
+    const back = await fleet(['rollback', bJson, '--yes', '--json']);
+    expect(back.exitCode, why(back)).toBe(1);
+    expect(back.report?.command).toBe('rollback');
+    expect(hostResult(back.report, 'h6')).toMatchObject({ verdict: 'refused', message: expect.stringMatching(/changed since the report: runtime is 7000/) });
+    expect(await runtime('h6')).toBe('7000');
+    for (const h of ['h1', 'h2', 'h3', 'h4', 'h5']) {
+      expect(hostResult(back.report, h).verdict, h).toBe('compliant');
+      expect([await runtime(h), await fileOf(h), (await sshHost(h, 'sysctl -n net.ipv4.ip_local_port_range')).trim()], h).toEqual(stateA[h]);
+    }
+    const forced = await fleet(['rollback', bJson, '--yes', '--force', '--json']);
+    expect(forced.exitCode, why(forced)).toBe(0);
+    expect([await runtime('h6'), await fileOf('h6')]).toEqual(stateA.h6!.slice(0, 2));
+
+    // rolling back A itself: the file fleet created is removed, the runtime value is the kernel default again
+    const none = await fleet(['rollback', aJson, '--yes']);
+    expect(none.exitCode, why(none)).toBe(0);
+    for (const h of ['h1', 'h6']) expect([await runtime(h), await fileOf(h)], h).toEqual(['', '<absent>\n']);
   });
 });
