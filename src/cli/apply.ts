@@ -10,9 +10,9 @@ import type { HostResult } from '../verify/types.js';
 import { addTargetOptions, examples, sessionFor, useColor, type TargetOptions } from './common.js';
 import { makePlan } from './plan.js';
 import { Progress } from './progress.js';
-import { cleanupAfterSignal, collectReport, emit, signalExit, verdictExit, whileLocked } from './run-support.js';
+import { addHistoryOptions, cleanupAfterSignal, collectReport, emit, signalExit, verdictExit, whileLocked, type HistoryOptions } from './run-support.js';
 
-interface ApplyOptions extends TargetOptions {
+interface ApplyOptions extends TargetOptions, HistoryOptions {
   yes?: boolean;
   dryRun?: boolean;
   report?: ReportSpec[];
@@ -28,12 +28,12 @@ async function confirm(question: string): Promise<boolean> {
 }
 
 export function registerApply(program: Command): void {
-  addTargetOptions(
+  addHistoryOptions(addTargetOptions(
     program
       .command('apply')
       .description('validate -> plan -> confirm -> apply with Ansible -> verify every host with sysctl -n -> summary')
       .argument('<policy>', 'policy YAML file'),
-  )
+  ))
     .option('-y, --yes', 'do not ask for confirmation (needed without a terminal)')
     .option('-n, --dry-run', 'stop after the plan; change nothing')
     .option('--report <format=path>', 'also write a report: json, junit, prometheus or html (repeatable)', collectReport)

@@ -13,9 +13,9 @@ import { makeReport } from '../verify/report.js';
 import type { HostResult, PriorState, RunReport } from '../verify/types.js';
 import { examples, loadPolicyForRun, useColor, warn } from './common.js';
 import { Progress } from './progress.js';
-import { cleanupAfterSignal, collectReport, emit, signalExit, verdictExit, whileLocked } from './run-support.js';
+import { addHistoryOptions, cleanupAfterSignal, collectReport, emit, signalExit, verdictExit, whileLocked, type HistoryOptions } from './run-support.js';
 
-interface RollbackOptions {
+interface RollbackOptions extends HistoryOptions {
   yes?: boolean;
   dryRun?: boolean;
   force?: boolean;
@@ -66,7 +66,7 @@ async function confirm(question: string): Promise<boolean> {
 }
 
 export function registerRollback(program: Command): void {
-  program
+  addHistoryOptions(program
     .command('rollback')
     .description('restore, on the hosts an apply changed, the state recorded in its JSON report before the change; verify it like apply')
     .argument('<report>', 'JSON report of an apply (fleet apply --report json=FILE)')
@@ -76,7 +76,7 @@ export function registerRollback(program: Command): void {
     .option('--policy <file>', "policy for the inventory and Ansible settings (default: the one the report names)")
     .option('-i, --inventory <source>', "inventory to use instead of the policy's")
     .option('--json', 'print one JSON document on stdout, nothing else')
-    .option('--report <format=path>', 'also write a report: json, junit, prometheus or html (repeatable)', collectReport)
+    .option('--report <format=path>', 'also write a report: json, junit, prometheus or html (repeatable)', collectReport))
     .addHelpText(
       'after',
       examples(['fleet apply policy.yaml --yes --report json=out/apply.json', 'fleet rollback out/apply.json --dry-run', 'fleet rollback out/apply.json --yes --report json=out/rollback.json']) +

@@ -4,6 +4,7 @@
  */
 import type { HostResult, RunReport, RunSummary, Verdict } from '../verify/types.js';
 import { layoutTable, paint, type Cell, type Column } from './layout.js';
+import { sinceLastLine } from './history.js';
 import { changeReasons } from './plan-notes.js';
 import { persistedState, plural, sanitize, verdictLabel } from './text.js';
 
@@ -61,6 +62,7 @@ export function renderTable(report: RunReport, opts: TableOptions): string[] {
     for (const h of audited) for (const f of h.audit!) lines.push(`  ${sanitize(h.host, true)}: ${sanitize(f.message, true)}`);
   }
   if (report.before) lines.push(`before remediation: ${summaryLine(report.before.summary, color)}`);
+  if (report.since_last) lines.push(sinceLastLine(report.since_last));
   lines.push(summaryLine(report.summary, color));
   if (report.interrupted) lines.push(paint('red', `interrupted: ${sanitize(report.interrupted, true)}`, color));
   return lines;

@@ -121,4 +121,30 @@ describeLab('change management', () => {
     expect(none.exitCode, why(none)).toBe(0);
     for (const h of ['h1', 'h6']) expect([await runtime(h), await fileOf(h)], h).toEqual(['', '<absent>\n']);
   });
+
+  it('--history: three checks, drift on h2 before the second and fixed before the third: new_drift then fixed; the HTML trend has three runs', async () => {
+    const policy = writePolicy({ reserved_ports: '40000-40100' });
+    const dir = join(workDir(), 'history');
+    const html = join(workDir(), 'history.html');
+    const applied = await fleet(['apply', policy, '--yes']);
+    expect(applied.exitCode, why(applied)).toBe(0);
+    const check = (...extra: string[]) => fleet(['check', policy, '--history', dir, '--keep', '5', ...extra]);
+    const first = await check('--json');
+    expect(first.exitCode, why(first)).toBe(0);
+    expect(first.report?.since_last).toBeUndefined();
+    await driftSysctl('h2', 'net.ipv4.ip_local_reserved_ports', '7000');
+    const second = await check('--json');
+    expect(second.exitCode, why(second)).toBe(1);
+    expect(second.report?.since_last).toMatchObject({ previous: first.report?.startedAt, new_drift: ['h2'], fixed: [], new_unreachable: [] });
+    // --fail-on without drift: the same state does not fail the run
+    const lenient = await fleet(['check', policy, '--fail-on', 'unreachable,failed']);
+    expect(lenient.exitCode, why(lenient)).toBe(0);
+    const fix = await fleet(['apply', policy, '--yes']);
+    expect(fix.exitCode, why(fix)).toBe(0);
+    const third = await check('--report', `html=${html}`);
+    expect(third.exitCode, why(third)).toBe(0);
+    expect(third.stdout).toMatch(/^since last run \(.*\): 0 new drift, 1 fixed \(h2\), 0 new unreachable$/m);
+    expect(readdirSync(dir).filter((n) => n.endsWith('-check.json'))).toHaveLength(3);
+    expect(readFileSync(html, 'utf8').match(/<g><title>/g)).toHaveLength(3);
+  });
 });
