@@ -77,7 +77,7 @@ async function applyFlow(s: Session, file: string, opts: ApplyOptions, interacti
       return ExitCode.drift;
     }
   }
-  const progress = new Progress('apply', toApply.length, TASK.verify);
+  const progress = new Progress('apply', toApply.length, TASK.readBack);
   const { results, interrupted } = await applyHosts(
     s,
     toApply.map((r) => ({ plan: r.plan, target: targets.get(r.plan.host)! })),

@@ -3,6 +3,7 @@ import { registerApply } from './apply.js';
 import { registerCheck } from './check.js';
 import { registerDiff } from './diff.js';
 import { registerRollback } from './rollback.js';
+import { registerDiscover } from './discover.js';
 import { registerMergeReports } from './merge-reports.js';
 import { registerPlan } from './plan.js';
 import { registerRender } from './render.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerCheck(program);
   registerDiff(program);
   registerRollback(program);
+  registerDiscover(program);
   registerMergeReports(program);
   registerLab(program);
   return program;

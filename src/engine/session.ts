@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import type { AnsibleEvent } from '../ansible/events.js';
+import type { AnsibleEvent, HostOutcome } from '../ansible/events.js';
 import { ansibleEnv } from '../ansible/argv.js';
 import { ExitCode, FleetError } from '../errors.js';
 import { hostsMatching, loadInventory } from '../inventory/load.js';
@@ -78,7 +78,8 @@ export function withPriorState(s: Session, reads: readonly HostRead[], results: 
   const readOf = new Map(reads.map((r) => [r.plan.host, r]));
   return results.map((h) => {
     const obs = readOf.get(h.host)?.observed;
-    return obs && (h.changed || h.verdict === 'failed') ? { ...h, priorState: priorStateOf(obs, s.policy.persistFile) } : h;
+    const prior = obs && (h.changed || h.verdict === 'failed') ? priorStateOf(obs, s.policy.persistFile) : undefined;
+    return prior ? { ...h, priorState: prior } : h;
   });
 }
 
@@ -109,6 +110,14 @@ export async function readHosts(s: Session, opts: { audit: boolean; onEvent?: (e
     }
   }
   return reads;
+}
+
+/** An unreachable host's reason, and what this run had already changed on it before it went away. */
+function unreachableMessage(o: HostOutcome): string {
+  const reason = o.message ?? 'unreachable';
+  if (!o.changed) return reason;
+  const at = o.failedTask ? ` at "${o.failedTask}"` : '';
+  return `${reason}; changed by "${o.changedTasks.join('", "')}" before it became unreachable${at}; nothing was read back after the change, so its runtime and boot values are unverified`;
 }
 
 export function refusedResult(p: HostPlan): HostResult {
@@ -145,10 +154,10 @@ export async function applyHosts(
       const why = interrupted ? 'interrupted before Ansible reached this host' : 'not run: the rollout stopped before this host (max_fail_percentage reached in an earlier batch)';
       return notRun(plan.host, plan.groups, base.desired, why);
     }
-    if (o.status === 'unreachable') return { ...base, changed: false, verdict: 'unreachable', message: o.message ?? 'unreachable' };
+    if (o.status === 'unreachable') return { ...base, changed: o.changed, verdict: 'unreachable', message: unreachableMessage(o) };
     const parsed = o.reads[TASK.readBack] === undefined ? undefined : parseReadback(o.reads[TASK.readBack]!);
     const judged = parsed?.ok ? judge(plan, s.policy.mode, s.policy.persistFile, parsed.observed) : undefined;
-    if (o.status === 'failed' && o.failedTask !== TASK.verify) {
+    if (o.status === 'failed') {
       return { ...base, ...(judged ?? {}), changed: o.changed, verdict: 'failed', message: `${o.failedTask ?? 'task'}: ${o.message ?? 'failed'}` };
     }
     if (!judged) return { ...base, changed: o.changed, verdict: 'failed', message: parsed && !parsed.ok ? parsed.error : 'no read-back from host' };

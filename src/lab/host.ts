@@ -6,7 +6,7 @@ import { ExitCode, FleetError } from '../errors.js';
 import { ensureKey } from './keys.js';
 import { createHostNet, deleteHostNet } from './net.js';
 import { netnsInode, pidInNetns } from './procs.js';
-import { renderSshdConfig, startHostSshd, stopHostProcesses } from './sshd.js';
+import { bootDirOf, renderSshdConfig, startHostSshd, stopHostProcesses } from './sshd.js';
 import type { HostPlan, LabHost, LabState } from './types.js';
 
 /** The state record for a planned host: names and per-host paths. */
@@ -33,6 +33,7 @@ export function hostRecord(state: Pick<LabState, 'dir' | 'prefix' | 'proxyPortBa
 export async function prepareHostFiles(state: LabState, host: LabHost): Promise<void> {
   mkdirSync(host.sysctlDir, { recursive: true });
   mkdirSync(host.rootDir, { recursive: true });
+  if (/[,:]/.test(bootDirOf(host))) throw new FleetError(`the lab folder ${bootDirOf(host)} contains "," or ":", which overlay mounts cannot take: use another --dir`, ExitCode.environment);
   await ensureKey(host.hostKey, `fleet-lab ${host.name}`);
   const pidFile = join(state.dir, 'hosts', host.name, 'sshd.pid');
   writeFileSync(host.sshdConfig, renderSshdConfig(host.address, { hostKey: host.hostKey, pidFile, authorizedKeys: state.authorizedKeys }));
@@ -120,6 +121,8 @@ export async function applyBootSysctl(state: LabState, host: LabHost): Promise<B
 /** Power-cycle: processes gone, namespace recreated (kernel defaults), boot sysctl files applied, sshd back. */
 export async function rebootHostRecord(state: LabState, host: LabHost, sshdPath: string): Promise<BootSysctl[]> {
   await destroyHost(host);
+  // /run is a tmpfs on a real machine: empty after a boot
+  rmSync(join(bootDirOf(host), 'run'), { recursive: true, force: true });
   await createHostNet(host, state.bridge);
   const applied = await applyBootSysctl(state, host);
   host.sshdPid = await startHostSshd(host, sshdPath);

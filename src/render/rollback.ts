@@ -45,11 +45,11 @@ export function rollbackPlaybook(ansible: AnsibleSettings): unknown[] {
 
 /** Host variables carrying one host's prior state into the playbook. */
 export function restoreVars(prior: PriorState): Record<string, string | boolean> {
-  const content = prior.content === null ? null : prior.content.endsWith('\n') || prior.content === '' ? prior.content : `${prior.content}\n`;
+  const content = prior.content;
   return {
     fleet_persist_file: prior.file,
     fleet_restore_reserved: prior.reserved,
     ...(prior.range ? { fleet_restore_range: prior.range.replace('-', ' ') } : {}),
-    ...(content === null ? { fleet_restore_absent: true } : { fleet_restore_content_b64: Buffer.from(content, 'utf8').toString('base64') }),
+    ...(content === null ? { fleet_restore_absent: true } : { fleet_restore_content_b64: Buffer.from(content, 'latin1').toString('base64') }),
   };
 }

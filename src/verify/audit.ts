@@ -3,7 +3,8 @@ import { has, union, type PortSet } from '../ports/portset.js';
 import type { Socket } from './readback.js';
 import type { AuditFinding } from './types.js';
 
-const LISTENING = new Set(['LISTEN', 'UNCONN']);
+/** Socket states that mean "a service is bound here": TCP listening, UDP bound and unconnected. */
+export const LISTENING: ReadonlySet<string> = new Set(['LISTEN', 'UNCONN']);
 /** TIME-WAIT sockets have no owner and go away by themselves. */
 const IGNORED = new Set(['TIME-WAIT']);
 

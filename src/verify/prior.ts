@@ -5,23 +5,31 @@
  * restoring.
  */
 import { format, parseKernel } from '../ports/portset.js';
+import { kernelValue } from './boot.js';
 import { valueInFile, type Observed } from './readback.js';
 import type { HostResult, PriorState } from './types.js';
 
 const rangeText = (r: Observed['range']) => (r ? `${r[0]}-${r[1]}` : undefined);
 
-/** What `fleet rollback` restores: runtime values of both keys, the persistence file's content or its absence. */
-export function priorStateOf(obs: Observed, persistFile: string): PriorState {
+/**
+ * What `fleet rollback` restores: runtime values of both keys, the persistence
+ * file's bytes (as latin1 text, so they round-trip exactly) or its absence;
+ * undefined when the file could not be read (nothing exact to restore).
+ */
+export function priorStateOf(obs: Observed, persistFile: string): PriorState | undefined {
+  if (obs.persist.state === 'unreadable') return undefined;
   const range = rangeText(obs.range);
-  return { reserved: format(obs.reserved), ...(range ? { range } : {}), file: persistFile, content: obs.persistFile };
+  return { reserved: format(obs.reserved), ...(range ? { range } : {}), file: persistFile, content: obs.persist.state === 'present' ? obs.persist.text : null };
 }
+
+const contentOf = (obs: Observed) => (obs.persist.state === 'present' ? obs.persist.text : null);
 
 /** The persisted reserved ports as a report states them: canonical, the raw text when invalid, null when absent. */
 function persistedValue(obs: Observed): string | null {
-  const v = obs.persistFile === null ? undefined : valueInFile(obs.persistFile, 'reserved');
+  const text = contentOf(obs);
+  const v = text === null ? undefined : valueInFile(text, 'reserved');
   if (v === undefined) return null;
-  const p = parseKernel(v);
-  return p.ok ? format(p.value) : v;
+  return kernelValue('reserved', v) ?? v;
 }
 
 /**
@@ -41,9 +49,6 @@ export function changedSince(after: HostResult, obs: Observed): string | undefin
   return diffs.length ? `changed since the report: ${diffs.join('; ')}` : undefined;
 }
 
-/** File contents compare without trailing newlines (the read-back does not keep them). */
-const body = (s: string | null) => (s === null ? null : s.replace(/\n+$/, ''));
-
 /** After restoring: does the host hold exactly the prior state? */
 export function judgeRestore(host: string, groups: string[], prior: PriorState, obs: Observed): HostResult {
   const problems: string[] = [];
@@ -51,7 +56,8 @@ export function judgeRestore(host: string, groups: string[], prior: PriorState, 
   if (now !== prior.reserved) problems.push(`runtime reads back ${now || '(empty)'}, expected ${prior.reserved || '(empty)'}`);
   const range = rangeText(obs.range);
   if (prior.range !== undefined && range !== prior.range) problems.push(`port range reads back ${range ?? 'unknown'}, expected ${prior.range}`);
-  if (body(obs.persistFile) !== body(prior.content)) {
+  if (obs.persist.state === 'unreadable') problems.push(`${prior.file} cannot be read back`);
+  else if (contentOf(obs) !== prior.content) {
     problems.push(prior.content === null ? `${prior.file} still exists, expected it absent` : `${prior.file} differs from the recorded content`);
   }
   return {

@@ -31,6 +31,21 @@ export interface AuditFinding {
   message: string;
 }
 
+/** A key's predicted value after the next boot. */
+export interface BootValue {
+  /** Kernel form after boot (ports canonical, range `lo hi`); null when an unreadable file makes it unknown. */
+  value: string | null;
+  /** The file and line whose assignment decides; absent when no boot file sets the key (kernel default). */
+  file?: string;
+  line?: number;
+  /** The value that file writes, as systemd-sysctl strips it. */
+  written?: string;
+  /** The kernel refuses `written` (EINVAL): it keeps its default. */
+  rejected?: boolean;
+  /** Files or folders the read could not open that could decide the value. */
+  unreadable?: string[];
+}
+
 export interface HostResult {
   host: string;
   groups: string[];
@@ -46,6 +61,8 @@ export interface HostResult {
   persistedDiff?: PortDiff;
   /** Other sysctl files that set the key and sort after ours (they win at boot). */
   overriddenBy?: string[];
+  /** What the next boot gives each managed key (systemd-sysctl over every sysctl.d file), and the file that decides. */
+  boot?: { reserved: BootValue; range?: BootValue };
   ephemeral?: { desired?: string; current?: string };
   /** Ports left for outgoing connections with the current (or, in plans, desired) value. */
   freeEphemeral?: number;
@@ -66,7 +83,7 @@ export interface PriorState {
   range?: string;
   /** Path of the persistence file. */
   file: string;
-  /** Its content, `null` when the file did not exist. */
+  /** Its bytes as latin1 text (they round-trip exactly), `null` when the file did not exist. */
   content: string | null;
 }
 

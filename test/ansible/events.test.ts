@@ -46,7 +46,7 @@ describe('recorded apply on 3 hosts (h3 fails: permission denied)', () => {
     const h1 = c.hosts.get('h1')!;
     expect(Object.keys(h1.reads)).toEqual([TASK.readBack]);
     expect(h1.reads[TASK.readBack]).toBe(recordedStdout(APPLY_MIXED, 'h1', TASK.readBack));
-    expect(h1.reads[TASK.readBack]).toMatch(/^@@fleet reserved\r\n35000,40000-40100,41000-41005\r\n/);
+    expect(h1.reads[TASK.readBack]).toMatch(/^@@fleet begin readback-2\r\n@@fleet reserved ok\r\n 33 35 30 30 30 2c/);
     expect(h1.reads[TASK.readBack]).toMatch(/@@fleet end\r\n$/);
   });
 
@@ -72,7 +72,7 @@ describe('recorded check on 4 hosts (h4 unreachable)', () => {
       expect(o.status).toBe('ok');
       expect(o.reads[TASK.readState]).toBe(recordedStdout(CHECK_MIXED, h, TASK.readState));
     }
-    expect(c.hosts.get('h3')!.reads[TASK.readState]).toContain('@@fleet reserved\r\n7000\r\n');
+    expect(c.hosts.get('h3')!.reads[TASK.readState]).toContain('@@fleet reserved ok\r\n 37 30 30 30\r\n');
     const h4 = c.hosts.get('h4')!;
     expect(h4.status).toBe('unreachable');
     expect(h4.failedTask).toBe(TASK.readState);

@@ -19,11 +19,11 @@ class FakeStream {
 
 function progress(total: number, tty: boolean) {
   const stream = new FakeStream();
-  const p = new Progress('apply', total, TASK.verify, stream as unknown as NodeJS.WriteStream, tty);
+  const p = new Progress('apply', total, TASK.readBack, stream as unknown as NodeJS.WriteStream, tty);
   return { p, stream };
 }
 
-const done = (host: string): AnsibleEvent => ({ kind: 'ok', host, task: TASK.verify, result: {} });
+const done = (host: string): AnsibleEvent => ({ kind: 'ok', host, task: TASK.readBack, result: {} });
 const failed = (host: string, msg: unknown = 'boom'): AnsibleEvent => ({ kind: 'failed', host, task: TASK.setReserved, result: { msg } });
 const unreachable = (host: string, msg: string): AnsibleEvent => ({ kind: 'unreachable', host, task: TASK.setReserved, result: { msg } });
 
@@ -66,7 +66,7 @@ describe('Progress (not a terminal)', () => {
 
   it('ignores events without a host, intermediate tasks, skips and repeats', () => {
     const { p, stream } = progress(2, false);
-    p.onEvent({ kind: 'task_start', task: TASK.verify });
+    p.onEvent({ kind: 'task_start', task: TASK.readBack });
     p.onEvent({ kind: 'ok', host: 'h1', task: TASK.setReserved, result: {} });
     p.onEvent({ kind: 'skipped', host: 'h1', task: TASK.setRange, result: {} });
     p.onEvent({ kind: 'stats', stats: {} });

@@ -16,6 +16,12 @@ describe('warnings (the policy is still valid)', () => {
       ['4:18 ephemeral_range: ephemeral range 1000-60999 starts below 1024, so outgoing connections can take system ports that services expect to bind']],
     ['persist file outside sysctl.d', 'reserved_ports: 40000\npersist_file: /opt/fleet/ports.conf\n',
       ['4:15 persist_file: /opt/fleet/ports.conf is not in a folder systemd-sysctl reads at boot (/etc/sysctl.d/...), so the setting would not survive a reboot']],
+    ['persist file under /run (issue 10, case 7)', 'reserved_ports: 40000\npersist_file: /run/sysctl.d/90-fleet.conf\n',
+      ['4:15 persist_file: /run/sysctl.d/90-fleet.conf is under /run, a tmpfs emptied at every boot: the file and the setting are gone after a reboot (use /etc/sysctl.d/)']],
+    ['persist file under /usr/lib (issue 10, case 7)', 'reserved_ports: 40000\npersist_file: /usr/lib/sysctl.d/90-fleet.conf\n',
+      ['4:15 persist_file: /usr/lib/sysctl.d/90-fleet.conf is in /usr/lib/sysctl.d/, which belongs to packages: a package update can replace or remove it, and a file of the same name in /etc/sysctl.d masks it (use /etc/sysctl.d/)']],
+    ['persist file under /lib (issue 10, case 7)', 'reserved_ports: 40000\npersist_file: /lib/sysctl.d/90-fleet.conf\n',
+      ['4:15 persist_file: /lib/sysctl.d/90-fleet.conf is in /lib/sysctl.d/, which belongs to packages: a package update can replace or remove it, and a file of the same name in /etc/sysctl.d masks it (use /etc/sysctl.d/)']],
     ['no warnings for ports inside the range', 'reserved_ports: 40000-40100\n', []],
   ])('%s', (_, body, expected) => {
     expect(warningsOf(HEAD + body)).toEqual(expected);
