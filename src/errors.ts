@@ -1,7 +1,8 @@
 /**
  * Exit codes shared by every fleet command.
  * 0 success/compliant, 1 drift or host failures, 2 invalid input or usage,
- * 3 environment problem (missing tool, no root, unreadable inventory).
+ * 3 environment problem (missing tool, no root, unreadable inventory),
+ * 128 + signal number when interrupted (SIGHUP 129, SIGINT 130, SIGTERM 143).
  */
 export const ExitCode = {
   ok: 0,
@@ -10,6 +11,7 @@ export const ExitCode = {
   environment: 3,
   /** plan/diff with --detailed-exitcode: the run worked and changes are pending. */
   changes: 4,
+  sighup: 129,
   sigint: 130,
   sigterm: 143,
 } as const;

@@ -78,7 +78,7 @@ async function checkFlow(s: Session, file: string, opts: CheckOptions, audit: bo
     finishedAt: new Date(),
     hosts,
     provenance: s.provenance,
-    ...(s.plans.length && opts.shard ? { shard: opts.shard } : {}),
+    ...(opts.shard ? { shard: opts.shard } : {}),
     ...(sig ? { interrupted: sig } : {}),
   });
   if (before) report.before = before;

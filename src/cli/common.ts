@@ -3,6 +3,7 @@ import { ExitCode, FleetError } from '../errors.js';
 import { parseShard, type Shard } from '../plan/shard.js';
 import { openSession, type Session } from '../engine/session.js';
 import { formatDiagnostic, loadPolicy, type Policy } from '../policy/index.js';
+import { sanitize } from '../report/text.js';
 
 /** Options shared by plan, apply and check. */
 export interface TargetOptions {
@@ -59,8 +60,9 @@ export function examples(lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
 }
 
+/** A diagnostic on stderr; sanitised, since it may quote a host, an inventory or Ansible. */
 export function warn(message: string): void {
-  process.stderr.write(`fleet: ${message}\n`);
+  process.stderr.write(`fleet: ${sanitize(message, true)}\n`);
 }
 
 /** Load the policy and open a session on the hosts the options target; plan warnings go to stderr. */

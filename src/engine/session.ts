@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { AnsibleEvent, HostOutcome } from '../ansible/events.js';
 import { ansibleEnv } from '../ansible/argv.js';
 import { ExitCode, FleetError } from '../errors.js';
@@ -6,6 +6,7 @@ import { hostsMatching, loadInventory } from '../inventory/load.js';
 import type { Inventory } from '../inventory/types.js';
 import { planHosts, targetSet, type HostPlan } from '../plan/desired.js';
 import { inShard, type Shard } from '../plan/shard.js';
+import { hostPatternProblem } from '../policy/names.js';
 import type { Policy } from '../policy/types.js';
 import { format, type PortSet } from '../ports/portset.js';
 import { forksFor, PROJECT_FILES, renderProject, type HostTarget } from '../render/project.js';
@@ -18,7 +19,7 @@ import { provenanceOf } from './provenance.js';
 import { priorStateOf } from '../verify/prior.js';
 import { checkEnvironment } from './environment.js';
 import { runPlaybook } from './playbook.js';
-import { stateDirFor, writeProject } from './workspace.js';
+import { ensureStateDir, stateDirFor, writeProject } from './workspace.js';
 
 export interface SessionOptions {
   /** -i/--inventory: overrides the policy's inventory. */
@@ -43,9 +44,11 @@ export interface Session {
 export async function openSession(policy: Policy, policyLabel: string, opts: SessionOptions): Promise<Session> {
   if (opts.inventory) policy = { ...policy, inventory: { kind: 'source', source: resolve(opts.inventory) } };
   const stateDir = stateDirFor(policy.file);
+  await ensureStateDir(stateDir, dirname(stateDir));
   const [inventory, , provenance] = await Promise.all([loadInventory(policy.inventory, policyLabel), checkEnvironment({ cacheDir: stateDir }), provenanceOf(policy)]);
+  checkSourceHostNames(inventory);
   const { plans, warnings } = planHosts(policy, inventory);
-  let targeted = opts.shard ? plans.filter((p) => inShard(p.host, opts.shard!)) : plans;
+  let targeted = plans;
   const session: Session = { policy, policyLabel, inventory, plans: targeted, warnings: warnings.map((w) => w.message), stateDir, provenance };
   if (opts.limit) {
     // Ansible decides what a pattern means; render once so it sees the same inventories we will use.
@@ -53,18 +56,34 @@ export async function openSession(policy: Policy, policyLabel: string, opts: Ses
     const matching = new Set(await hostsMatching([], opts.limit, ansibleEnv(join(dir, PROJECT_FILES.cfg))));
     targeted = targeted.filter((p) => matching.has(p.host));
   }
-  if (targeted.length === 0 && !opts.shard) {
+  // An empty target set is an error with or without --shard; only a shard of a non-empty set may be empty.
+  if (targeted.length === 0) {
     const why = opts.limit ? `--limit ${opts.limit} matches no host of` : 'no hosts in';
     throw new FleetError(`${why} the inventory ${inventory.source}`, ExitCode.invalid, ['check the pattern with: ansible -i INVENTORY PATTERN --list-hosts']);
   }
+  if (opts.shard) targeted = targeted.filter((p) => inShard(p.host, opts.shard!));
   session.plans = targeted;
   return session;
+}
+
+/**
+ * Host names from a source inventory go back to Ansible in fleet's generated
+ * inventory; a name Ansible would read differently there (a `:port`, a range)
+ * would leave that host never reporting. Inline names are checked with the policy.
+ */
+function checkSourceHostNames(inventory: Inventory): void {
+  const problems = inventory.hosts.flatMap((h) => hostPatternProblem(h.name) ?? []);
+  if (problems.length === 0) return;
+  throw new FleetError(`inventory ${inventory.source}: ${problems.length} host name${problems.length > 1 ? 's' : ''} Ansible would read differently in fleet's generated inventory`, ExitCode.invalid, [
+    ...problems.slice(0, 10),
+    'rename these hosts in the inventory source (and set ansible_host / ansible_port for the address)',
+  ]);
 }
 
 async function render(s: Session, targets: HostTarget[], audit: boolean, name: string): Promise<string> {
   const dir = join(s.stateDir, name);
   const forks = forksFor(s.policy.ansible.forks, targets.length);
-  await writeProject(dir, renderProject({ policyLabel: s.policyLabel, policy: s.policy, targets, forks, audit, version: VERSION, controlPathDir: controlDir(s) }));
+  await writeProject(dir, renderProject({ policyLabel: s.policyLabel, policy: s.policy, targets, forks, audit, version: VERSION, controlPathDir: controlDir(s) }), dirname(s.stateDir));
   return dir;
 }
 

@@ -60,6 +60,7 @@ const inventorySchema = z.union(
     z.strictObject({
       hosts: named('host', z.union([hostVars, z.null()])),
       groups: named('group', inlineGroup).optional(),
+      allow_local_connection: z.boolean().optional().describe('Allow ansible_connection: local (tasks run on the controller itself).'),
     }),
   ],
   { error: (iss) => `${describeValue(iss.input)} is not an inventory: write a path, { source: path }, or { hosts: ..., groups: ... }` },

@@ -3,12 +3,13 @@
  * validate`, YAML 1.1-safe, deterministic (same proposal, same bytes), and
  * commented so a reviewer sees why each entry is there.
  */
-import { Document, type YAMLSeq } from 'yaml';
+import type { YAMLSeq } from 'yaml';
 import type { Policy } from '../policy/types.js';
 import { compareText } from '../ports/order.js';
 import { format, type PortRange } from '../ports/portset.js';
 import type { PortUse, Proposal, ProposedEntry, ProposedLevel } from '../plan/propose.js';
 import { plural } from '../report/text.js';
+import { ansibleDocument } from './yaml.js';
 
 /** What the proposal keeps besides reserved ports. */
 export interface ProposalBase {
@@ -117,7 +118,7 @@ export function renderProposal(p: Proposal, base: ProposalBase): string {
   if (settings.ansible !== undefined) data.ansible = settings.ansible;
   if (settings.audit !== undefined) data.audit = settings.audit;
 
-  const doc = new Document(data, { version: '1.1', aliasDuplicateObjects: false });
+  const doc = ansibleDocument(data);
   doc.commentBefore = header(p, base)
     .map((l) => ` ${l}`)
     .join('\n');

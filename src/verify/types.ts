@@ -142,7 +142,7 @@ export interface RunReport {
   hosts: HostResult[];
   /** For --remediate: the check before remediation. */
   before?: { summary: RunSummary; hosts: HostResult[] };
-  /** Set when the run was interrupted (SIGINT/SIGTERM). */
+  /** Set when the run was interrupted (SIGINT/SIGTERM/SIGHUP). */
   interrupted?: string;
   /** Operator, policy sha256, git commit. */
   provenance?: Provenance;

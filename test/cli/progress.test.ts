@@ -84,6 +84,18 @@ describe('Progress (not a terminal)', () => {
   });
 });
 
+describe('Progress: text from hosts and Ansible (issue 15 case 7)', () => {
+  it.each([false, true])('escape sequences and control characters never reach the stream (tty %s)', (tty) => {
+    const { p, stream } = progress(2, tty);
+    p.onEvent(failed('h1', 'bad\x1b]0;owned\x07\x1b[2Jrest\x9b31m'));
+    p.onEvent(unreachable('h2\x1b[2J\x07', '\x1b[31mred\rover'));
+    const text = stream.text.replace(/\r\x1b\[K/g, ''); // the progress line's own rewrite on a terminal
+    expect(text).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+    expect(text).toContain('h1 failed: badrest');
+    expect(text).toContain('h2␇ unreachable: red over'); // a bell shown, not rung
+  });
+});
+
 describe('Progress (terminal)', () => {
   it('rewrites one status line and keeps failures on their own lines', () => {
     const { p, stream } = progress(100, true);

@@ -139,7 +139,8 @@ describeLab('fleet reliability', () => {
     expect(r.report?.summary).toMatchObject({ hosts: 6, not_run: 4 });
   });
 
-  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  // SIGHUP: a closed terminal or SSH session during apply (issue 15 case 6)
+  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
     it(`${sig} during a slow apply: exit ${code}, one JSON report with every host, no stray process, no half-written file`, async () => {
       await slowFleet(300);
       const policy = writePolicy({ reserved_ports: VALUE, ansible: { serial: 1 } });

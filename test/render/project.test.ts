@@ -244,6 +244,24 @@ describe('the rendered project, read by real Ansible', () => {
     expect(json._meta.hostvars.web1).toMatchObject({ ansible_host: '10.1.0.1', fleet_reserved_ports: '5000' });
   });
 
+  it('host names from a source inventory that YAML would read specially (<<, ~, yes, null) keep their fleet variables (issue 15 case 8)', async (ctx) => {
+    if (!HAS_INVENTORY) ctx.skip('ansible-inventory is not on PATH');
+    const srcDir = mkdtempSync(join(tmpdir(), 'fleet-src-'));
+    dirs.push(srcDir);
+    const source = join(srcDir, 'odd.yml');
+    const names = ['<<', '~', 'yes', 'null', 'web1'];
+    writeFileSync(source, `all:\n  hosts:\n${names.map((n) => `    ${JSON.stringify(n)}:\n      ansible_host: 10.0.0.1\n`).join('')}`);
+    const targets = names.map((host, i) => ({ host, reserved: mustParse(String(5000 + i)) }));
+    const files = renderProject({ ...input(policy({ inventory: { kind: 'source', source } })), targets });
+    for (const n of names) expect(file(files, PROJECT_FILES.inventory)).toContain(`${JSON.stringify(n)}:`);
+    const dir = write(files);
+    const r = await execa('ansible-inventory', ['--list'], { cwd: dir, env: env(dir), reject: false });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout) as { _meta: { hostvars: Record<string, Record<string, unknown>> } };
+    expect(Object.keys(json._meta.hostvars).sort()).toEqual([...names].sort());
+    names.forEach((n, i) => expect(json._meta.hostvars[n], n).toMatchObject({ fleet_reserved_ports: String(5000 + i) }));
+  });
+
   it('with a source inventory, both playbooks pass --syntax-check', async (ctx) => {
     if (!HAS_PLAYBOOK) ctx.skip('ansible-playbook is not on PATH');
     const srcDir = mkdtempSync(join(tmpdir(), 'fleet-src-'));

@@ -64,3 +64,21 @@ describe('toAnsibleYaml', () => {
     expect(toAnsibleYaml(data, 'h')).toBe(toAnsibleYaml(structuredClone(data), 'h'));
   });
 });
+
+describe('host names YAML 1.1 would read specially (issue 15 case 8)', () => {
+  const names = ['<<', '~', 'null', 'yes', 'on', '? x', '- x', '!x', '&a', '*a', '22:30', 'web1'];
+
+  it('inventories: every host key is double-quoted and reads back as itself', () => {
+    const data = { all: { children: { g: { hosts: Object.fromEntries(names.map((n) => [n, { x: '1' }])) } } } };
+    const out = toAnsibleYaml(data, 'h', { quoteStrings: true });
+    for (const n of names) expect(out).toContain(`${JSON.stringify(n)}:`);
+    expect(read11(out)).toEqual(data);
+  });
+
+  it('any document: a `<<` key is never written as a merge key', () => {
+    const data = { hosts: { '<<': { reserved_ports: [5000] }, web1: { reserved_ports: [6000] } } };
+    const out = toAnsibleYaml(data, 'h');
+    expect(out).toContain('"<<":');
+    expect(read11(out)).toEqual(data);
+  });
+});
