@@ -9,6 +9,8 @@ export const ExitCode = {
   drift: 1,
   invalid: 2,
   environment: 3,
+  /** plan/diff with --detailed-exitcode: the run worked and changes are pending. */
+  changes: 4,
   sighup: 129,
   sigint: 130,
   sigterm: 143,

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { applyHosts, type Session } from '../engine/session.js';
+import { applyHosts, withPriorState, type Session } from '../engine/session.js';
 import { ExitCode, FleetError } from '../errors.js';
 import { setReadOnly } from '../io/exec.js';
 import { TASK } from '../render/playbooks.js';
@@ -10,9 +10,9 @@ import type { HostResult } from '../verify/types.js';
 import { addTargetOptions, examples, sessionFor, useColor, type TargetOptions } from './common.js';
 import { makePlan } from './plan.js';
 import { Progress } from './progress.js';
-import { cleanupAfterSignal, collectReport, emit, signalExit, verdictExit, whileLocked } from './run-support.js';
+import { addHistoryOptions, cleanupAfterSignal, collectReport, emit, signalExit, verdictExit, whileLocked, type HistoryOptions } from './run-support.js';
 
-interface ApplyOptions extends TargetOptions {
+interface ApplyOptions extends TargetOptions, HistoryOptions {
   yes?: boolean;
   dryRun?: boolean;
   report?: ReportSpec[];
@@ -28,12 +28,12 @@ async function confirm(question: string): Promise<boolean> {
 }
 
 export function registerApply(program: Command): void {
-  addTargetOptions(
+  addHistoryOptions(addTargetOptions(
     program
       .command('apply')
       .description('validate -> plan -> confirm -> apply with Ansible -> verify every host with sysctl -n -> summary')
       .argument('<policy>', 'policy YAML file'),
-  )
+  ))
     .option('-y, --yes', 'do not ask for confirmation (needed without a terminal)')
     .option('-n, --dry-run', 'stop after the plan; change nothing')
     .option('--report <format=path>', 'also write a report: json, junit, prometheus or html (repeatable)', collectReport)
@@ -86,13 +86,13 @@ async function applyFlow(s: Session, file: string, opts: ApplyOptions, interacti
   progress.finish();
   const applied = new Set(results.map((r) => r.host));
   // hosts already compliant, or that could not be read (unreachable, refused), keep their read verdict
-  const hosts: HostResult[] = [...results, ...reads.filter((r) => !applied.has(r.plan.host)).map((r) => r.result)];
+  const hosts: HostResult[] = [...withPriorState(s, reads, results), ...reads.filter((r) => !applied.has(r.plan.host)).map((r) => r.result)];
   return finish(s, file, opts, started, hosts, signal() ?? (interrupted ? 'SIGINT' : undefined));
 }
 
 /** Report what we have; after a signal also close our SSH connections and exit 129/130/143. */
 async function finish(s: Session, file: string, opts: ApplyOptions, started: Date, hosts: HostResult[], sig: NodeJS.Signals | undefined): Promise<number> {
-  const report = makeReport({ command: 'apply', policy: s.policy, outsideTargets: s.outsideTargets, policyLabel: file, startedAt: started, finishedAt: new Date(), hosts, ...(opts.shard ? { shard: opts.shard } : {}), ...(sig ? { interrupted: sig } : {}) });
+  const report = makeReport({ command: 'apply', policy: s.policy, outsideTargets: s.outsideTargets, policyLabel: file, startedAt: started, finishedAt: new Date(), hosts, provenance: s.provenance, ...(opts.shard ? { shard: opts.shard } : {}), ...(sig ? { interrupted: sig } : {}) });
   await emit(report, opts);
   if (!sig) return verdictExit(report);
   await cleanupAfterSignal(s);

@@ -1,16 +1,17 @@
 import type { Command } from 'commander';
-import { applyHosts, readHosts, targetFor, type HostRead, type Session } from '../engine/session.js';
+import { applyHosts, readHosts, targetFor, withPriorState, type HostRead, type Session } from '../engine/session.js';
 import { setReadOnly } from '../io/exec.js';
 import { TASK } from '../render/playbooks.js';
 import type { ReportSpec } from '../report/index.js';
 import { auditSockets } from '../verify/audit.js';
 import { makeReport } from '../verify/report.js';
-import { summarize, type HostResult } from '../verify/types.js';
+import { summarize, type HostResult, type Verdict } from '../verify/types.js';
 import { addTargetOptions, examples, sessionFor, type TargetOptions } from './common.js';
 import { Progress } from './progress.js';
-import { cleanupAfterSignal, collectReport, emit, signalExit, verdictExit, whileLocked } from './run-support.js';
+import { addHistoryOptions, cleanupAfterSignal, collectReport, emit, FAILING_VERDICTS, parseFailOn, signalExit, verdictExit, whileLocked, type HistoryOptions } from './run-support.js';
 
-interface CheckOptions extends TargetOptions {
+interface CheckOptions extends TargetOptions, HistoryOptions {
+  failOn?: Verdict[];
   report?: ReportSpec[];
   audit?: boolean;
   strictAudit?: boolean;
@@ -18,12 +19,13 @@ interface CheckOptions extends TargetOptions {
 }
 
 export function registerCheck(program: Command): void {
-  addTargetOptions(
+  addHistoryOptions(addTargetOptions(
     program
       .command('check')
       .description('read-only compliance run: every host compliant, in drift (runtime or persisted), unreachable or failed')
       .argument('<policy>', 'policy YAML file'),
-  )
+  ))
+    .option('--fail-on <verdicts>', `verdicts that make the run fail (exit 1), comma-separated: ${FAILING_VERDICTS.join(',')} (default: all)`, parseFailOn)
     .option('--report <format=path>', 'write a report: json, junit, prometheus or html (repeatable)', collectReport)
     .option('--audit', 'also list listeners outside the listen ranges and connections holding reserved ports (ss)')
     .option('--strict-audit', 'audit findings make the run fail (exit 1); implies --audit')
@@ -35,6 +37,7 @@ export function registerCheck(program: Command): void {
         'fleet check policy.yaml --report junit=out/fleet.xml --report prometheus=/var/lib/node_exporter/textfile/fleet.prom',
         'fleet check policy.yaml --audit --report html=out/fleet.html',
         'fleet check policy.yaml --remediate --json',
+        'fleet check policy.yaml --fail-on drift --history /var/lib/fleet/history --report html=/var/www/fleet.html',
       ]) + '\nExit codes: 0 all compliant, 1 any drift/failure (or audit finding with --strict-audit), 2 bad input, 3 environment.\n',
     )
     .action(async (file: string, opts: CheckOptions) => {
@@ -63,7 +66,7 @@ async function checkFlow(s: Session, file: string, opts: CheckOptions, audit: bo
     const progressApply = new Progress('remediate', drifted.length, TASK.readBack);
     const { results } = await applyHosts(s, drifted.map((r) => ({ plan: r.plan, target: targetFor(s, r) })), { onEvent: progressApply.onEvent });
     progressApply.finish();
-    const fixed = new Map(results.map((r) => [r.host, r]));
+    const fixed = new Map(withPriorState(s, drifted, results).map((r) => [r.host, r]));
     hosts = hosts.map((h) => (fixed.has(h.host) ? { ...fixed.get(h.host)!, ...(h.audit ? { audit: h.audit } : {}) } : h));
   }
   const sig = signal();
@@ -75,6 +78,7 @@ async function checkFlow(s: Session, file: string, opts: CheckOptions, audit: bo
     startedAt: started,
     finishedAt: new Date(),
     hosts,
+    provenance: s.provenance,
     ...(opts.shard ? { shard: opts.shard } : {}),
     ...(sig ? { interrupted: sig } : {}),
   });
@@ -84,5 +88,5 @@ async function checkFlow(s: Session, file: string, opts: CheckOptions, audit: bo
     await cleanupAfterSignal(s);
     return signalExit(sig)!;
   }
-  return verdictExit(report, opts.strictAudit);
+  return verdictExit(report, opts.strictAudit, opts.failOn);
 }

@@ -41,6 +41,18 @@ export function shardOption(text: string | undefined): Shard | undefined {
   return s;
 }
 
+/** How plan and diff print: a terminal table, markdown for a pull-request comment, or one JSON document. */
+export type OutputFormat = 'text' | 'markdown' | 'json';
+
+export function formatOption(): Option {
+  return new Option('--format <format>', 'output: text, markdown (for a pull-request comment) or json (same as --json)').choices(['text', 'markdown', 'json']);
+}
+
+/** --json wins as a shorthand for --format json. */
+export function outputFormat(opts: { json?: boolean; format?: OutputFormat }): OutputFormat {
+  return opts.json ? 'json' : (opts.format ?? 'text');
+}
+
 /** Load and validate the policy; warnings go to stderr, errors throw (exit 2). */
 export async function loadPolicyForRun(file: string, quiet = false): Promise<Policy> {
   const { policy, warnings } = await loadPolicy(file);

@@ -9,7 +9,8 @@ import { makeReport } from '../verify/report.js';
 import type { HostResult, RunReport } from '../verify/types.js';
 import { Progress } from './progress.js';
 import { TASK } from '../render/playbooks.js';
-import { addTargetOptions, examples, sessionFor, useColor, type TargetOptions } from './common.js';
+import { addTargetOptions, examples, formatOption, outputFormat, sessionFor, useColor, type OutputFormat, type TargetOptions } from './common.js';
+import { renderPlanMarkdown } from '../report/markdown.js';
 
 /** What apply would do on one host, as a report row: current -> target, add, remove, free ports before -> after. */
 export function planRow(s: Session, r: HostRead): { result: HostResult; target?: PortSet } {
@@ -41,29 +42,52 @@ export async function makePlan(s: Session, label: string): Promise<{ report: Run
     if (row.target) targets.set(r.plan.host, row.target);
     return row.result;
   });
-  const report = makeReport({ command: 'plan', policy: s.policy, outsideTargets: s.outsideTargets, policyLabel: s.policyLabel, startedAt: started, finishedAt: new Date(), hosts: rows });
+  const report = makeReport({ command: 'plan', policy: s.policy, outsideTargets: s.outsideTargets, policyLabel: s.policyLabel, startedAt: started, finishedAt: new Date(), hosts: rows, provenance: s.provenance });
   return { report, reads, targets };
+}
+
+interface PlanOptions extends TargetOptions {
+  all?: boolean;
+  detailedExitcode?: boolean;
+  format?: OutputFormat;
 }
 
 export function registerPlan(program: Command): void {
   addTargetOptions(
     program
       .command('plan')
-      .description('read every host (read-only) and show, per host, current -> desired, ports to add and remove, and ephemeral ports left')
+      .description('read every host (read-only) and show the hosts that would change: current -> desired, ports to add and remove, ephemeral ports left, and why')
       .argument('<policy>', 'policy YAML file'),
   )
+    .option('--all', 'list every host, the compliant ones too')
+    .option('--detailed-exitcode', 'exit 0 when nothing would change, 4 when changes are pending (other codes as usual)')
+    .addOption(formatOption())
     .addHelpText(
       'after',
-      examples(['fleet plan examples/policy.yaml', 'fleet plan policy.yaml --limit web --json | jq .summary', 'fleet plan policy.yaml --verbose   # your ansible.cfg in force + what fleet sets on top']) +
-        '\nfleet keeps your ansible.cfg (ANSIBLE_CONFIG, ./ansible.cfg, ~/.ansible.cfg, /etc/ansible/ansible.cfg) in force and sets only\noutput, pipelining, ssh_args (yours + connection reuse), control_path_dir, forks (and remote_user/timeout when the policy\nsets them) as ANSIBLE_* environment variables; --verbose lists them with their values.\n',
+      examples([
+        'fleet plan examples/policy.yaml',
+        'fleet plan policy.yaml --limit web --json | jq .summary',
+        'fleet plan policy.yaml --detailed-exitcode --format markdown > plan.md   # exit 4: changes pending',
+        'fleet plan policy.yaml --verbose   # your ansible.cfg in force + what fleet sets on top',
+      ]) +
+        '\nfleet keeps your ansible.cfg (ANSIBLE_CONFIG, ./ansible.cfg, ~/.ansible.cfg, /etc/ansible/ansible.cfg) in force and sets only\noutput, pipelining, ssh_args (yours + connection reuse), control_path_dir, forks (and remote_user/timeout when the policy\nsets them) as ANSIBLE_* environment variables; --verbose lists them with their values.\n' +
+        '\nExit codes: 0 plan made (with --detailed-exitcode: nothing to change), 4 changes pending (--detailed-exitcode), 1 hosts unreachable/failed/refused, 2 invalid input, 3 environment.\n',
     )
-    .action(async (file: string, opts: TargetOptions) => {
+    .action(async (file: string, opts: PlanOptions) => {
       setReadOnly(true);
-      const s = await sessionFor(file, opts);
+      const format = outputFormat(opts);
+      const s = await sessionFor(file, { ...opts, json: format === 'json' });
       const { report } = await makePlan(s, 'plan');
-      if (opts.json) process.stdout.write(renderJson(report));
-      else process.stdout.write(renderPlanTable(report, { color: useColor() }).join('\n') + '\n');
-      const sum = report.summary;
-      process.exitCode = sum.compliant + sum.drift === sum.hosts ? ExitCode.ok : ExitCode.drift;
+      if (format === 'json') process.stdout.write(renderJson(report));
+      else if (format === 'markdown') process.stdout.write(renderPlanMarkdown(report, { all: Boolean(opts.all) }));
+      else process.stdout.write(renderPlanTable(report, { color: useColor(), all: Boolean(opts.all) }).join('\n') + '\n');
+      process.exitCode = planExit(report, Boolean(opts.detailedExitcode));
     });
+}
+
+/** 1 when a host could not be planned; else (with --detailed-exitcode) 4 when a host would change, 0 when none. */
+export function planExit(report: RunReport, detailed: boolean): number {
+  const sum = report.summary;
+  if (sum.compliant + sum.drift !== sum.hosts) return ExitCode.drift;
+  return detailed && sum.drift > 0 ? ExitCode.changes : ExitCode.ok;
 }

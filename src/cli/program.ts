@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { registerApply } from './apply.js';
 import { registerCheck } from './check.js';
+import { registerDiff } from './diff.js';
+import { registerRollback } from './rollback.js';
 import { registerDiscover } from './discover.js';
 import { registerMergeReports } from './merge-reports.js';
 import { registerPlan } from './plan.js';
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
   registerPlan(program);
   registerApply(program);
   registerCheck(program);
+  registerDiff(program);
+  registerRollback(program);
   registerDiscover(program);
   registerMergeReports(program);
   registerLab(program);

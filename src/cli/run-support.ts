@@ -7,7 +7,11 @@ import { ExitCode } from '../errors.js';
 import { killAll } from '../io/exec.js';
 import { writeReports } from '../io/files.js';
 import { parseReportSpec, renderJson, renderTable, type ReportSpec } from '../report/index.js';
-import type { RunReport } from '../verify/types.js';
+import type { Command } from 'commander';
+import { loadHistory, saveHistory } from '../engine/history.js';
+import { FleetError } from '../errors.js';
+import { withHistory } from '../report/history.js';
+import type { RunReport, Verdict } from '../verify/types.js';
 import { useColor, warn } from './common.js';
 
 /** Take the policy's lock for the whole run. */
@@ -75,18 +79,49 @@ export function collectReport(value: string, previous: ReportSpec[] = []): Repor
   return [...previous, parseReportSpec(value)];
 }
 
-/** Print the result (table or the one JSON document) and write every --report. */
-export async function emit(report: RunReport, opts: { json?: boolean; report?: ReportSpec[] }): Promise<void> {
+/** --history DIR and --keep N, shared by check, apply and rollback. */
+export interface HistoryOptions {
+  history?: string;
+  keep?: number;
+}
+
+export function addHistoryOptions(cmd: Command): Command {
+  return cmd
+    .option('--history <dir>', 'keep each JSON report in DIR; the run then reports since_last (new drift, fixed, new unreachable) and the HTML report a trend')
+    .option('--keep <n>', 'with --history: how many reports to keep (default 100)', (v: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new FleetError(`--keep ${v}: must be a whole number of reports, at least 1`, ExitCode.invalid);
+      return n;
+    });
+}
+
+/** Print the result (table or the one JSON document), write every --report, and keep it in --history. */
+export async function emit(report: RunReport, opts: { json?: boolean; report?: ReportSpec[] } & HistoryOptions): Promise<void> {
+  const keep = opts.keep ?? 100;
+  if (opts.history) report = withHistory(report, await loadHistory(opts.history, warn), keep);
   if (opts.json) process.stdout.write(renderJson(report));
   else process.stdout.write(renderTable(report, { color: useColor() }).join('\n') + '\n');
   const written = await writeReports(opts.report ?? [], report);
   for (const p of written) process.stderr.write(`fleet: wrote ${p}\n`);
+  if (opts.history) await saveHistory(opts.history, report, keep);
 }
 
-/** 0 when every targeted host is compliant, 1 otherwise. */
-export function verdictExit(report: RunReport, strictAudit = false): number {
+/** Verdicts `--fail-on` may name; all of them fail a run by default. */
+export const FAILING_VERDICTS = ['drift', 'failed', 'unreachable', 'not_run', 'refused'] as const satisfies readonly Verdict[];
+
+export function parseFailOn(value: string): Verdict[] {
+  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = items.filter((i) => !(FAILING_VERDICTS as readonly string[]).includes(i));
+  if (bad.length || items.length === 0) {
+    throw new FleetError(`--fail-on ${value}: ${bad.length ? `unknown verdict ${bad.join(', ')}` : 'empty'} (choose from ${FAILING_VERDICTS.join(', ')})`, ExitCode.invalid);
+  }
+  return items as Verdict[];
+}
+
+/** 0 when every targeted host is compliant (or in a verdict `failOn` does not name), 1 otherwise. */
+export function verdictExit(report: RunReport, strictAudit = false, failOn: readonly Verdict[] = FAILING_VERDICTS): number {
   const s = report.summary;
-  const bad = s.hosts - s.compliant;
+  const bad = failOn.reduce((n, v) => n + s[v], 0);
   if (bad > 0) return ExitCode.drift;
   if (strictAudit && s.auditFindings > 0) return ExitCode.drift;
   return ExitCode.ok;

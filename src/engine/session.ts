@@ -9,13 +9,15 @@ import { inShard, type Shard } from '../plan/shard.js';
 import { hostPatternProblem } from '../policy/names.js';
 import type { Policy } from '../policy/types.js';
 import { format, type PortSet } from '../ports/portset.js';
-import { PROJECT_FILES, projectInventories, renderProject, type HostTarget } from '../render/project.js';
+import { PROJECT_FILES, projectInventories, renderProject, type HostTarget, type RenderedFile, type RenderInput } from '../render/project.js';
 import { TASK } from '../render/playbooks.js';
 import { judge } from '../verify/judge.js';
 import { parseReadback, type Observed } from '../verify/readback.js';
 import { notRun, VERSION } from '../verify/report.js';
-import type { HostResult } from '../verify/types.js';
+import type { HostResult, Provenance } from '../verify/types.js';
 import { readUserConfig } from './ansible-config.js';
+import { provenanceOf } from './provenance.js';
+import { priorStateOf } from '../verify/prior.js';
 import { checkEnvironment } from './environment.js';
 import { runPlaybook } from './playbook.js';
 import { runtimeDirFor } from './runtime-dir.js';
@@ -54,6 +56,8 @@ export interface Session {
   warnings: string[];
   stateDir: string;
   ansible: AnsibleContext;
+  /** Operator, policy sha256, git commit: stamped on every report of this run. */
+  provenance: Provenance;
 }
 
 function context(policy: Policy, user: UserAnsibleConfig, hosts: number, controlDir: string, secrets: Secrets, cwd: string): AnsibleContext {
@@ -75,7 +79,7 @@ export async function openSession(policy: Policy, policyLabel: string, opts: Ses
   await ensureStateDir(stateDir, dirname(stateDir));
   const cwd = process.cwd();
   await checkEnvironment({ cacheDir: stateDir });
-  const [user, runtimeDir] = await Promise.all([readUserConfig({ cacheDir: stateDir, cwd }), runtimeDirFor(stateDir)]);
+  const [user, runtimeDir, provenance] = await Promise.all([readUserConfig({ cacheDir: stateDir, cwd }), runtimeDirFor(stateDir), provenanceOf(policy)]);
   const secrets = await resolveSecrets(opts.secrets ?? {}, runtimeDir);
   // Listing hosts and running playbooks see the same configuration, environment and vault secrets.
   const ansible = context(policy, user, 1, runtimeDir, secrets, cwd);
@@ -83,7 +87,7 @@ export async function openSession(policy: Policy, policyLabel: string, opts: Ses
   checkSourceHostNames(inventory);
   const { plans, warnings } = planHosts(policy, inventory);
   let targeted = plans;
-  const session: Session = { policy, policyLabel, inventory, plans: targeted, outsideTargets: [], warnings: warnings.map((w) => w.message), stateDir, ansible };
+  const session: Session = { policy, policyLabel, inventory, plans: targeted, outsideTargets: [], warnings: warnings.map((w) => w.message), stateDir, ansible, provenance };
   if (opts.limit || policy.targets !== 'all') {
     // Ansible decides what a pattern means; render once so it sees the same inventories we will use.
     const dir = await render(session, targeted.map((p) => ({ host: p.host, reserved: p.desired })), false, 'limit');
@@ -124,11 +128,29 @@ function checkSourceHostNames(inventory: Inventory): void {
   ]);
 }
 
-async function render(s: Session, targets: HostTarget[], audit: boolean, name: string): Promise<string> {
+/** The session's Ansible project for these targets (extra host variables for rollback). */
+export function sessionFiles(s: Session, targets: HostTarget[], audit: boolean, hostVars?: RenderInput['hostVars']): RenderedFile[] {
+  return renderProject({
+    policyLabel: s.policyLabel,
+    policy: s.policy,
+    targets,
+    settings: s.ansible.settings,
+    ...(s.ansible.user.file ? { userConfig: s.ansible.user.file } : {}),
+    audit,
+    version: VERSION,
+    ...(hostVars ? { hostVars } : {}),
+  });
+}
+
+/** Write a project into the session's state folder (`name` is the phase: check, apply, rollback, limit). */
+export async function writeSessionProject(s: Session, name: string, files: RenderedFile[]): Promise<string> {
   const dir = join(s.stateDir, name);
-  const files = renderProject({ policyLabel: s.policyLabel, policy: s.policy, targets, settings: s.ansible.settings, ...(s.ansible.user.file ? { userConfig: s.ansible.user.file } : {}), audit, version: VERSION });
   await writeProject(dir, files, dirname(s.stateDir));
   return dir;
+}
+
+async function render(s: Session, targets: HostTarget[], audit: boolean, name: string): Promise<string> {
+  return writeSessionProject(s, name, sessionFiles(s, targets, audit));
 }
 
 /** Per-policy SSH ControlMaster folder: the read and apply phases share connections, and fleet can close them. */
@@ -137,7 +159,7 @@ export function controlDir(s: Session): string {
 }
 
 /** Run one playbook of a rendered project the way every run of the session runs. */
-function play(s: Session, dir: string, playbook: string, write: boolean, onEvent?: (ev: AnsibleEvent) => void) {
+export function play(s: Session, dir: string, playbook: string, write: boolean, onEvent?: (ev: AnsibleEvent) => void) {
   return runPlaybook({
     playbook: join(dir, playbook),
     inventories: projectInventories(s.policy).map((i) => resolve(dir, i)),
@@ -146,6 +168,16 @@ function play(s: Session, dir: string, playbook: string, write: boolean, onEvent
     extra: [...secretArgv(s.ansible.secrets), ...becomeArgv(s.ansible.secrets)],
     write,
     ...(onEvent ? { onEvent } : {}),
+  });
+}
+
+/** Attach the state read before the change to each host the apply changed (or may have half-changed): what rollback restores. */
+export function withPriorState(s: Session, reads: readonly HostRead[], results: HostResult[]): HostResult[] {
+  const readOf = new Map(reads.map((r) => [r.plan.host, r]));
+  return results.map((h) => {
+    const obs = readOf.get(h.host)?.observed;
+    const prior = obs && (h.changed || h.verdict === 'failed') ? priorStateOf(obs, s.policy.persistFile) : undefined;
+    return prior ? { ...h, priorState: prior } : h;
   });
 }
 

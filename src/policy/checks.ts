@@ -98,10 +98,14 @@ function overlapWarnings(p: Policy): Problem[] {
 export function checkPolicy(p: Policy): CheckResult {
   const ls = levels(p);
   const empty = ls.every((l) => l.own.reserved.length === 0);
+  // exact mode with nothing reserved is how a reservation is retired: every host gets an empty value
+  const retire: Problem[] = empty && p.mode === 'exact'
+    ? [{ path: ['reserved_ports'], message: 'the policy reserves no ports anywhere: in exact mode every host gets an empty reservation (this retires it)' }]
+    : [];
   return {
-    errors: empty
-      ? [{ path: ['reserved_ports'], message: 'the policy is empty: it reserves no ports anywhere; set reserved_ports company-wide or under groups/hosts' }]
+    errors: empty && p.mode === 'additive'
+      ? [{ path: ['reserved_ports'], message: 'the policy is empty: it reserves no ports anywhere, and in additive mode that changes nothing; set reserved_ports company-wide or under groups/hosts (or use mode: exact to retire a reservation)' }]
       : capacityErrors(p, ls),
-    warnings: [...levelWarnings(ls), ...overlapWarnings(p)],
+    warnings: [...retire, ...levelWarnings(ls), ...overlapWarnings(p)],
   };
 }

@@ -58,6 +58,8 @@ export interface AuditSettings {
 export interface Policy {
   /** Absolute path of the policy file. */
   file: string;
+  /** sha256 of the file's bytes (set by loadPolicy), for reports and the persisted file's header. */
+  sha256?: string;
   version: 1;
   mode: Mode;
   company: PortRules;

@@ -2,6 +2,8 @@ import { KEY_RANGE, KEY_RESERVED, readScript } from '../ansible/scripts.js';
 import { wholeWriteScript, WRITTEN_MARK } from '../ansible/whole-write.js';
 import type { AnsibleSettings } from '../policy/types.js';
 import { ONE_WRITE_LIMIT } from '../ports/write-limit.js';
+import { clearReservedTasks, WHEN_NOT_EMPTY } from './empty-set.js';
+import { headerTask } from './header.js';
 
 /** Task names are part of the contract between the playbooks and the result parser. */
 export const TASK = {
@@ -50,11 +52,13 @@ const longValue = `fleet_reserved_ports | length > ${ONE_WRITE_LIMIT}`;
  * sysctl_set the module already writes the runtime value, and `sysctl -p`
  * would cut a long one. A reserved value longer than one kernel write is only
  * persisted by the module (its `sysctl -w` would cut it, exit 0); the next
- * task writes it whole, and is rendered only when some host needs it.
+ * task writes it whole, and is rendered only when some host needs it. An
+ * empty reserved value (exact mode retiring the reservation) is left to the
+ * clear tasks: the module refuses a blank value.
  */
 function writeTasks(wholeWrite: boolean): Record<string, unknown>[] {
   const items =
-    `[{'name': '${KEY_RESERVED}', 'value': fleet_reserved_ports, 'set': not (${longValue})}]` +
+    `([{'name': '${KEY_RESERVED}', 'value': fleet_reserved_ports, 'set': not (${longValue})}] if ${WHEN_NOT_EMPTY} else [])` +
     ` + ([{'name': '${KEY_RANGE}', 'value': fleet_port_range, 'set': true}] if fleet_port_range is defined else [])`;
   const set = {
     name: TASK.setSysctl,
@@ -68,6 +72,7 @@ function writeTasks(wholeWrite: boolean): Record<string, unknown>[] {
     },
     loop: `{{ ${items} }}`,
     loop_control: { label: '{{ item.name }}' },
+    register: 'fleet_set_sysctl',
   };
   if (!wholeWrite) return [set];
   const whole = {
@@ -92,6 +97,8 @@ export function applyPlaybook(ansible: AnsibleSettings, opts: { wholeWrite: bool
       ...playHeader('fleet apply: reserve listen ports', ansible, true),
       tasks: [
         ...writeTasks(opts.wholeWrite),
+        ...clearReservedTasks(),
+        headerTask(),
         { name: TASK.readBack, 'ansible.builtin.raw': readScript(false), changed_when: false },
       ],
     },

@@ -26,6 +26,8 @@ export interface RenderInput {
   userConfig?: string;
   audit: boolean;
   version: string;
+  /** More variables per host (rollback's prior state). */
+  hostVars?: Record<string, Record<string, string | boolean>>;
 }
 
 export interface RenderedFile {
@@ -60,12 +62,12 @@ export function renderProject(input: RenderInput): RenderedFile[] {
     targets.map((t) => {
       const reserved = format(t.reserved);
       wholeWrite ||= exceedsOneWrite(reserved);
-      return [t.host, { fleet_reserved_ports: reserved, ...(t.ephemeral ? { fleet_port_range: formatPortRange(t.ephemeral) } : {}) }];
+      return [t.host, { fleet_reserved_ports: reserved, ...(t.ephemeral ? { fleet_port_range: formatPortRange(t.ephemeral) } : {}), ...(input.hostVars?.[t.host] ?? {}) }];
     }),
   );
   const inventory = {
     all: {
-      vars: { fleet_persist_file: policy.persistFile },
+      vars: { fleet_persist_file: policy.persistFile, fleet_version: input.version, ...(policy.sha256 ? { fleet_policy_sha256: policy.sha256 } : {}) },
       children: { [TARGET_GROUP]: { hosts: hostVars } },
     },
   };

@@ -3,13 +3,17 @@
  * order whatever order the producer built the objects in, so reports diff
  * cleanly between runs. Described by schema/report.schema.json.
  */
-import type { AuditFinding, BootValue, HostResult, PortDiff, RunReport, RunSummary } from '../verify/types.js';
+import type { AuditFinding, BootValue, HostResult, PortDiff, PriorState, Provenance, RunReport, RunSummary, SinceLast, TrendPoint } from '../verify/types.js';
 
 // Key orders, checked against the types below: adding a field to a report
 // type fails compilation here until it is placed (and the schema updated).
-export const REPORT_KEYS = ['tool', 'version', 'command', 'policy', 'mode', 'startedAt', 'durationSeconds', 'shard', 'interrupted', 'outsideTargets', 'summary', 'hosts', 'before'] as const;
+export const REPORT_KEYS = ['tool', 'version', 'command', 'policy', 'mode', 'startedAt', 'durationSeconds', 'shard', 'interrupted', 'outsideTargets', 'provenance', 'summary', 'since_last', 'hosts', 'before', 'trend'] as const;
 export const SUMMARY_KEYS = ['hosts', 'changed', 'compliant', 'drift', 'failed', 'unreachable', 'not_run', 'refused', 'auditFindings'] as const;
-export const HOST_KEYS = ['host', 'groups', 'verdict', 'changed', 'desired', 'current', 'runtime', 'persisted', 'persistedDiff', 'overriddenBy', 'boot', 'ephemeral', 'freeEphemeralBefore', 'freeEphemeral', 'message', 'audit'] as const;
+export const HOST_KEYS = ['host', 'groups', 'verdict', 'changed', 'desired', 'current', 'runtime', 'persisted', 'persistedDiff', 'overriddenBy', 'boot', 'ephemeral', 'freeEphemeralBefore', 'freeEphemeral', 'message', 'audit', 'priorState'] as const;
+export const PRIOR_KEYS = ['reserved', 'range', 'file', 'content'] as const;
+export const PROVENANCE_KEYS = ['operator', 'policySha256', 'git'] as const;
+export const SINCE_KEYS = ['previous', 'new_drift', 'fixed', 'new_unreachable'] as const;
+export const TREND_KEYS = ['startedAt', 'command', 'hosts', 'compliant', 'drift', 'unreachable'] as const;
 export const DIFF_KEYS = ['missing', 'extra'] as const;
 export const FINDING_KEYS = ['kind', 'proto', 'port', 'local', 'peer', 'process', 'message'] as const;
 export const EPHEMERAL_KEYS = ['desired', 'current'] as const;
@@ -28,7 +32,11 @@ const exhaustive: [
   Exhaustive<NonNullable<RunReport['before']>, typeof BEFORE_KEYS>,
   Exhaustive<NonNullable<HostResult['boot']>, typeof BOOT_KEYS>,
   Exhaustive<BootValue, typeof BOOT_VALUE_KEYS>,
-] = [true, true, true, true, true, true, true, true, true];
+  Exhaustive<PriorState, typeof PRIOR_KEYS>,
+  Exhaustive<Provenance, typeof PROVENANCE_KEYS>,
+  Exhaustive<SinceLast, typeof SINCE_KEYS>,
+  Exhaustive<TrendPoint, typeof TREND_KEYS>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true];
 void exhaustive;
 
 type Plain = Record<string, unknown>;
@@ -56,6 +64,7 @@ const host = (h: HostResult): Plain =>
     boot: (b) => ordered(b as object, BOOT_KEYS, { reserved: bootValue, range: bootValue }),
     ephemeral: (e) => ordered(e as object, EPHEMERAL_KEYS),
     audit: (a) => (a as AuditFinding[]).map((f) => ordered(f, FINDING_KEYS)),
+    priorState: (p) => ordered(p as object, PRIOR_KEYS),
   });
 const summary = (s: unknown) => ordered(s as RunSummary, SUMMARY_KEYS);
 const hosts = (hs: unknown) => (hs as HostResult[]).map(host);
@@ -66,6 +75,9 @@ export function renderJson(report: RunReport): string {
     summary,
     hosts,
     before: (b) => ordered(b as object, BEFORE_KEYS, { summary, hosts }),
+    provenance: (p) => ordered(p as object, PROVENANCE_KEYS, { git: (g) => ordered(g as object, ['commit', 'dirty']) }),
+    since_last: (x) => ordered(x as object, SINCE_KEYS),
+    trend: (t) => (t as TrendPoint[]).map((p) => ordered(p, TREND_KEYS)),
   });
   return `${JSON.stringify(doc, null, 2)}\n`;
 }

@@ -5,12 +5,16 @@
 import type { HostResult, RunReport, RunSummary, Verdict } from '../verify/types.js';
 import { layoutTable, paint, type Cell, type Column } from './layout.js';
 import { lengthNote } from '../ports/write-limit.js';
+import { sinceLastLine } from './history.js';
+import { changeReasons } from './plan-notes.js';
 import { persistedState, plural, sanitize, verdictLabel } from './text.js';
 
 /** Options for the terminal tables. */
 export interface TableOptions {
   /** Colour through `node:util` styleText; the caller resolves NO_COLOR / TTY. */
   color: boolean;
+  /** Plans: list every host, compliant ones included (default: only hosts that change or cannot be planned). */
+  all?: boolean;
 }
 
 const VERDICT_STYLE = {
@@ -60,6 +64,7 @@ export function renderTable(report: RunReport, opts: TableOptions): string[] {
   }
   lines.push(...lengthLines(report));
   if (report.before) lines.push(`before remediation: ${summaryLine(report.before.summary, color)}`);
+  if (report.since_last) lines.push(sinceLastLine(report.since_last));
   lines.push(summaryLine(report.summary, color));
   if (report.interrupted) lines.push(paint('red', `interrupted: ${sanitize(report.interrupted, true)}`, color));
   return lines;
@@ -94,12 +99,13 @@ const PLAN_COLUMNS: readonly Column[] = [
 
 /**
  * Render `fleet plan`: per host that would change (or cannot be changed),
- * current → desired, ports to add and remove, and the free ephemeral ports
- * before → after; hosts already compliant are one line.
+ * current → desired, ports to add and remove, the free ephemeral ports
+ * before → after, and why it changes; hosts already compliant are one line
+ * (every host with `all`).
  */
 export function renderPlanTable(report: RunReport, opts: TableOptions = { color: false }): string[] {
   const { color } = opts;
-  const todo = report.hosts.filter((h) => h.verdict !== 'compliant');
+  const todo = opts.all ? report.hosts : report.hosts.filter((h) => h.verdict !== 'compliant');
   const lines: string[] = [];
   if (todo.length > 0) {
     const rows = todo.map((h): Cell[] => [
@@ -110,13 +116,12 @@ export function renderPlanTable(report: RunReport, opts: TableOptions = { color:
       { text: orDash(h.runtime?.missing), style: 'green' },
       { text: orDash(h.runtime?.extra), style: 'red' },
       freeCell(h),
-      h.verdict === 'drift' ? rangeChange(h) : { text: noteText(h), style: VERDICT_STYLE[h.verdict] },
+      { text: changeReasons(h).join('; '), style: h.verdict === 'drift' ? undefined : VERDICT_STYLE[h.verdict] },
     ]);
     lines.push(...layoutTable(PLAN_COLUMNS, rows, color));
   }
   lines.push(...lengthLines(report));
   const s = report.summary;
-  if (s.compliant > 0) lines.push(`${plural(s.compliant, 'host')} already compliant`);
   const blocked = s.hosts - s.compliant - s.drift;
   lines.push(
     `${plural(s.hosts, 'host')}: ${s.drift} to change, ${s.compliant} already compliant` +
@@ -127,23 +132,12 @@ export function renderPlanTable(report: RunReport, opts: TableOptions = { color:
   return lines;
 }
 
-/** `port range 32768-60999 → 1024-65000` when the plan also changes net.ipv4.ip_local_port_range. */
-function rangeChange(h: HostResult): string {
-  const e = h.ephemeral;
-  return e?.desired && e.desired !== e.current ? `port range ${e.current ?? '?'} → ${e.desired}` : '';
-}
-
 /** Hosts whose reserved value is near or over what one sysctl write takes (issue 17), one line each. */
 function lengthLines(report: RunReport): string[] {
   return report.hosts.flatMap((h) => {
     const note = lengthNote(h.desired);
     return note ? [`${sanitize(h.host, true)}: ${note}`] : [];
   });
-}
-
-function noteText(h: HostResult): string {
-  const msg = h.message ? `: ${sanitize(h.message, true)}` : '';
-  return `${verdictLabel(h.verdict)}${msg}`;
 }
 
 function freeCell(h: HostResult): string {

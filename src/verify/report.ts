@@ -1,10 +1,10 @@
-import { compareText } from '../ports/order.js';
+import { compareNatural } from '../ports/order.js';
 import type { Policy } from '../policy/types.js';
-import { summarize, type HostResult, type RunReport } from './types.js';
+import { summarize, type HostResult, type Provenance, type RunReport } from './types.js';
 
 export const VERSION = '0.1.0';
 
-/** Assemble the report every formatter reads. Hosts sorted by name. */
+/** Assemble the report every formatter reads. Hosts in natural order (h2 before h10). */
 export function makeReport(args: {
   command: RunReport['command'];
   policy: Policy;
@@ -16,8 +16,9 @@ export function makeReport(args: {
   interrupted?: string;
   /** Inventory hosts outside the policy's `targets` pattern. */
   outsideTargets?: string[];
+  provenance?: Provenance;
 }): RunReport {
-  const hosts = [...args.hosts].sort((a, b) => compareText(a.host, b.host));
+  const hosts = [...args.hosts].sort((a, b) => compareNatural(a.host, b.host));
   return {
     tool: 'fleet',
     version: VERSION,
@@ -30,7 +31,8 @@ export function makeReport(args: {
     summary: summarize(hosts),
     hosts,
     ...(args.interrupted ? { interrupted: args.interrupted } : {}),
-    ...(args.outsideTargets?.length ? { outsideTargets: { pattern: args.policy.targets, hosts: [...args.outsideTargets].sort(compareText) } } : {}),
+    ...(args.outsideTargets?.length ? { outsideTargets: { pattern: args.policy.targets, hosts: [...args.outsideTargets].sort(compareNatural) } } : {}),
+    ...(args.provenance ? { provenance: args.provenance } : {}),
   };
 }
 

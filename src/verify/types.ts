@@ -71,6 +71,49 @@ export interface HostResult {
   /** Why the host failed, was unreachable, refused or not run. */
   message?: string;
   audit?: AuditFinding[];
+  /** apply: the host's state before this run changed it, what `fleet rollback` restores. */
+  priorState?: PriorState;
+}
+
+/** A host's state as read before an apply changed it. */
+export interface PriorState {
+  /** Runtime net.ipv4.ip_local_reserved_ports (canonical kernel form). */
+  reserved: string;
+  /** Runtime net.ipv4.ip_local_port_range as `lo-hi`, when it was read. */
+  range?: string;
+  /** Path of the persistence file. */
+  file: string;
+  /** Its bytes as latin1 text (they round-trip exactly), `null` when the file did not exist. */
+  content: string | null;
+}
+
+/** Who ran fleet, where, on which revision of the policy. */
+export interface Provenance {
+  /** `user@controller`. */
+  operator: string;
+  /** sha256 of the policy file's bytes. */
+  policySha256?: string;
+  /** When the policy is in a git work tree: HEAD, and whether the tree under the policy's folder has uncommitted changes. */
+  git?: { commit: string; dirty: boolean };
+}
+
+/** Hosts whose verdict got worse or better since the previous report kept in --history. */
+export interface SinceLast {
+  /** startedAt of the previous report. */
+  previous: string;
+  new_drift: string[];
+  fixed: string[];
+  new_unreachable: string[];
+}
+
+/** One earlier run, for the HTML trend chart. */
+export interface TrendPoint {
+  startedAt: string;
+  command: string;
+  hosts: number;
+  compliant: number;
+  drift: number;
+  unreachable: number;
 }
 
 export interface RunSummary {
@@ -88,7 +131,7 @@ export interface RunSummary {
 export interface RunReport {
   tool: 'fleet';
   version: string;
-  command: 'check' | 'apply' | 'plan' | 'remediate';
+  command: 'check' | 'apply' | 'plan' | 'remediate' | 'rollback';
   policy: string;
   mode: 'exact' | 'additive';
   startedAt: string;
@@ -103,6 +146,12 @@ export interface RunReport {
   interrupted?: string;
   /** Inventory hosts left out because they are outside the policy's `targets` pattern (never touched). */
   outsideTargets?: { pattern: string; hosts: string[] };
+  /** Operator, policy sha256, git commit. */
+  provenance?: Provenance;
+  /** With --history: what changed since the previous kept report. */
+  since_last?: SinceLast;
+  /** With --history: counts of the kept reports, oldest first, this run last. */
+  trend?: TrendPoint[];
 }
 
 export function summarize(hosts: readonly HostResult[]): RunSummary {

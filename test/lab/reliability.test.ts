@@ -16,7 +16,8 @@ import { CLI, fleet, hostResult, why, workDir, writePolicy } from './fleet.js';
 
 const PERSIST = '/etc/sysctl.d/90-fleet-reserved-ports.conf';
 const read = async (h: string) => (await sshHost(h, 'sysctl -n net.ipv4.ip_local_reserved_ports')).trim();
-const persisted = async (h: string) => (await sshHost(h, `cat ${PERSIST} 2>/dev/null || true`)).trim();
+// without fleet's header line (version, policy sha256, time of the apply)
+const persisted = async (h: string) => (await sshHost(h, `grep -v '^# Managed by fleet ' ${PERSIST} 2>/dev/null || true`)).trim();
 const VALUE = '40000-40100';
 const LINE = `net.ipv4.ip_local_reserved_ports=${VALUE}`;
 

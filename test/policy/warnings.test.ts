@@ -68,9 +68,16 @@ describe('capacity errors', () => {
     expect(errorsOf(`${HEAD}reserved_ports: 1-65535\nmin_ephemeral_ports: 0\n`)).toEqual([]);
   });
 
-  it('a policy with no reserved ports anywhere is empty', () => {
-    expect(errorsOf(`${HEAD}reserved_ports: []\ngroups: {web: {ephemeral_range: 40000-60999}}\n`)).toEqual([
-      '3:17 reserved_ports: the policy is empty: it reserves no ports anywhere; set reserved_ports company-wide or under groups/hosts',
+  it('an additive policy with no reserved ports anywhere is empty', () => {
+    expect(errorsOf(`${HEAD}mode: additive\nreserved_ports: []\ngroups: {web: {ephemeral_range: 40000-60999}}\n`)).toEqual([
+      '4:17 reserved_ports: the policy is empty: it reserves no ports anywhere, and in additive mode that changes nothing; set reserved_ports company-wide or under groups/hosts (or use mode: exact to retire a reservation)',
+    ]);
+  });
+
+  it('an exact policy with no reserved ports is valid (it retires the reservation), with a warning', () => {
+    expect(errorsOf(`${HEAD}reserved_ports: []\n`)).toEqual([]);
+    expect(warningsOf(`${HEAD}reserved_ports: []\n`)).toEqual([
+      '3:17 reserved_ports: the policy reserves no ports anywhere: in exact mode every host gets an empty reservation (this retires it)',
     ]);
   });
 });

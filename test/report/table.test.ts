@@ -98,14 +98,39 @@ describe('renderPlanTable', () => {
     expect(renderPlanTable(planReport())).toMatchInlineSnapshot(`
       [
         "HOST      CURRENT            DESIRED              ADD                  REMOVE  EPHEMERAL FREE  NOTE",
-        "db-1      5000-5499,7000  →  5000-5999,8080,9100  5500-5999,8080,9100  7000    28232 → 27232",
-        "db-2      -               →  5000-5999,8080,9100  5000-5999,8080,9100  -       28232 → 27232",
+        "db-1      5000-5499,7000  →  5000-5999,8080,9100  5500-5999,8080,9100  7000    28232 → 27232   runtime differs",
+        "db-2      -               →  5000-5999,8080,9100  5000-5999,8080,9100  -       28232 → 27232   runtime differs",
         "legacy-1  -               →  5000-5999,8080,9100  5000-5999,8080,9100  -       1900 → 900      refused: would leave 900 ephemeral ports (minimum 1000)",
         "gone-1    ?               →  5000-5999,8080,9100  -                    -       -               unreachable: ssh: Connection refused",
-        "1 host already compliant",
         "5 hosts: 2 to change, 1 already compliant, 2 cannot be planned (1 refused, 1 unreachable, 0 failed, 0 not run)",
       ]
     `);
+  });
+
+  test('NOTE says why a host whose runtime already matches changes: persisted file, port range, a later file', () => {
+    const r = report(
+      [
+        host('h10', { verdict: 'drift', persisted: null, persistedDiff: undefined }),
+        host('h2', { verdict: 'drift', persistedDiff: { missing: '9100', extra: '' }, overriddenBy: ['/etc/sysctl.d/99-sysctl.conf'] }),
+        host('h3', { verdict: 'drift', ephemeral: { desired: '1024-65000', current: '32768-60999' } }),
+        host('h4', { verdict: 'drift', message: '/etc/sysctl.d/90-x.conf does not persist ip_local_port_range 1024-65000' }),
+      ],
+      { command: 'plan' },
+    );
+    expect(renderPlanTable(r).slice(1, 5).join('\n')).toMatchInlineSnapshot(`
+      "h10   5000-5999,8080,9100  →  5000-5999,8080,9100  -    -       -               persisted file absent or without the key
+      h2    5000-5999,8080,9100  →  5000-5999,8080,9100  -    -       -               persisted file lacks 9100; overridden at boot by 99-sysctl.conf
+      h3    5000-5999,8080,9100  →  5000-5999,8080,9100  -    -       -               port range 32768-60999 → 1024-65000
+      h4    5000-5999,8080,9100  →  5000-5999,8080,9100  -    -       -               /etc/sysctl.d/90-x.conf does not persist ip_local_port_range 1024-65000"
+    `);
+  });
+
+  test('only hosts that change are listed; --all lists every host', () => {
+    const r = planReport();
+    expect(renderPlanTable(r).some((l) => l.startsWith('web-1'))).toBe(false);
+    const all = renderPlanTable(r, { color: false, all: true });
+    expect(all.find((l) => l.startsWith('web-1'))).toMatch(/compliant$/);
+    expect(all.at(-1)).toBe(renderPlanTable(r).at(-1));
   });
 
   test('an empty plan', () => {

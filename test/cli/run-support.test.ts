@@ -1,0 +1,12 @@
+import { expect, it } from 'vitest';
+import { parseFailOn, verdictExit } from '../../src/cli/run-support.js';
+import { host, report } from '../fixtures/reports/build.js';
+
+it('--fail-on: only the named verdicts fail the run; unknown names are exit 2', () => {
+  const r = report([host('a'), host('b', { verdict: 'unreachable' })]);
+  expect(verdictExit(r)).toBe(1);
+  expect(verdictExit(r, false, parseFailOn('drift'))).toBe(0);
+  expect(verdictExit(report([host('a', { verdict: 'drift' })]), false, parseFailOn('drift,failed'))).toBe(1);
+  expect(() => parseFailOn('drift,down')).toThrow(/unknown verdict down/);
+  expect(() => parseFailOn(',')).toThrow(/empty/);
+});
