@@ -21,6 +21,7 @@ export function headerTask(): Record<string, unknown> {
       line: `${HEADER_PREFIX} {{ fleet_version }}; policy sha256 {{ fleet_policy_sha256 | default('unknown') }}; applied {{ now(utc=true).strftime('%Y-%m-%dT%H:%M:%SZ') }}`,
       insertbefore: 'BOF',
     },
-    when: WRITE_REGISTERS.map((r) => `(${r} is changed)`).join(' or '),
+    // a task not rendered for this run (the whole-value write) leaves its register undefined
+    when: WRITE_REGISTERS.map((r) => `(${r} is defined and ${r} is changed)`).join(' or '),
   };
 }

@@ -44,7 +44,10 @@ describe('applyPlaybook', () => {
     const t = task(play!, HEADER_TASK);
     expect(t['ansible.builtin.lineinfile']).toMatchObject({ path: '{{ fleet_persist_file }}', insertbefore: 'BOF', regexp: '^# Managed by fleet ' });
     expect(String((t['ansible.builtin.lineinfile'] as { line: string }).line)).toMatch(/fleet_version.*fleet_policy_sha256.*now\(utc=true\)/);
-    expect(t.when).toBe('(fleet_set_sysctl is changed) or (fleet_whole_write is changed) or (fleet_clear_reserved_file is changed) or (fleet_clear_reserved is changed)');
+    expect(t.when).toBe(
+      '(fleet_set_sysctl is defined and fleet_set_sysctl is changed) or (fleet_whole_write is defined and fleet_whole_write is changed) or ' +
+        '(fleet_clear_reserved_file is defined and fleet_clear_reserved_file is changed) or (fleet_clear_reserved is defined and fleet_clear_reserved is changed)',
+    );
     for (const [name, reg] of [[TASK.setSysctl, 'fleet_set_sysctl'], [CLEAR_TASK.persist, 'fleet_clear_reserved_file'], [CLEAR_TASK.runtime, 'fleet_clear_reserved']] as const) {
       expect(task(play!, name).register, name).toBe(reg);
     }
