@@ -1,5 +1,8 @@
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { ExitCode, FleetError } from '../errors.js';
+import type { PullMode } from '../policy/types.js';
+import { renderPullProject } from '../render/pull.js';
 import { writeProject } from '../engine/workspace.js';
 import { loadInventory } from '../inventory/load.js';
 import { planHosts } from '../plan/desired.js';
@@ -15,16 +18,19 @@ export function registerRender(program: Command): void {
     .option('-o, --out <dir>', 'output folder', 'rendered')
     .option('-i, --inventory <source>', "inventory to use instead of the policy's")
     .option('--json', 'print the written files as JSON')
+    .option('--pull', 'write a repository for ansible-pull instead: local.yml, inventory.yml, ansible.cfg, textfile template')
+    .addOption(new Option('--pull-mode <mode>', "with --pull: enforce (apply then verify) or check (read only); default the policy's pull.mode, else enforce").choices(['enforce', 'check']))
     .addHelpText(
       'after',
       examples([
         'fleet render examples/policy.yaml --out rendered',
         'cd rendered && ansible-playbook playbooks/apply.yml     # apply by hand, or from AWX',
         'cd rendered && ansible-playbook playbooks/check.yml     # read-only',
+        'fleet render policy.yaml --pull --out pull-repo          # commit it; hosts run: ansible-pull -U REPO_URL',
       ]) +
         '\nIn additive mode the rendered value is the policy\'s set only; `fleet apply` reads each host\nfirst and keeps the ports others reserved.\n',
     )
-    .action(async (file: string, opts: { out: string; inventory?: string; json?: boolean }) => {
+    .action(async (file: string, opts: { out: string; inventory?: string; json?: boolean; pull?: boolean; pullMode?: PullMode }) => {
       let policy = await loadPolicyForRun(file, opts.json);
       if (opts.inventory) policy = { ...policy, inventory: { kind: 'source', source: resolve(opts.inventory) } };
       const inventory = await loadInventory(policy.inventory, file);
@@ -34,7 +40,10 @@ export function registerRender(program: Command): void {
       for (const p of refused) warn(`${p.host} left out: ${p.refused}`);
       const targets = plans.filter((p) => !p.refused).map((p) => ({ host: p.host, reserved: p.desired, ...(p.ephemeral ? { ephemeral: p.ephemeral } : {}) }));
       const forks = forksFor(policy.ansible.forks, targets.length);
-      const files = renderProject({ policyLabel: file, policy, targets, forks, audit: false, version: VERSION });
+      if (opts.pullMode && !opts.pull) throw new FleetError('--pull-mode needs --pull', ExitCode.invalid);
+      const files = opts.pull
+        ? renderPullProject({ policyLabel: file, policy, targets, version: VERSION, ...(opts.pullMode ? { mode: opts.pullMode } : {}) })
+        : renderProject({ policyLabel: file, policy, targets, forks, audit: false, version: VERSION });
       const written = await writeProject(opts.out, files);
       if (opts.json) printJson({ out: opts.out, files: written, hosts: targets.length, refused: refused.map((p) => p.host) });
       else process.stdout.write(`${written.join('\n')}\n${targets.length} hosts rendered into ${opts.out}\n`);

@@ -33,8 +33,9 @@ export function checkPlaybook(ansible: AnsibleSettings, audit: boolean): unknown
   ];
 }
 
-const reservedLine = `fleet_readback.stdout.split('${MARK}reserved')[1].split('${MARK}')[0] | trim`;
-const rangeLine = `fleet_readback.stdout.split('${MARK}range')[1].split('${MARK}')[0] | trim | regex_replace('\\\\s+', ' ')`;
+/** Jinja expressions over the registered read-back `fleet_readback`, shared with the pull playbook. */
+export const reservedLine = `fleet_readback.stdout.split('${MARK}reserved')[1].split('${MARK}')[0] | trim`;
+export const rangeLine = `fleet_readback.stdout.split('${MARK}range')[1].split('${MARK}')[0] | trim | regex_replace('\\\\s+', ' ')`;
 
 /**
  * Apply playbook: ansible.posix.sysctl with the canonical value (so a rerun
