@@ -5,6 +5,7 @@ import { registerDiscover } from './discover.js';
 import { registerMergeReports } from './merge-reports.js';
 import { registerPlan } from './plan.js';
 import { registerRender } from './render.js';
+import { registerStatus } from './status.js';
 import { registerValidate } from './validate.js';
 import { registerLab } from './lab.js';
 
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerPlan(program);
   registerApply(program);
   registerCheck(program);
+  registerStatus(program);
   registerDiscover(program);
   registerMergeReports(program);
   registerLab(program);

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { ExitCode, FleetError } from '../errors.js';
 import type { PullMode } from '../policy/types.js';
-import { renderPullProject } from '../render/pull.js';
+import { pullTargets, renderPullProject } from '../render/pull.js';
 import { writeProject } from '../engine/workspace.js';
 import { loadInventory } from '../inventory/load.js';
 import { planHosts } from '../plan/desired.js';
@@ -38,7 +38,7 @@ export function registerRender(program: Command): void {
       for (const w of warnings) warn(w.message);
       const refused = plans.filter((p) => p.refused);
       for (const p of refused) warn(`${p.host} left out: ${p.refused}`);
-      const targets = plans.filter((p) => !p.refused).map((p) => ({ host: p.host, reserved: p.desired, ...(p.ephemeral ? { ephemeral: p.ephemeral } : {}) }));
+      const targets = pullTargets(plans);
       const forks = forksFor(policy.ansible.forks, targets.length);
       if (opts.pullMode && !opts.pull) throw new FleetError('--pull-mode needs --pull', ExitCode.invalid);
       const files = opts.pull

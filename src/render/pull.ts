@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { ExitCode, FleetError } from '../errors.js';
 import { MARK, readScript } from '../ansible/scripts.js';
+import type { HostPlan } from '../plan/desired.js';
 import { compareText } from '../ports/order.js';
 import { format, formatPortRange } from '../ports/portset.js';
 import { DEFAULT_PULL, type Policy, type PullMode, type PullSettings } from '../policy/types.js';
@@ -50,6 +51,11 @@ export interface PullInput {
   version: string;
   /** Overrides the policy's `pull.mode` (render --pull-mode). */
   mode?: PullMode;
+}
+
+/** What gets rendered for each host the plan did not refuse; `fleet status` computes the digest from the same list. */
+export function pullTargets(plans: readonly HostPlan[]): HostTarget[] {
+  return plans.filter((p) => !p.refused).map((p) => ({ host: p.host, reserved: p.desired, ...(p.ephemeral ? { ephemeral: p.ephemeral } : {}) }));
 }
 
 /** The policy's pull settings with defaults filled. */

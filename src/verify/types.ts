@@ -71,7 +71,7 @@ export interface RunSummary {
 export interface RunReport {
   tool: 'fleet';
   version: string;
-  command: 'check' | 'apply' | 'plan' | 'remediate';
+  command: 'check' | 'apply' | 'plan' | 'remediate' | 'status';
   policy: string;
   mode: 'exact' | 'additive';
   startedAt: string;
