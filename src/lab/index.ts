@@ -9,3 +9,4 @@ export { hostEndpoint, renderInventory } from './inventory.js';
 export { sshArgv } from './ssh.js';
 export { checkLabEnvironment } from './env.js';
 export { acquireLock, prefixOwner } from './claim.js';
+export { startHostExporter, labPull, startLabPrometheus, isLabAddress, TEXTFILE_DIR, type HostExporter, type LabPrometheus } from './pull.js';

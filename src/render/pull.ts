@@ -233,6 +233,8 @@ export function renderPullProject(input: PullInput): RenderedFile[] {
     all: {
       vars: {
         ansible_connection: 'local',
+        // the Python running ansible-playbook: no interpreter discovery on every run
+        ansible_python_interpreter: '{{ ansible_playbook_python }}',
         fleet_persist_file: policy.persistFile,
         fleet_textfile: settings.textfile,
         fleet_pull_mode: settings.mode,
