@@ -16,6 +16,7 @@ import type { HostPlan } from '../plan/desired.js';
 import { compareText } from '../ports/order.js';
 import { format, formatPortRange } from '../ports/portset.js';
 import { DEFAULT_PULL, type Policy, type PullMode, type PullSettings } from '../policy/types.js';
+import { policyName } from '../report/text.js';
 import { renderAnsibleCfg } from './ansible-cfg.js';
 import { applyPlaybook, reservedLine, TARGET_GROUP } from './playbooks.js';
 import type { HostTarget, RenderedFile } from './project.js';
@@ -63,10 +64,9 @@ export function pullSettings(policy: Policy, mode?: PullMode): PullSettings {
   return { ...DEFAULT_PULL, ...policy.pull, ...(mode ? { mode } : {}) };
 }
 
-/** The policy file's base name without extension: the `policy` label, as in `fleet check --report prometheus`. */
+/** The `policy` label: the policy file's base name without extension, as in `fleet check --report prometheus`. */
 export function policyStem(label: string): string {
-  const base = label.split(/[\\/]/).filter(Boolean).pop() ?? label;
-  return base.replace(/\.(ya?ml|json)$/i, '') || base;
+  return policyName({ policy: label });
 }
 
 /**

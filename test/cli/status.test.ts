@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Ajv } from 'ajv';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDuration } from '../../src/cli/status.js';
@@ -17,6 +18,8 @@ import { policyDigest, pullTargets } from '../../src/render/pull.js';
 import type { RunReport } from '../../src/verify/types.js';
 
 const CLI = resolve('dist/cli/main.js');
+const schema = JSON.parse(readFileSync(new URL('../../schema/report.schema.json', import.meta.url), 'utf8')) as object;
+const validateReport = new Ajv({ allErrors: true, strict: true }).compile(schema);
 const dir = mkdtempSync(join(tmpdir(), 'fleet-status-'));
 const policyFile = join(dir, 'prod.yaml');
 writeFileSync(policyFile, ['version: 1', 'reserved_ports: 5000-10000', 'min_ephemeral_ports: 1000', 'inventory:', '  hosts: { h1: , h2: , h3: }', ''].join('\n'));
@@ -78,6 +81,7 @@ describe('fleet status (stand-in Prometheus)', () => {
     expect(r.exitCode, r.stderr).toBe(1);
     const report = JSON.parse(r.stdout) as RunReport;
     expect(report.command).toBe('status');
+    expect(validateReport(report), JSON.stringify(validateReport.errors)).toBe(true);
     const h = Object.fromEntries(report.hosts.map((x) => [x.host, x]));
     expect(h.h1).toMatchObject({ verdict: 'drift', current: '7000', runtime: { missing: '5000-6999,7001-10000' } });
     expect(h.h2).toMatchObject({ verdict: 'not_run' });
@@ -103,6 +107,24 @@ describe('fleet status (stand-in Prometheus)', () => {
     expect((await execa('node', [CLI, 'status', policyFile, '--prometheus', 'ftp://x'], { reject: false })).exitCode).toBe(2);
     expect((await execa('node', [CLI, 'status', policyFile, '--prometheus', 'http://u:p@x'], { reject: false })).exitCode).toBe(2);
     expect((await status('--max-age', 'soon')).exitCode).toBe(2);
+  });
+});
+
+describe('fleet render --pull', () => {
+  it('writes the repository; --pull-mode without --pull and an additive policy are usage errors (exit 2)', async () => {
+    const out = join(dir, 'repo');
+    const ok = await execa('node', [CLI, 'render', policyFile, '--pull', '--pull-mode', 'check', '--out', out], { reject: false });
+    expect(ok.exitCode, ok.stderr).toBe(0);
+    expect(readFileSync(join(out, 'inventory.yml'), 'utf8')).toContain(`fleet_policy_sha256: "${await digest()}"`);
+    expect(readFileSync(join(out, 'inventory.yml'), 'utf8')).toContain('fleet_pull_mode: "check"');
+    const lone = await execa('node', [CLI, 'render', policyFile, '--pull-mode', 'check', '--out', join(dir, 'x')], { reject: false });
+    expect(lone.exitCode).toBe(2);
+    expect(lone.stderr).toContain('--pull-mode needs --pull');
+    const additive = join(dir, 'additive.yaml');
+    writeFileSync(additive, readFileSync(policyFile, 'utf8') + 'mode: additive\n');
+    const r = await execa('node', [CLI, 'render', additive, '--pull', '--out', join(dir, 'y')], { reject: false });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('pull mode needs `mode: exact`');
   });
 });
 
