@@ -1,13 +1,15 @@
 /**
  * Exit codes shared by every fleet command.
  * 0 success/compliant, 1 drift or host failures, 2 invalid input or usage,
- * 3 environment problem (missing tool, no root, unreadable inventory).
+ * 3 environment problem (missing tool, no root, unreadable inventory),
+ * 128 + signal number when interrupted (SIGHUP 129, SIGINT 130, SIGTERM 143).
  */
 export const ExitCode = {
   ok: 0,
   drift: 1,
   invalid: 2,
   environment: 3,
+  sighup: 129,
   sigint: 130,
   sigterm: 143,
 } as const;

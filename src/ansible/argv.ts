@@ -2,49 +2,32 @@
 
 export interface PlaybookArgs {
   playbook: string;
+  /** Inventory sources, each passed with -i (so the user's configured inventory is not used instead). */
+  inventories?: readonly string[];
   /** Ansible --limit pattern, passed through. */
   limit?: string;
   check?: boolean;
   diff?: boolean;
+  /** Vault and become password options (paths to files, never secrets). */
+  extra?: readonly string[];
 }
 
 export function playbookArgv(a: PlaybookArgs): string[] {
-  const argv = [a.playbook];
+  const argv = [a.playbook, ...(a.inventories ?? []).flatMap((i) => ['-i', i])];
   if (a.limit) argv.push('--limit', a.limit);
   if (a.check) argv.push('--check');
   if (a.diff) argv.push('--diff');
+  argv.push(...(a.extra ?? []));
   return argv;
 }
 
-/** `ansible PATTERN --list-hosts`: Ansible's own pattern semantics for --limit. */
-export function listHostsArgv(inventories: readonly string[], pattern: string): string[] {
-  return [...inventories.flatMap((i) => ['-i', i]), pattern, '--list-hosts'];
+/** `ansible PATTERN [--limit L] --list-hosts`: Ansible's own pattern semantics for targets and --limit. */
+export function listHostsArgv(inventories: readonly string[], pattern: string, limit?: string, extra: readonly string[] = []): string[] {
+  return [...inventories.flatMap((i) => ['-i', i]), pattern, ...(limit ? ['--limit', limit] : []), '--list-hosts', ...extra];
 }
 
-export function inventoryListArgv(source: string): string[] {
-  return ['-i', source, '--list'];
-}
-
-/**
- * Environment for every Ansible run fleet makes: structured output on stdout
- * (one JSON event per line), nothing else printing into it, no retry files,
- * a missing inventory is an error instead of a run on zero hosts.
- */
-export function ansibleEnv(configPath: string | undefined): Record<string, string> {
-  return {
-    ...(configPath ? { ANSIBLE_CONFIG: configPath } : {}),
-    ANSIBLE_STDOUT_CALLBACK: 'ansible.posix.jsonl',
-    ANSIBLE_LOAD_CALLBACK_PLUGINS: '1',
-    ANSIBLE_JSON_INDENT: '0',
-    ANSIBLE_CALLBACKS_ENABLED: '',
-    ANSIBLE_NOCOLOR: '1',
-    ANSIBLE_FORCE_COLOR: '0',
-    ANSIBLE_RETRY_FILES_ENABLED: '0',
-    ANSIBLE_INVENTORY_UNPARSED_FAILED: '1',
-    ANSIBLE_LOCALHOST_WARNING: '0',
-    ANSIBLE_DEPRECATION_WARNINGS: '0',
-    ANSIBLE_SYSTEM_WARNINGS: '0',
-  };
+export function inventoryListArgv(source: string, extra: readonly string[] = []): string[] {
+  return ['-i', source, '--list', ...extra];
 }
 
 /** Parse `ansible --list-hosts` output: a header line then one host per line. */

@@ -68,6 +68,11 @@ export function parseEventLine(line: string): AnsibleEvent | undefined {
 /** Human message for a failed or unreachable result. */
 export function resultMessage(result: Record<string, unknown> | undefined): string {
   if (!result) return 'no result';
+  // A loop task fails with "One or more items failed"; the reason is in the failed items.
+  if (Array.isArray(result.results)) {
+    const failed = (result.results as unknown[]).filter((r): r is Record<string, unknown> => typeof r === 'object' && r !== null && (r as Record<string, unknown>).failed === true);
+    if (failed.length > 0) return failed.map((r) => resultMessage({ ...r, results: undefined })).join('; ');
+  }
   const parts: string[] = [];
   const msg = typeof result.msg === 'string' ? result.msg : undefined;
   if (msg) parts.push(msg);

@@ -77,7 +77,7 @@ async function applyFlow(s: Session, file: string, opts: ApplyOptions, interacti
       return ExitCode.drift;
     }
   }
-  const progress = new Progress('apply', toApply.length, TASK.verify);
+  const progress = new Progress('apply', toApply.length, TASK.readBack);
   const { results, interrupted } = await applyHosts(
     s,
     toApply.map((r) => ({ plan: r.plan, target: targets.get(r.plan.host)! })),
@@ -90,9 +90,9 @@ async function applyFlow(s: Session, file: string, opts: ApplyOptions, interacti
   return finish(s, file, opts, started, hosts, signal() ?? (interrupted ? 'SIGINT' : undefined));
 }
 
-/** Report what we have; after a signal also close our SSH connections and exit 130/143. */
+/** Report what we have; after a signal also close our SSH connections and exit 129/130/143. */
 async function finish(s: Session, file: string, opts: ApplyOptions, started: Date, hosts: HostResult[], sig: NodeJS.Signals | undefined): Promise<number> {
-  const report = makeReport({ command: 'apply', policy: s.policy, policyLabel: file, startedAt: started, finishedAt: new Date(), hosts, ...(sig ? { interrupted: sig } : {}) });
+  const report = makeReport({ command: 'apply', policy: s.policy, outsideTargets: s.outsideTargets, policyLabel: file, startedAt: started, finishedAt: new Date(), hosts, ...(opts.shard ? { shard: opts.shard } : {}), ...(sig ? { interrupted: sig } : {}) });
   await emit(report, opts);
   if (!sig) return verdictExit(report);
   await cleanupAfterSignal(s);

@@ -60,7 +60,7 @@ async function checkFlow(s: Session, file: string, opts: CheckOptions, audit: bo
   const drifted = reads.filter((r) => r.result.verdict === 'drift' && r.observed);
   if (opts.remediate && !signal() && drifted.length > 0) {
     before = { summary: summarize(hosts), hosts };
-    const progressApply = new Progress('remediate', drifted.length, TASK.verify);
+    const progressApply = new Progress('remediate', drifted.length, TASK.readBack);
     const { results } = await applyHosts(s, drifted.map((r) => ({ plan: r.plan, target: targetFor(s, r) })), { onEvent: progressApply.onEvent });
     progressApply.finish();
     const fixed = new Map(results.map((r) => [r.host, r]));
@@ -70,11 +70,12 @@ async function checkFlow(s: Session, file: string, opts: CheckOptions, audit: bo
   const report = makeReport({
     command: opts.remediate ? 'remediate' : 'check',
     policy: s.policy,
+    outsideTargets: s.outsideTargets,
     policyLabel: file,
     startedAt: started,
     finishedAt: new Date(),
     hosts,
-    ...(s.plans.length && opts.shard ? { shard: opts.shard } : {}),
+    ...(opts.shard ? { shard: opts.shard } : {}),
     ...(sig ? { interrupted: sig } : {}),
   });
   if (before) report.before = before;

@@ -1,8 +1,10 @@
 import { Option, type Command } from 'commander';
+import { describeSettings } from '../ansible/config.js';
 import { ExitCode, FleetError } from '../errors.js';
 import { parseShard, type Shard } from '../plan/shard.js';
 import { openSession, type Session } from '../engine/session.js';
 import { formatDiagnostic, loadPolicy, type Policy } from '../policy/index.js';
+import { sanitize } from '../report/text.js';
 
 /** Options shared by plan, apply and check. */
 export interface TargetOptions {
@@ -10,13 +12,25 @@ export interface TargetOptions {
   limit?: string;
   shard?: string;
   json?: boolean;
+  verbose?: boolean;
+  vaultId?: string[];
+  askVaultPass?: boolean;
+  askBecomePass?: boolean;
+  becomePasswordFile?: string;
 }
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export function addTargetOptions(cmd: Command): Command {
   return cmd
     .option('-i, --inventory <source>', "inventory to use instead of the policy's (file, directory or plugin config)")
     .option('-l, --limit <pattern>', 'only hosts matching this Ansible pattern (passed to Ansible)')
     .option('--shard <K/N>', 'take slice K of N of the hosts (stable hash), for several controllers')
+    .option('--vault-id <id>', 'vault identity, e.g. prod@~/.vault-pass (repeatable; passed to ansible-inventory and ansible-playbook)', collect)
+    .option('--ask-vault-pass', 'ask for the vault password on the terminal')
+    .option('-K, --ask-become-pass', 'ask for the become (sudo) password on the terminal')
+    .option('--become-password-file <file>', 'read the become (sudo) password from this file')
+    .option('-v, --verbose', 'also print which Ansible configuration is in force and every setting fleet puts on top of it')
     .addOption(new Option('--json', 'print one JSON document on stdout, nothing else'));
 }
 
@@ -47,15 +61,24 @@ export function examples(lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
 }
 
+/** A diagnostic on stderr; sanitised, since it may quote a host, an inventory or Ansible. */
 export function warn(message: string): void {
-  process.stderr.write(`fleet: ${message}\n`);
+  process.stderr.write(`fleet: ${sanitize(message, true)}\n`);
 }
 
 /** Load the policy and open a session on the hosts the options target; plan warnings go to stderr. */
 export async function sessionFor(file: string, opts: TargetOptions): Promise<Session> {
   const policy = await loadPolicyForRun(file, opts.json);
   const shard = shardOption(opts.shard);
-  const s = await openSession(policy, file, { ...(opts.inventory ? { inventory: opts.inventory } : {}), ...(opts.limit ? { limit: opts.limit } : {}), ...(shard ? { shard } : {}) });
+  const secrets = {
+    ...(opts.vaultId ? { vaultIds: opts.vaultId } : {}),
+    ...(opts.askVaultPass ? { askVaultPass: true } : {}),
+    ...(opts.askBecomePass ? { askBecomePass: true } : {}),
+    ...(opts.becomePasswordFile ? { becomePasswordFile: opts.becomePasswordFile } : {}),
+  };
+  const s = await openSession(policy, file, { ...(opts.inventory ? { inventory: opts.inventory } : {}), ...(opts.limit ? { limit: opts.limit } : {}), ...(shard ? { shard } : {}), secrets });
   for (const w of s.warnings) warn(w);
+  if (s.outsideTargets.length > 0) warn(`${s.outsideTargets.length} host${s.outsideTargets.length === 1 ? '' : 's'} outside targets ${s.policy.targets} left out`);
+  if (opts.verbose) process.stderr.write(describeSettings(s.ansible.settings, s.ansible.user.file).join('\n') + '\n');
   return s;
 }

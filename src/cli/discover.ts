@@ -96,8 +96,9 @@ function inventoryOnly(source: string, anchor: string): Policy {
     groups: {},
     hosts: {},
     inventory: { kind: 'source', source },
+    targets: 'all',
     persistFile: DEFAULT_PERSIST_FILE,
-    ansible: { become: false, timeout: 10 },
+    ansible: { become: false },
     audit: { allow: EMPTY },
   };
 }

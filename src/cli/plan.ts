@@ -41,7 +41,7 @@ export async function makePlan(s: Session, label: string): Promise<{ report: Run
     if (row.target) targets.set(r.plan.host, row.target);
     return row.result;
   });
-  const report = makeReport({ command: 'plan', policy: s.policy, policyLabel: s.policyLabel, startedAt: started, finishedAt: new Date(), hosts: rows });
+  const report = makeReport({ command: 'plan', policy: s.policy, outsideTargets: s.outsideTargets, policyLabel: s.policyLabel, startedAt: started, finishedAt: new Date(), hosts: rows });
   return { report, reads, targets };
 }
 
@@ -52,7 +52,11 @@ export function registerPlan(program: Command): void {
       .description('read every host (read-only) and show, per host, current -> desired, ports to add and remove, and ephemeral ports left')
       .argument('<policy>', 'policy YAML file'),
   )
-    .addHelpText('after', examples(['fleet plan examples/policy.yaml', 'fleet plan policy.yaml --limit web --json | jq .summary']))
+    .addHelpText(
+      'after',
+      examples(['fleet plan examples/policy.yaml', 'fleet plan policy.yaml --limit web --json | jq .summary', 'fleet plan policy.yaml --verbose   # your ansible.cfg in force + what fleet sets on top']) +
+        '\nfleet keeps your ansible.cfg (ANSIBLE_CONFIG, ./ansible.cfg, ~/.ansible.cfg, /etc/ansible/ansible.cfg) in force and sets only\noutput, pipelining, ssh_args (yours + connection reuse), control_path_dir, forks (and remote_user/timeout when the policy\nsets them) as ANSIBLE_* environment variables; --verbose lists them with their values.\n',
+    )
     .action(async (file: string, opts: TargetOptions) => {
       setReadOnly(true);
       const s = await sessionFor(file, opts);

@@ -1,4 +1,5 @@
 import type { AnsibleEvent } from '../ansible/events.js';
+import { sanitize } from '../report/text.js';
 
 /**
  * Live progress on stderr: a rewritten line on a terminal, plain lines in a
@@ -24,8 +25,9 @@ export class Progress {
     this.done.add(ev.host);
     if (bad) {
       this.failed++;
-      const msg = String(ev.result?.msg ?? '').split('\n')[0]?.slice(0, 160) ?? '';
-      this.write(`${this.label}: ${ev.host} ${ev.kind}${msg ? `: ${msg}` : ''}`, true);
+      // host names and messages come from hosts and Ansible: no escape sequence reaches the terminal
+      const msg = sanitize(String(ev.result?.msg ?? '').split('\n')[0]?.slice(0, 160) ?? '', true);
+      this.write(`${this.label}: ${sanitize(ev.host, true)} ${ev.kind}${msg ? `: ${msg}` : ''}`, true);
     }
     const step = Math.floor((this.done.size * 10) / Math.max(1, this.total));
     if (this.tty || step > this.lastStep || this.done.size === this.total) {

@@ -1,14 +1,11 @@
-import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { ExitCode, FleetError } from '../errors.js';
-import type { PullMode } from '../policy/types.js';
-import { pullTargets, renderPullProject } from '../render/pull.js';
 import { writeProject } from '../engine/workspace.js';
-import { loadInventory } from '../inventory/load.js';
-import { planHosts } from '../plan/desired.js';
-import { forksFor, renderProject } from '../render/project.js';
+import type { PullMode } from '../policy/types.js';
+import { renderProject } from '../render/project.js';
+import { pullTargets, renderPullProject } from '../render/pull.js';
 import { VERSION } from '../verify/report.js';
-import { examples, loadPolicyForRun, printJson, warn } from './common.js';
+import { examples, printJson, sessionFor, warn } from './common.js';
 
 export function registerRender(program: Command): void {
   program
@@ -31,21 +28,19 @@ export function registerRender(program: Command): void {
         '\nIn additive mode the rendered value is the policy\'s set only; `fleet apply` reads each host\nfirst and keeps the ports others reserved.\n',
     )
     .action(async (file: string, opts: { out: string; inventory?: string; json?: boolean; pull?: boolean; pullMode?: PullMode }) => {
-      let policy = await loadPolicyForRun(file, opts.json);
-      if (opts.inventory) policy = { ...policy, inventory: { kind: 'source', source: resolve(opts.inventory) } };
-      const inventory = await loadInventory(policy.inventory, file);
-      const { plans, warnings } = planHosts(policy, inventory);
-      for (const w of warnings) warn(w.message);
-      const refused = plans.filter((p) => p.refused);
-      for (const p of refused) warn(`${p.host} left out: ${p.refused}`);
-      const targets = pullTargets(plans);
-      const forks = forksFor(policy.ansible.forks, targets.length);
       if (opts.pullMode && !opts.pull) throw new FleetError('--pull-mode needs --pull', ExitCode.invalid);
+      const s = await sessionFor(file, { ...(opts.inventory ? { inventory: opts.inventory } : {}), ...(opts.json ? { json: true } : {}) });
+      const refused = s.plans.filter((p) => p.refused);
+      for (const p of refused) warn(`${p.host} left out: ${p.refused}`);
+      const targets = pullTargets(s.plans);
+      // fleet's socket folder is for its own runs; by hand, Ansible's default applies
+      const settings = s.ansible.settings.filter((x) => x.env !== 'ANSIBLE_SSH_CONTROL_PATH_DIR');
+      const user = s.ansible.user.file;
       const files = opts.pull
-        ? renderPullProject({ policyLabel: file, policy, targets, version: VERSION, ...(opts.pullMode ? { mode: opts.pullMode } : {}) })
-        : renderProject({ policyLabel: file, policy, targets, forks, audit: false, version: VERSION });
+        ? renderPullProject({ policyLabel: file, policy: s.policy, targets, version: VERSION, ...(opts.pullMode ? { mode: opts.pullMode } : {}) })
+        : renderProject({ policyLabel: file, policy: s.policy, targets, settings, ...(user ? { userConfig: user } : {}), audit: false, version: VERSION });
       const written = await writeProject(opts.out, files);
-      if (opts.json) printJson({ out: opts.out, files: written, hosts: targets.length, refused: refused.map((p) => p.host) });
+      if (opts.json) printJson({ out: opts.out, files: written, hosts: targets.length, refused: refused.map((p) => p.host), outsideTargets: s.outsideTargets });
       else process.stdout.write(`${written.join('\n')}\n${targets.length} hosts rendered into ${opts.out}\n`);
     });
 }

@@ -1,8 +1,8 @@
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { acquireLock, type Lock } from '../engine/lock.js';
 import { closeConnections } from '../engine/connections.js';
 import { controlDir, type Session } from '../engine/session.js';
+import { ensureStateDir } from '../engine/workspace.js';
 import { ExitCode } from '../errors.js';
 import { killAll } from '../io/exec.js';
 import { writeReports } from '../io/files.js';
@@ -12,37 +12,46 @@ import { useColor, warn } from './common.js';
 
 /** Take the policy's lock for the whole run. */
 export async function lockSession(s: Session, command: string): Promise<Lock> {
-  // explicit mode: under a permissive umask (000, 002) the folder holding the playbooks we run must not be writable by others
-  await mkdir(s.stateDir, { recursive: true, mode: 0o755 });
+  // checked again: the folder holding the playbooks we run must not be writable by others
+  await ensureStateDir(s.stateDir, dirname(s.stateDir));
   const lock = await acquireLock(join(s.stateDir, 'lock'), command);
   if (lock.clearedStale) warn(`cleared a stale lock left by pid ${lock.clearedStale.pid} (${lock.clearedStale.command} since ${lock.clearedStale.since})`);
+  if (lock.clearedUnreadable) warn('cleared an old unreadable lock file (a run killed while taking the lock)');
   return lock;
 }
 
+/** The signals that end a run early: Ctrl-C, a kill, and a closed terminal or SSH session. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 /**
- * On SIGINT/SIGTERM: stop Ansible and its SSH children (their process group),
- * let the run finish with what it has, and remember the signal for the exit
- * code (130/143). A second signal does the same again.
+ * On SIGINT/SIGTERM/SIGHUP: stop Ansible and its SSH children (their process
+ * group), let the run finish with what it has, and remember the signal for
+ * the exit code (130/143/129). A second signal does the same again. After a
+ * SIGHUP the terminal may be gone: a failed write to it must not end the run
+ * before the report files are written and the lock released.
  */
 export function trapSignals(): { signal: () => NodeJS.Signals | undefined; dispose: () => void } {
   let got: NodeJS.Signals | undefined;
+  const ignore = () => undefined;
   const handler = (sig: NodeJS.Signals) => {
     got = sig;
+    if (sig === 'SIGHUP') {
+      process.stdout.on('error', ignore);
+      process.stderr.on('error', ignore);
+    }
     warn(`${sig}: stopping Ansible and its SSH connections; writing the partial report`);
     killAll('SIGTERM');
   };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
+  for (const sig of STOP_SIGNALS) process.on(sig, handler);
   return {
     signal: () => got,
     dispose: () => {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
+      for (const sig of STOP_SIGNALS) process.off(sig, handler);
     },
   };
 }
 
-/** Run `body` holding the policy's lock, with SIGINT/SIGTERM trapped; always release both. */
+/** Run `body` holding the policy's lock, with SIGINT/SIGTERM/SIGHUP trapped; always release both. */
 export async function whileLocked(s: Session, command: string, body: (signal: () => NodeJS.Signals | undefined) => Promise<number>): Promise<number> {
   const lock = await lockSession(s, command);
   const signals = trapSignals();
@@ -59,7 +68,7 @@ export async function cleanupAfterSignal(s: Session): Promise<void> {
 }
 
 export function signalExit(sig: NodeJS.Signals | undefined): number | undefined {
-  return sig === 'SIGINT' ? ExitCode.sigint : sig === 'SIGTERM' ? ExitCode.sigterm : undefined;
+  return sig === 'SIGINT' ? ExitCode.sigint : sig === 'SIGTERM' ? ExitCode.sigterm : sig === 'SIGHUP' ? ExitCode.sighup : undefined;
 }
 
 export function collectReport(value: string, previous: ReportSpec[] = []): ReportSpec[] {

@@ -1,14 +1,11 @@
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode, FleetError } from '../errors.js';
-import { loadInventory } from '../inventory/load.js';
 import { prometheusUrl, queryPrometheus } from '../io/prometheus.js';
-import { planHosts } from '../plan/desired.js';
 import { policyDigest, policyStem, pullTargets } from '../render/pull.js';
 import type { ReportSpec } from '../report/index.js';
 import { parseQueryResponse, pullQuery, pullStatus } from '../verify/pull-status.js';
 import { makeReport } from '../verify/report.js';
-import { examples, loadPolicyForRun, warn } from './common.js';
+import { examples, sessionFor, warn } from './common.js';
 import { collectReport, emit, verdictExit } from './run-support.js';
 
 interface StatusOptions {
@@ -45,11 +42,8 @@ export function registerStatus(program: Command): void {
       const started = new Date();
       const url = prometheusUrl(opts.prometheus);
       const maxAgeSeconds = parseDuration(opts.maxAge);
-      let policy = await loadPolicyForRun(file, opts.json);
-      if (opts.inventory) policy = { ...policy, inventory: { kind: 'source', source: resolve(opts.inventory) } };
-      const inventory = await loadInventory(policy.inventory, file);
-      const { plans, warnings } = planHosts(policy, inventory);
-      for (const w of warnings) if (!opts.json) warn(w.message);
+      // The same session as render --pull (policy targets included), so the digest is the rendered one.
+      const { policy, plans } = await sessionFor(file, { ...(opts.inventory ? { inventory: opts.inventory } : {}), ...(opts.json ? { json: true } : {}) });
       const digest = policyDigest(policy, pullTargets(plans));
       const parsed = parseQueryResponse(await queryPrometheus(url, pullQuery(policyStem(file))));
       if (!parsed.ok) throw new FleetError(`Prometheus at ${url.href}: ${parsed.error}`, ExitCode.environment);

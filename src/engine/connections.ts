@@ -16,7 +16,8 @@ export async function closeConnections(dir: string): Promise<number> {
   }
   let closed = 0;
   await Promise.all(
-    names.map(async (n) => {
+    // the folder also holds fleet's 0700 secret folders (secret-*): only sockets are connections
+    names.filter((n) => !n.startsWith('secret-')).map(async (n) => {
       const r = await run('ssh', ['-o', `ControlPath=${join(dir, n)}`, '-O', 'exit', 'fleet-control'], { timeoutMs: 5000 });
       if (r.exitCode === 0) closed++;
     }),

@@ -37,7 +37,7 @@ async function cachedVersion(file: string, key: string): Promise<string | undefi
 export async function checkEnvironment(opts: { cacheDir?: string } = {}): Promise<{ ansibleVersion: string; cached: boolean }> {
   const missing: string[] = [];
   const found = new Map<string, string>();
-  for (const cmd of ['ansible-playbook', 'ansible-inventory', 'ssh']) {
+  for (const cmd of ['ansible-playbook', 'ansible-inventory', 'ansible-config', 'ssh']) {
     const p = await which(cmd);
     if (p) found.set(cmd, p);
     else missing.push(cmd);

@@ -1,21 +1,46 @@
-import { open, readFile, rename, rm } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+/**
+ * The per-policy lock: two fleet runs on one policy never overlap.
+ *
+ * How it stays correct under races:
+ * - A lock file is written completely into a private temp file first and
+ *   made visible with `link()`, which fails if the lock exists (an atomic
+ *   O_EXCL create). A reader never sees a half-written fleet lock.
+ * - Every lock carries a random token; `release()` removes the lock only if it
+ *   still holds its own token.
+ * - A stale lock (its process is gone) is removed only by the one run that
+ *   holds the clearing marker named after that very file (inode + ctime), and
+ *   only after reading the file again and finding the same bytes. A run that
+ *   judged an older file stale can never remove a newer lock.
+ * - A lock file fleet cannot read (empty, or not JSON: an older fleet may be
+ *   writing it) is stale only after UNREADABLE_GRACE_MS; a fresh one is held.
+ * - Liveness is `kill(pid, 0)` (gone = stale) plus, where /proc exists, the
+ *   process start time (a reused pid = stale). Without /proc a live pid keeps
+ *   its lock: it is never cleared by mistake, at worst held until that pid exits.
+ */
+import { randomBytes } from 'node:crypto';
+import { constants, readFileSync } from 'node:fs';
+import { link, open, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { ExitCode, FleetError } from '../errors.js';
 
 /** What a lock file holds: enough to tell a live holder from a stale one. */
 export interface LockInfo {
   pid: number;
-  /** Process start time (clock ticks since boot, /proc/PID/stat field 22), to survive PID reuse. */
+  /** Process start time (clock ticks since boot, /proc/PID/stat field 22), to survive PID reuse; '' without /proc. */
   start: string;
   host: string;
   command: string;
   since: string;
+  /** Random, per lock: release and stale-clearing act only on the file that holds it. */
+  token?: string;
 }
 
-function processStart(pid: number): string | undefined {
+/** An unreadable lock file younger than this is being written by someone: held, not stale. */
+export const UNREADABLE_GRACE_MS = 10_000;
+
+export function processStart(pid: number, procRoot = '/proc'): string | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(`${procRoot}/${pid}/stat`, 'utf8');
     // the command name may contain spaces and parentheses: fields start after the last ')'
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
   } catch {
@@ -23,11 +48,27 @@ function processStart(pid: number): string | undefined {
   }
 }
 
-/** A lock is stale when its process is gone, or the PID now belongs to another process. */
-export function isStale(info: LockInfo, thisHost = hostname()): boolean {
+/** kill(pid, 0): ESRCH means gone; EPERM means alive under another user. */
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A lock is stale when its process is gone, or the PID now belongs to another
+ * process (start time differs). Without /proc (or without a recorded start
+ * time) only "gone" counts.
+ */
+export function isStale(info: LockInfo, thisHost = hostname(), procRoot = '/proc'): boolean {
   if (info.host !== thisHost) return false; // cannot tell: another machine's lock on shared storage
-  const start = processStart(info.pid);
-  return start === undefined || start !== info.start;
+  if (!processExists(info.pid)) return true;
+  const start = processStart(info.pid, procRoot);
+  if (start === undefined || info.start === '') return false;
+  return start !== info.start;
 }
 
 export interface Lock {
@@ -35,51 +76,142 @@ export interface Lock {
   release(): Promise<void>;
   /** Set when a stale lock from a killed run was cleared on the way in. */
   clearedStale?: LockInfo;
+  /** Set when an old unreadable lock file (empty or not JSON) was cleared on the way in. */
+  clearedUnreadable?: boolean;
+}
+
+function parseInfo(text: string): LockInfo | undefined {
+  try {
+    const v = JSON.parse(text) as Partial<LockInfo>;
+    if (typeof v !== 'object' || v === null) return undefined;
+    if (!Number.isInteger(v.pid) || v.pid! <= 0 || typeof v.host !== 'string' || typeof v.start !== 'string') return undefined;
+    return { command: '?', since: '?', ...v } as LockInfo;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One observation of a lock file: `id` names this very file (inode + ctime), `text` its bytes. */
+interface Seen {
+  id: string;
+  text: string;
+  mtimeMs: number;
+  info?: LockInfo;
+}
+
+async function readLockFile(path: string): Promise<Seen | undefined> {
+  let fh;
+  try {
+    fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ELOOP') throw new FleetError(`the lock ${path} is a symbolic link`, ExitCode.environment, [`remove it: rm ${path}`]);
+    throw e;
+  }
+  try {
+    const st = await fh.stat({ bigint: true });
+    const text = await fh.readFile('utf8');
+    const info = parseInfo(text);
+    return { id: `${st.ino}-${st.ctimeNs}`, text, mtimeMs: Number(st.mtimeMs), ...(info ? { info } : {}) };
+  } finally {
+    await fh.close();
+  }
+}
+
+function stale(seen: Seen, now: number): boolean {
+  return seen.info ? isStale(seen.info) : now - seen.mtimeMs > UNREADABLE_GRACE_MS;
+}
+
+const random = () => randomBytes(8).toString('hex');
+
+/** Write `text` to a new private file next to `path` (O_EXCL | O_NOFOLLOW, random name); returns its path. */
+async function writeTemp(path: string, text: string): Promise<string> {
+  const tmp = `${path}.${random()}.tmp`;
+  await writeFile(tmp, text, { flag: constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode: 0o644 });
+  return tmp;
+}
+
+/** Make `path` appear with `text`, complete, only if nothing is there; false when something is. */
+async function createComplete(path: string, text: string): Promise<boolean> {
+  const tmp = await writeTemp(path, text);
+  try {
+    await link(tmp, path);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  } finally {
+    await unlink(tmp).catch(() => undefined);
+  }
 }
 
 /**
- * Take the per-policy lock so two runs never overlap. Creation is atomic
- * (O_EXCL). A stale lock is moved aside by rename, which only one of two
- * racing runs can win, then we try again.
+ * Remove the stale file `seen` at `path`, if it is still that file. Clearers
+ * of one file serialise on a marker named after it; a marker left by a
+ * clearer that died is itself cleared the same way (depth-limited).
+ * @returns true when this call removed the file.
+ */
+async function clearIfSame(path: string, seen: Seen, me: LockInfo, depth = 0): Promise<boolean> {
+  const marker = `${path}.clear-${seen.id}`;
+  if (!(await createComplete(marker, JSON.stringify({ ...me, command: 'clear-stale-lock', token: random() }) + '\n'))) {
+    const other = depth < 3 ? await readLockFile(marker) : undefined;
+    if (other && stale(other, Date.now())) await clearIfSame(marker, other, me, depth + 1);
+    return false;
+  }
+  try {
+    const now = await readLockFile(path);
+    if (!now || now.id !== seen.id || now.text !== seen.text) return false;
+    await unlink(path);
+    return true;
+  } finally {
+    await unlink(marker).catch(() => undefined);
+  }
+}
+
+function heldError(path: string, seen: Seen | undefined): FleetError {
+  const fix = [`wait for it to finish; if that process is gone, remove ${path}`];
+  if (!seen?.info) return new FleetError(`another fleet run is taking the lock ${path} right now`, ExitCode.environment, fix);
+  const h = seen.info;
+  return new FleetError(`another fleet ${h.command} is running on this policy (pid ${h.pid} on ${h.host}, since ${h.since})`, ExitCode.environment, fix);
+}
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Take the per-policy lock so two runs never overlap.
+ * @throws FleetError (exit 3) when a live run holds it.
  */
 export async function acquireLock(path: string, command: string): Promise<Lock> {
+  const me: LockInfo = { pid: process.pid, start: processStart(process.pid) ?? '', host: hostname(), command, since: new Date().toISOString(), token: random() };
+  const text = JSON.stringify(me) + '\n';
   let clearedStale: LockInfo | undefined;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const info: LockInfo = { pid: process.pid, start: processStart(process.pid) ?? '', host: hostname(), command, since: new Date().toISOString() };
-    try {
-      const fh = await open(path, 'wx', 0o644);
-      await fh.writeFile(JSON.stringify(info) + '\n');
-      await fh.close();
+  let clearedUnreadable = false;
+  let last: Seen | undefined;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    if (await createComplete(path, text)) {
       return {
         path,
         ...(clearedStale ? { clearedStale } : {}),
+        ...(clearedUnreadable ? { clearedUnreadable } : {}),
         release: async () => {
-          await rm(path, { force: true });
+          const now = await readLockFile(path).catch(() => undefined);
+          if (now?.info?.token === me.token) await unlink(path).catch(() => undefined);
         },
       };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
-    let held: LockInfo | undefined;
-    try {
-      held = JSON.parse(await readFile(path, 'utf8')) as LockInfo;
-    } catch {
-      held = undefined; // half-written or unreadable: treat as stale
-    }
-    if (held && !isStale(held)) {
-      throw new FleetError(
-        `another fleet ${held.command} is running on this policy (pid ${held.pid} on ${held.host}, since ${held.since})`,
-        ExitCode.environment,
-        [`wait for it to finish; if that process is gone, remove ${path}`],
-      );
-    }
-    clearedStale = held;
-    try {
-      await rename(path, `${path}.stale-${process.pid}`);
-      await rm(`${path}.stale-${process.pid}`, { force: true });
-    } catch {
-      // another run cleared it first; retry
+    last = await readLockFile(path);
+    if (!last) continue; // released in between: try again
+    if (!stale(last, Date.now())) throw heldError(path, last);
+    if (await clearIfSame(path, last, me)) {
+      if (last.info) clearedStale = last.info;
+      else clearedUnreadable = true;
+    } else {
+      await pause(1 + Math.random() * 10); // another run is clearing it
     }
   }
-  throw new FleetError(`could not take the lock ${path}`, ExitCode.environment);
+  throw heldError(path, last);
 }
+
+/** Exported for tests only: the race where a run clears a file it judged stale earlier. */
+export const lockInternals = { readLockFile, clearIfSame };

@@ -1,4 +1,4 @@
-import { ansibleEnv, playbookArgv } from '../ansible/argv.js';
+import { playbookArgv } from '../ansible/argv.js';
 import { OutcomeCollector, type AnsibleEvent } from '../ansible/events.js';
 import { ExitCode, FleetError } from '../errors.js';
 import { run } from '../io/exec.js';
@@ -20,17 +20,24 @@ export interface PlaybookRun {
  * collection, broken inventory) is an error.
  */
 export async function runPlaybook(opts: {
-  projectDir: string;
+  /** Absolute path of the playbook. */
   playbook: string;
+  inventories: readonly string[];
+  /** The user's folder: their ./ansible.cfg and relative paths stay as Ansible would see them. */
+  cwd: string;
+  env: Record<string, string>;
+  /** Vault and become password options (file paths). */
+  extra?: readonly string[];
   write: boolean;
   limit?: string;
   onEvent?: (ev: AnsibleEvent) => void;
 }): Promise<PlaybookRun> {
   const collector = new OutcomeCollector();
-  const r = await run('ansible-playbook', playbookArgv({ playbook: opts.playbook, ...(opts.limit ? { limit: opts.limit } : {}) }), {
+  const argv = playbookArgv({ playbook: opts.playbook, inventories: opts.inventories, ...(opts.limit ? { limit: opts.limit } : {}), ...(opts.extra ? { extra: opts.extra } : {}) });
+  const r = await run('ansible-playbook', argv, {
     write: opts.write,
-    cwd: opts.projectDir,
-    env: ansibleEnv(`${opts.projectDir}/ansible.cfg`),
+    cwd: opts.cwd,
+    env: opts.env,
     detached: true,
     onLine: (line) => {
       const ev = collector.line(line);
@@ -41,8 +48,23 @@ export async function runPlaybook(opts: {
     throw new FleetError(`cannot run ansible-playbook (${r.spawnError})`, ExitCode.environment, ['install Ansible: sudo apt-get install ansible']);
   }
   const interrupted = r.signal !== undefined || r.exitCode === 99;
+  const vault = vaultProblem([r.stderr, ...[...collector.hosts.values()].map((o) => o.message ?? '')]);
+  if (vault) throw vault;
   if (!interrupted && collector.stats === undefined && r.exitCode !== 0) {
     throw missingCollection(r.stderr) ?? new FleetError(`ansible-playbook failed before running any host (exit ${r.exitCode}): ${firstError(r.stderr || collector.noise.join('\n'))}`, ExitCode.environment);
   }
   return { collector, exitCode: r.exitCode, signal: r.signal, stderr: r.stderr, durationMs: r.durationMs };
+}
+
+/**
+ * A vaulted variable Ansible could not decrypt fails every host that uses it:
+ * that is the controller's setup (exit 3, with the fix), not a host verdict.
+ */
+export function vaultProblem(messages: readonly string[]): FleetError | undefined {
+  const hit = messages.find((m) => /no vault secrets (were )?found|Decryption failed|vault secrets? (.*)not found|could not find a vault secret/i.test(m));
+  if (!hit) return undefined;
+  const line = hit.split('\n').find((l) => /vault|decrypt/i.test(l))?.trim() ?? hit.trim();
+  return new FleetError(`a vaulted variable could not be decrypted: ${line.replace(/^\[?ERROR\]?:?\s*/, '')}`, ExitCode.environment, [
+    'pass the vault secret: --vault-id LABEL@FILE (repeatable) or --ask-vault-pass, or set vault_password_file / vault_identity_list in your ansible.cfg',
+  ]);
 }

@@ -105,7 +105,7 @@ export async function run(cmd: string, args: readonly string[], opts: ExecOption
 
 /**
  * Signal every child we started, and its process group when it has one, so
- * Ansible's forks and ssh children stop too. Used on SIGINT/SIGTERM.
+ * Ansible's forks and ssh children stop too. Used on SIGINT/SIGTERM/SIGHUP.
  */
 export function killAll(signal: NodeJS.Signals = 'SIGTERM'): number {
   let n = 0;

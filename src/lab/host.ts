@@ -1,12 +1,12 @@
 /** Life-cycle of one lab host: build, check, repair, tear down, reboot. */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../io/exec.js';
 import { ExitCode, FleetError } from '../errors.js';
 import { ensureKey } from './keys.js';
 import { createHostNet, deleteHostNet } from './net.js';
 import { netnsInode, pidInNetns } from './procs.js';
-import { renderSshdConfig, startHostSshd, stopHostProcesses } from './sshd.js';
+import { bootDirOf, renderSshdConfig, startHostSshd, stopHostProcesses } from './sshd.js';
 import type { HostPlan, LabHost, LabState } from './types.js';
 
 /** The state record for a planned host: names and per-host paths. */
@@ -33,6 +33,7 @@ export function hostRecord(state: Pick<LabState, 'dir' | 'prefix' | 'proxyPortBa
 export async function prepareHostFiles(state: LabState, host: LabHost): Promise<void> {
   mkdirSync(host.sysctlDir, { recursive: true });
   mkdirSync(host.rootDir, { recursive: true });
+  if (/[,:]/.test(bootDirOf(host))) throw new FleetError(`the lab folder ${bootDirOf(host)} contains "," or ":", which overlay mounts cannot take: use another --dir`, ExitCode.environment);
   await ensureKey(host.hostKey, `fleet-lab ${host.name}`);
   const pidFile = join(state.dir, 'hosts', host.name, 'sshd.pid');
   writeFileSync(host.sshdConfig, renderSshdConfig(host.address, { hostKey: host.hostKey, pidFile, authorizedKeys: state.authorizedKeys }));
@@ -99,6 +100,8 @@ export function filterNetKeys(text: string): { kept: string; dropped: string[] }
   return { kept, dropped };
 }
 
+const SYSTEMD_SYSCTL = '/lib/systemd/systemd-sysctl';
+
 /** Apply the host's /etc/sysctl.d/*.conf in name order inside its namespace, as systemd-sysctl does at boot. */
 export async function applyBootSysctl(state: LabState, host: LabHost): Promise<BootSysctl[]> {
   const files = readdirSync(host.sysctlDir).filter((f) => f.endsWith('.conf')).sort();
@@ -109,7 +112,9 @@ export async function applyBootSysctl(state: LabState, host: LabHost): Promise<B
     const { kept, dropped } = filterNetKeys(readFileSync(join(host.sysctlDir, file), 'utf8'));
     const copy = join(scratch, `${host.name}-${file}`);
     writeFileSync(copy, kept);
-    const r = await run('ip', ['netns', 'exec', host.netns, 'sysctl', '-p', copy], { write: true });
+    // systemd-sysctl is what boots apply; unlike `sysctl -p` it writes a value longer than one page whole.
+    const argv = existsSync(SYSTEMD_SYSCTL) ? [SYSTEMD_SYSCTL, copy] : ['sysctl', '-p', copy];
+    const r = await run('ip', ['netns', 'exec', host.netns, ...argv], { write: true });
     rmSync(copy, { force: true });
     const notes = dropped.map((d) => `skipped (not a per-namespace key): ${d}`);
     results.push({ file, ok: r.exitCode === 0 && dropped.length === 0, output: [r.stdout.trim(), r.stderr.trim(), ...notes].filter(Boolean).join('\n') });
@@ -120,6 +125,8 @@ export async function applyBootSysctl(state: LabState, host: LabHost): Promise<B
 /** Power-cycle: processes gone, namespace recreated (kernel defaults), boot sysctl files applied, sshd back. */
 export async function rebootHostRecord(state: LabState, host: LabHost, sshdPath: string): Promise<BootSysctl[]> {
   await destroyHost(host);
+  // /run is a tmpfs on a real machine: empty after a boot
+  rmSync(join(bootDirOf(host), 'run'), { recursive: true, force: true });
   await createHostNet(host, state.bridge);
   const applied = await applyBootSysctl(state, host);
   host.sshdPid = await startHostSshd(host, sshdPath);

@@ -10,3 +10,4 @@ export { sshArgv } from './ssh.js';
 export { checkLabEnvironment } from './env.js';
 export { acquireLock, prefixOwner } from './claim.js';
 export { startHostExporter, labPull, startLabPrometheus, isLabAddress, TEXTFILE_DIR, type HostExporter, type LabPrometheus } from './pull.js';
+export { addLoginUser, removeLoginUsers, addHiddenHosts, removeHiddenHosts, type LoginUser, type HiddenNet } from './shapes.js';

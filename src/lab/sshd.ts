@@ -1,9 +1,10 @@
 /**
  * One sshd per host, started inside the host's network namespace and in its
  * own mount and UTS namespaces, so every ssh session forked from it sees the
- * host's private /etc/sysctl.d, /root and hostname.
+ * host's private /etc/sysctl.d, /root, boot sysctl folders and hostname.
  */
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnDetached } from '../io/exec.js';
 import { ExitCode, FleetError } from '../errors.js';
@@ -14,7 +15,23 @@ import type { LabHost } from './types.js';
  * Runs inside `ip netns exec NS unshare --mount --uts`. Constant text: data
  * arrives as $1..$5. `exec` keeps the PID we spawned, so it is sshd's PID.
  */
-const HOST_INIT = 'set -e; mount --bind "$1" /etc/sysctl.d; mount --bind "$2" /root; hostname "$3"; exec "$4" -D -e -f "$5"';
+const HOST_INIT = [
+  'set -e; mount --bind "$1" /etc/sysctl.d; mount --bind "$2" /root',
+  // The other boot sysctl folders are the host's own too: /run and /usr/local/lib
+  // get a per-host overlay (their sysctl.d need not exist on the machine), and
+  // /usr/lib/sysctl.d (also /lib/sysctl.d on merged-/usr) a per-host folder.
+  'b="$6"; mkdir -p "$b/run/upper/sysctl.d" "$b/run/work" "$b/usr-local-lib/upper/sysctl.d" "$b/usr-local-lib/work" "$b/usr-lib-sysctl.d"',
+  'mount -t overlay fleet-lab-run -o "lowerdir=/run,upperdir=$b/run/upper,workdir=$b/run/work" /run',
+  'mount -t overlay fleet-lab-usr-local-lib -o "lowerdir=/usr/local/lib,upperdir=$b/usr-local-lib/upper,workdir=$b/usr-local-lib/work" /usr/local/lib',
+  'mount --bind "$b/usr-lib-sysctl.d" /usr/lib/sysctl.d',
+  'if [ ! -L /lib ] && [ -d /lib/sysctl.d ]; then mkdir -p "$b/lib-sysctl.d"; mount --bind "$b/lib-sysctl.d" /lib/sysctl.d; fi',
+  'hostname "$3"; exec "$4" -D -e -f "$5"',
+].join('\n');
+
+/** Where a host keeps its private /run, /usr/local/lib and /usr/lib sysctl folders (overlay layers and binds). */
+export function bootDirOf(host: Pick<LabHost, 'sysctlDir'>): string {
+  return join(dirname(host.sysctlDir), 'boot');
+}
 
 export interface SshdPaths {
   hostKey: string;
@@ -57,7 +74,7 @@ export function ensureRunSshd(): boolean {
 /** Start the host's sshd and wait until it listens. Returns its PID. */
 export async function startHostSshd(host: LabHost, sshdPath: string): Promise<number> {
   const logStart = existsSync(host.logFile) ? statSync(host.logFile).size : 0;
-  const args = ['netns', 'exec', host.netns, 'unshare', '--mount', '--uts', '--propagation', 'private', 'sh', '-c', HOST_INIT, 'fleet-lab-host', host.sysctlDir, host.rootDir, host.name, sshdPath, host.sshdConfig];
+  const args = ['netns', 'exec', host.netns, 'unshare', '--mount', '--uts', '--propagation', 'private', 'sh', '-c', HOST_INIT, 'fleet-lab-host', host.sysctlDir, host.rootDir, host.name, sshdPath, host.sshdConfig, bootDirOf(host)];
   const { pid } = spawnDetached('ip', args, { write: true, logFile: host.logFile });
   await waitForLog(host.logFile, logStart, 'Server listening on', pid, host.name);
   return pid;

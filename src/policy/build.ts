@@ -6,7 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { EMPTY, type PortRange } from '../ports/portset.js';
 import { parsePortsValue, parseRangeValue } from './port-values.js';
 import type { PolicyInput } from './schema.js';
-import type { AnsibleSettings, InlineGroup, InlineHost, InventorySpec, Policy, PortRules } from './types.js';
+import type { AnsibleSettings, Become, InlineGroup, InlineHost, InventorySpec, Policy, PortRules } from './types.js';
 
 type LevelInput = { reserved_ports?: unknown; ephemeral_range?: unknown };
 
@@ -39,10 +39,23 @@ function inventory(inv: PolicyInput['inventory'], file: string): InventorySpec {
   return inline(inv);
 }
 
+type BecomeInput = NonNullable<PolicyInput['ansible']>['become'];
+
+/** `become: true` is sudo to root for changes only; reads get become only when the policy says so. */
+function become(b: BecomeInput): Become | false {
+  if (b === false) return false;
+  if (b === true) return { reads: false };
+  const out: Become = { reads: b.reads };
+  if (b.method !== undefined) out.method = b.method;
+  if (b.user !== undefined) out.user = b.user;
+  return out;
+}
+
 /** Build the Policy; `file` is resolved to an absolute path. */
 export function buildPolicy(input: PolicyInput, file: string): Policy {
   const a = input.ansible;
-  const ansible: AnsibleSettings = { become: a?.become ?? false, timeout: a?.timeout ?? 10 };
+  const ansible: AnsibleSettings = { become: become(a?.become ?? false) };
+  if (a?.timeout !== undefined) ansible.timeout = a.timeout;
   if (a?.forks !== undefined) ansible.forks = a.forks;
   if (a?.serial !== undefined) ansible.serial = a.serial;
   if (a?.max_fail_percentage !== undefined) ansible.maxFailPercentage = a.max_fail_percentage;
@@ -57,6 +70,7 @@ export function buildPolicy(input: PolicyInput, file: string): Policy {
     groups: mapValues(input.groups, rules),
     hosts: mapValues(input.hosts, rules),
     inventory: inventory(input.inventory, file),
+    targets: input.targets,
     persistFile: input.persist_file,
     ansible,
     audit: { allow: allow === undefined ? EMPTY : parsePortsValue(allow).set },

@@ -3,7 +3,7 @@
  * plus warnings for things that are legal but probably not what was meant.
  */
 import { DEFAULT_EPHEMERAL, capacity, explainCapacity } from '../ports/capacity.js';
-import { difference, format, intersect, range, size, union, type PortRange } from '../ports/portset.js';
+import { difference, format, intersect, range, union, type PortRange } from '../ports/portset.js';
 import type { FieldPath } from './diagnostic.js';
 import type { Problem } from './field-checks.js';
 import type { Policy, PortRules } from './types.js';
@@ -67,16 +67,31 @@ function levelWarnings(ls: Level[]): Problem[] {
   return out;
 }
 
+/**
+ * Pairs of groups (indexes into `names`, first < second) whose reserved ranges
+ * touch: one sweep over all ranges sorted by start, instead of intersecting
+ * every pair of groups (500 groups made 124,750 intersections).
+ */
+function touchingPairs(names: string[], p: Policy): [number, number][] {
+  const spans = names.flatMap((n, g) => p.groups[n]!.reserved.map(([lo, hi]) => ({ lo, hi, g })));
+  spans.sort((a, b) => a.lo - b.lo);
+  const pairs = new Set<number>();
+  let active: typeof spans = [];
+  for (const s of spans) {
+    active = active.filter((a) => a.hi >= s.lo);
+    for (const a of active) if (a.g !== s.g) pairs.add(Math.min(a.g, s.g) * names.length + Math.max(a.g, s.g));
+    active.push(s);
+  }
+  return [...pairs].sort((x, y) => x - y).map((k) => [Math.floor(k / names.length), k % names.length]);
+}
+
 function overlapWarnings(p: Policy): Problem[] {
   const names = Object.keys(p.groups).sort();
-  const out: Problem[] = [];
-  names.forEach((a, i) => {
-    for (const b of names.slice(i + 1)) {
-      const both = intersect(p.groups[a]!.reserved, p.groups[b]!.reserved);
-      if (size(both) > 0) out.push({ path: ['groups', b, 'reserved_ports'], message: `groups \`${a}\` and \`${b}\` both reserve ${format(both)}; a host in both gets them once, so check the overlap is intended` });
-    }
+  return touchingPairs(names, p).map(([i, j]) => {
+    const [a, b] = [names[i]!, names[j]!];
+    const both = intersect(p.groups[a]!.reserved, p.groups[b]!.reserved);
+    return { path: ['groups', b, 'reserved_ports'], message: `groups \`${a}\` and \`${b}\` both reserve ${format(both)}; a host in both gets them once, so check the overlap is intended` };
   });
-  return out;
 }
 
 /** Cross-field checks; inventory-related ones live in inventory-checks.ts. */

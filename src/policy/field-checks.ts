@@ -6,6 +6,7 @@
  * (see ownedByFieldChecks) so each problem is reported once.
  */
 import type { FieldPath } from './diagnostic.js';
+import { connectionProblem, SSH_ARG_KEYS, sshArgsProblem } from './connection-checks.js';
 import { hostVarProblem, nameProblem } from './names.js';
 import { parsePortsValue, parseRangeValue } from './port-values.js';
 
@@ -59,7 +60,11 @@ export function checkFields(data: unknown): Problem[] {
     const m = nameProblem('host', host);
     if (m) out.push({ path: ['inventory', 'hosts', host], message: m, at: 'key' });
     for (const [k, v] of entries(vars)) {
-      const bad = typeof v === 'string' ? hostVarProblem(v, k) : undefined;
+      if (typeof v !== 'string') continue;
+      const bad =
+        hostVarProblem(v, k) ??
+        (SSH_ARG_KEYS.has(k) ? sshArgsProblem(k, v) : undefined) ??
+        (k === 'ansible_connection' ? connectionProblem(v, inv.allow_local_connection === true) : undefined);
       if (bad) out.push({ path: ['inventory', 'hosts', host, k], message: bad });
     }
   }

@@ -11,8 +11,13 @@ const SYSCTL_DIRS = ['/etc/sysctl.d/', '/run/sysctl.d/', '/usr/local/lib/sysctl.
 
 function persistWarnings(p: Policy): Problem[] {
   const f = p.persistFile;
-  const read = f === '/etc/sysctl.conf' || SYSCTL_DIRS.some((d) => f.startsWith(d) && !f.slice(d.length).includes('/'));
-  return read ? [] : [{ path: ['persist_file'], message: `${f} is not in a folder systemd-sysctl reads at boot (${SYSCTL_DIRS[0]}...), so the setting would not survive a reboot` }];
+  const inDir = (d: string) => f.startsWith(d) && !f.slice(d.length).includes('/');
+  const read = f === '/etc/sysctl.conf' || SYSCTL_DIRS.some(inDir);
+  if (!read) return [{ path: ['persist_file'], message: `${f} is not in a folder systemd-sysctl reads at boot (${SYSCTL_DIRS[0]}...), so the setting would not survive a reboot` }];
+  if (inDir('/run/sysctl.d/')) return [{ path: ['persist_file'], message: `${f} is under /run, a tmpfs emptied at every boot: the file and the setting are gone after a reboot (use /etc/sysctl.d/)` }];
+  const pkg = ['/usr/lib/sysctl.d/', '/lib/sysctl.d/'].find(inDir);
+  if (pkg) return [{ path: ['persist_file'], message: `${f} is in ${pkg}, which belongs to packages: a package update can replace or remove it, and a file of the same name in /etc/sysctl.d masks it (use /etc/sysctl.d/)` }];
+  return [];
 }
 
 /** Inline inventory consistency, plus the persist file location. */

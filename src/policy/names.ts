@@ -6,8 +6,8 @@
 
 /** Ansible's own rule for group names (it warns and mangles anything else). */
 export const GROUP_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** DNS names, IPv4 and IPv6 literals; nothing a shell or Jinja would read specially. */
-export const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+/** DNS names, IPv4 and IPv6 literals; nothing a shell or Jinja would read specially, and no `name:port` (see hostPatternProblem). */
+export const HOST_NAME = /^(?![^:]*:\d+$)[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 export const MAX_HOST_NAME = 253;
 
 /** Connection variables an inline inventory may set; everything else belongs in a real inventory. */
@@ -36,10 +36,26 @@ function jinjaOrShell(text: string): string | undefined {
   return undefined;
 }
 
+/**
+ * How Ansible's inventory parser would misread `name` as a host name, or
+ * undefined. It splits `db1:2222` (and `[::1]:22`) into a host and a port,
+ * and expands `web[1:3]` into web1..web3, so fleet would wait for a host that
+ * never reports. IPv6 addresses (more than one `:`) are read as they are.
+ */
+export function hostPatternProblem(name: string): string | undefined {
+  const shown = JSON.stringify(name.length > 60 ? `${name.slice(0, 60)}…` : name);
+  const port = /^([^:[\]]+):(\d+)$/.exec(name) ?? /^\[([^\]]+)\]:(\d+)$/.exec(name);
+  if (port) return `host name ${shown} is read by Ansible as host ${JSON.stringify(port[1])} with port ${port[2]}: name the host ${port[1]} and set its port with ansible_port: ${port[2]}`;
+  if (/\[[^\]]*:[^\]]*\]/.test(name)) return `host name ${shown} is a range pattern that Ansible expands into several hosts: list each host by name`;
+  return undefined;
+}
+
 /** Why `name` is not a valid group or host name, or undefined when it is fine. */
 export function nameProblem(kind: 'group' | 'host', name: string): string | undefined {
   const shown = JSON.stringify(name.length > 60 ? `${name.slice(0, 60)}…` : name);
   if (name === '') return `an empty ${kind} name is not allowed`;
+  const pattern = kind === 'host' ? hostPatternProblem(name) : undefined;
+  if (pattern) return pattern;
   const bad = jinjaOrShell(name);
   if (bad) return `${kind} name ${shown} ${bad}`;
   if (kind === 'group') {
@@ -50,7 +66,7 @@ export function nameProblem(kind: 'group' | 'host', name: string): string | unde
   if (name.length > MAX_HOST_NAME) return `host name ${shown} is longer than ${MAX_HOST_NAME} characters`;
   return HOST_NAME.test(name)
     ? undefined
-    : `host name ${shown} is not a valid host name (letters, digits, ".", "-", "_", ":"; starting with a letter or digit)`;
+    : `host name ${shown} is not a valid host name (letters, digits, ".", "-", "_", and ":" in IPv6 addresses; starting with a letter or digit)`;
 }
 
 /**

@@ -60,10 +60,22 @@ const inventorySchema = z.union(
     z.strictObject({
       hosts: named('host', z.union([hostVars, z.null()])),
       groups: named('group', inlineGroup).optional(),
+      allow_local_connection: z.boolean().optional().describe('Allow ansible_connection: local (tasks run on the controller itself).'),
     }),
   ],
   { error: (iss) => `${describeValue(iss.input)} is not an inventory: write a path, { source: path }, or { hosts: ..., groups: ... }` },
 );
+
+const userName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/, { error: (iss) => `${describeValue(iss.input)} is not a user name` });
+const becomeSchema = z.strictObject({
+  method: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*){0,2}$/, { error: (iss) => `${describeValue(iss.input)} is not a become plugin name (sudo, su, doas, ...)` })
+    .optional()
+    .describe('Become plugin: sudo (default), su, doas, or a collection plugin name.'),
+  user: userName.optional().describe('User to become (default root).'),
+  reads: z.boolean().default(false).describe('Reads (check, plan, the read phase of apply) also need become.'),
+});
 
 const ansibleSchema = z.strictObject({
   forks: z.int().min(1).max(1000).optional(),
@@ -73,12 +85,12 @@ const ansibleSchema = z.strictObject({
     })
     .optional(),
   max_fail_percentage: z.int().min(0).max(100).optional(),
-  become: z.boolean().default(false).describe('Use sudo on the hosts; needed unless user is root.'),
-  user: z
-    .string()
-    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/, { error: (iss) => `${describeValue(iss.input)} is not a user name` })
-    .optional(),
-  timeout: z.int().min(1).max(3600).default(10).describe('SSH connect timeout in seconds.'),
+  become: z
+    .union([z.boolean(), becomeSchema], { error: (iss) => `expected true or false, got ${describeValue(iss.input)} (or write { method, user, reads })` })
+    .default(false)
+    .describe('Privilege escalation for the changes (sudo by default); needed unless the login user is root. Reads use it only with reads: true.'),
+  user: userName.optional().describe('Login user (sets ANSIBLE_REMOTE_USER); without it your ansible.cfg / inventory decides.'),
+  timeout: z.int().min(1).max(3600).optional().describe('SSH connect timeout in seconds; without it your ansible.cfg decides (Ansible: 10).'),
 });
 
 /** The whole policy file v1. */
@@ -96,6 +108,12 @@ export const policySchema = z
       })
       .default(DEFAULT_PERSIST_FILE),
     inventory: inventorySchema,
+    targets: z
+      .string()
+      .min(1)
+      .regex(/^[^\s]+$/, { error: (iss) => `${describeValue(iss.input)} is not a host pattern (no spaces; e.g. "linux:!windows")` })
+      .default('all')
+      .describe('Ansible host pattern of the hosts this policy governs (default all), e.g. "linux:!windows".'),
     groups: named('group', levelSchema).optional(),
     hosts: named('host', levelSchema).optional(),
     ansible: ansibleSchema.optional(),

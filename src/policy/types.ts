@@ -32,10 +32,21 @@ export interface AnsibleSettings {
   /** Rolling batches: a host count or a percentage like "25%". */
   serial?: number | string;
   maxFailPercentage?: number;
-  become: boolean;
+  /** Privilege escalation for changes; false when the login user can write sysctls itself. */
+  become: Become | false;
+  /** Login user; undefined leaves it to the user's Ansible configuration and inventory. */
   user?: string;
-  /** SSH connect timeout, seconds. */
-  timeout: number;
+  /** SSH connect timeout, seconds; undefined leaves it to the user's Ansible configuration. */
+  timeout?: number;
+}
+
+export interface Become {
+  /** Become plugin (sudo, su, doas, ...); undefined: Ansible's configured default. */
+  method?: string;
+  /** User to become; undefined: Ansible's configured default (root). */
+  user?: string;
+  /** Reads (check, plan, apply's read phase) also use become. */
+  reads: boolean;
 }
 
 export interface AuditSettings {
@@ -64,6 +75,8 @@ export interface Policy {
   groups: Record<string, PortRules>;
   hosts: Record<string, PortRules>;
   inventory: InventorySpec;
+  /** Ansible host pattern selecting the hosts the policy governs ('all' by default). */
+  targets: string;
   persistFile: string;
   ansible: AnsibleSettings;
   audit: AuditSettings;

@@ -1,23 +1,31 @@
-import { KEY_RANGE, KEY_RESERVED, MARK, readScript } from '../ansible/scripts.js';
+import { KEY_RANGE, KEY_RESERVED, readScript } from '../ansible/scripts.js';
+import { wholeWriteScript, WRITTEN_MARK } from '../ansible/whole-write.js';
 import type { AnsibleSettings } from '../policy/types.js';
+import { ONE_WRITE_LIMIT } from '../ports/write-limit.js';
 
 /** Task names are part of the contract between the playbooks and the result parser. */
 export const TASK = {
   readState: 'fleet read state',
-  setReserved: 'fleet set reserved ports',
-  setRange: 'fleet set ephemeral port range',
+  setSysctl: 'fleet set sysctl keys',
+  writeWhole: 'fleet write long reserved ports whole',
   readBack: 'fleet read back',
-  verify: 'fleet verify',
 } as const;
 
 export const TARGET_GROUP = 'fleet_targets';
+
+/** become for a play: changes use the policy's become; reads only when it says `reads: true`. */
+function becomeKeys(ansible: AnsibleSettings, writes: boolean): Record<string, unknown> {
+  const b = ansible.become;
+  if (b === false || (!writes && !b.reads)) return { become: false };
+  return { become: true, ...(b.method ? { become_method: b.method } : {}), ...(b.user ? { become_user: b.user } : {}) };
+}
 
 function playHeader(name: string, ansible: AnsibleSettings, rolling: boolean): Record<string, unknown> {
   return {
     name,
     hosts: TARGET_GROUP,
     gather_facts: false,
-    become: ansible.become,
+    ...becomeKeys(ansible, rolling),
     ...(rolling && ansible.serial !== undefined ? { serial: ansible.serial } : {}),
     ...(rolling && ansible.maxFailPercentage !== undefined ? { max_fail_percentage: ansible.maxFailPercentage } : {}),
   };
@@ -33,40 +41,58 @@ export function checkPlaybook(ansible: AnsibleSettings, audit: boolean): unknown
   ];
 }
 
-/** Jinja expressions over the registered read-back `fleet_readback`, shared with the pull playbook. */
-export const reservedLine = `fleet_readback.stdout.split('${MARK}reserved')[1].split('${MARK}')[0] | trim`;
-export const rangeLine = `fleet_readback.stdout.split('${MARK}range')[1].split('${MARK}')[0] | trim | regex_replace('\\\\s+', ' ')`;
+const longValue = `fleet_reserved_ports | length > ${ONE_WRITE_LIMIT}`;
 
 /**
- * Apply playbook: ansible.posix.sysctl with the canonical value (so a rerun
- * reports ok, not changed), persisted and reloaded from our file only, then
- * read back with sysctl -n in the same connection and fail the host on any
- * difference.
+ * The write tasks. One ansible.posix.sysctl task loops over the keys the host
+ * manages (the range only when the policy sets one), with the canonical value
+ * so a rerun reports ok, and persists them in our file. No reload: with
+ * sysctl_set the module already writes the runtime value, and `sysctl -p`
+ * would cut a long one. A reserved value longer than one kernel write is only
+ * persisted by the module (its `sysctl -w` would cut it, exit 0); the next
+ * task writes it whole, and is rendered only when some host needs it.
  */
-export function applyPlaybook(ansible: AnsibleSettings): unknown[] {
-  const sysctl = (name: string, value: string) => ({
-    name,
-    value,
-    sysctl_file: '{{ fleet_persist_file }}',
-    sysctl_set: true,
-    reload: true,
-    state: 'present',
-  });
+export function writeTasks(wholeWrite: boolean): Record<string, unknown>[] {
+  const items =
+    `[{'name': '${KEY_RESERVED}', 'value': fleet_reserved_ports, 'set': not (${longValue})}]` +
+    ` + ([{'name': '${KEY_RANGE}', 'value': fleet_port_range, 'set': true}] if fleet_port_range is defined else [])`;
+  const set = {
+    name: TASK.setSysctl,
+    'ansible.posix.sysctl': {
+      name: '{{ item.name }}',
+      value: '{{ item.value }}',
+      sysctl_file: '{{ fleet_persist_file }}',
+      sysctl_set: '{{ item.set }}',
+      reload: false,
+      state: 'present',
+    },
+    loop: `{{ ${items} }}`,
+    loop_control: { label: '{{ item.name }}' },
+  };
+  if (!wholeWrite) return [set];
+  const whole = {
+    name: TASK.writeWhole,
+    'ansible.builtin.shell': { cmd: wholeWriteScript, stdin: '{{ fleet_reserved_ports }}' },
+    when: longValue,
+    register: 'fleet_whole_write',
+    changed_when: `'${WRITTEN_MARK}' in fleet_whole_write.stdout`,
+  };
+  return [set, whole];
+}
+
+/**
+ * Apply playbook: the write tasks, then a read back in the same connection.
+ * fleet judges the read-back itself (the same parser and boot model as
+ * check), so the playbook has no assert. `wholeWrite` adds the task for
+ * reserved values longer than one kernel write.
+ */
+export function applyPlaybook(ansible: AnsibleSettings, opts: { wholeWrite: boolean } = { wholeWrite: false }): unknown[] {
   return [
     {
       ...playHeader('fleet apply: reserve listen ports', ansible, true),
       tasks: [
-        { name: TASK.setReserved, 'ansible.posix.sysctl': sysctl(KEY_RESERVED, '{{ fleet_reserved_ports }}') },
-        { name: TASK.setRange, 'ansible.posix.sysctl': sysctl(KEY_RANGE, '{{ fleet_port_range }}'), when: 'fleet_port_range is defined' },
-        { name: TASK.readBack, 'ansible.builtin.raw': readScript(false), register: 'fleet_readback', changed_when: false },
-        {
-          name: TASK.verify,
-          'ansible.builtin.assert': {
-            that: [`(${reservedLine}) == fleet_reserved_ports`, `fleet_port_range is not defined or (${rangeLine}) == fleet_port_range`],
-            fail_msg: `sysctl -n ${KEY_RESERVED} reads back {{ ${reservedLine} }}, expected {{ fleet_reserved_ports }}`,
-            quiet: true,
-          },
-        },
+        ...writeTasks(opts.wholeWrite),
+        { name: TASK.readBack, 'ansible.builtin.raw': readScript(false), changed_when: false },
       ],
     },
   ];

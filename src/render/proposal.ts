@@ -3,12 +3,13 @@
  * validate`, YAML 1.1-safe, deterministic (same proposal, same bytes), and
  * commented so a reviewer sees why each entry is there.
  */
-import { Document, type YAMLSeq } from 'yaml';
+import type { YAMLSeq } from 'yaml';
 import type { Policy } from '../policy/types.js';
 import { compareText } from '../ports/order.js';
 import { format, type PortRange } from '../ports/portset.js';
 import type { PortUse, Proposal, ProposedEntry, ProposedLevel } from '../plan/propose.js';
 import { plural } from '../report/text.js';
+import { ansibleDocument } from './yaml.js';
 
 /** What the proposal keeps besides reserved ports. */
 export interface ProposalBase {
@@ -108,6 +109,7 @@ export function renderProposal(p: Proposal, base: ProposalBase): string {
     ...(settings.ephemeral_range !== undefined ? { ephemeral_range: settings.ephemeral_range } : {}),
     min_ephemeral_ports: base.minEphemeralPorts,
     ...(settings.persist_file !== undefined ? { persist_file: settings.persist_file } : {}),
+    ...(settings.targets !== undefined ? { targets: settings.targets } : {}),
     ...(p.company.entries.length ? { reserved_ports: p.company.entries.map(entryValue) } : {}),
   };
   const groups = section(p.groups, base.groupRanges);
@@ -117,7 +119,7 @@ export function renderProposal(p: Proposal, base: ProposalBase): string {
   if (settings.ansible !== undefined) data.ansible = settings.ansible;
   if (settings.audit !== undefined) data.audit = settings.audit;
 
-  const doc = new Document(data, { version: '1.1', aliasDuplicateObjects: false });
+  const doc = ansibleDocument(data);
   doc.commentBefore = header(p, base)
     .map((l) => ` ${l}`)
     .join('\n');
@@ -134,6 +136,13 @@ export function renderProposal(p: Proposal, base: ProposalBase): string {
   return doc.toString({ lineWidth: 0 });
 }
 
+/** `become` as the policy file writes it: false, true, or { method, user, reads }. */
+function becomeField(b: Policy['ansible']['become']): boolean | Record<string, unknown> {
+  if (b === false) return false;
+  if (b.method === undefined && b.user === undefined && !b.reads) return true;
+  return { ...(b.method !== undefined ? { method: b.method } : {}), ...(b.user !== undefined ? { user: b.user } : {}), ...(b.reads ? { reads: true } : {}) };
+}
+
 /** Settings of an existing policy to keep in a proposal made from its hosts, in file form. */
 export function baseFromPolicy(policy: Policy, source: string, inventory: ProposalBase['inventory']): ProposalBase {
   const a = policy.ansible;
@@ -141,9 +150,9 @@ export function baseFromPolicy(policy: Policy, source: string, inventory: Propos
     ...(a.forks !== undefined ? { forks: a.forks } : {}),
     ...(a.serial !== undefined ? { serial: a.serial } : {}),
     ...(a.maxFailPercentage !== undefined ? { max_fail_percentage: a.maxFailPercentage } : {}),
-    become: a.become,
+    become: becomeField(a.become),
     ...(a.user !== undefined ? { user: a.user } : {}),
-    timeout: a.timeout,
+    ...(a.timeout !== undefined ? { timeout: a.timeout } : {}),
   };
   const ranges = (levels: Policy['groups']) =>
     Object.fromEntries(Object.entries(levels).flatMap(([n, r]) => (r.ephemeral ? [[n, span(r.ephemeral)]] : [])));
@@ -155,6 +164,7 @@ export function baseFromPolicy(policy: Policy, source: string, inventory: Propos
       mode: policy.mode,
       ...(policy.company.ephemeral ? { ephemeral_range: span(policy.company.ephemeral) } : {}),
       persist_file: policy.persistFile,
+      ...(policy.targets !== 'all' ? { targets: policy.targets } : {}),
       ansible,
       ...(policy.audit.allow.length ? { audit: { allow_ports: format(policy.audit.allow) } } : {}),
     },

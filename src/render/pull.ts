@@ -3,22 +3,28 @@
  * each host applies and judges the policy itself and leaves its verdict in a
  * node_exporter textfile; Prometheus collects the fleet view.
  *
- * The write and the read are the pushed apply's own pieces, imported, not
- * copied: the tasks of `applyPlaybook` (ansible.posix.sysctl + read-back +
- * assert), `readScript` for the read, and the Jinja expressions that cut the
- * read-back into values. The verdict on the host is a small string
- * comparison (see `judgeVars`), not fleet's full judge.
+ * The write is the pushed apply's own tasks, imported, not copied
+ * (`writeTasks`: ansible.posix.sysctl, and the whole write of a value longer
+ * than one kernel write when some host has one). The read is one task per
+ * value the judge needs, each registering that value alone: `sysctl -n` of
+ * each key and a slurp of the persistence file. fleet's od-hex read-back
+ * (`readScript`) is made for a parser in Node; on the host there is no such
+ * parser, and per-value tasks need no framing, markers or decoding at all.
+ * The verdict on the host is a small string comparison (see `judgeVars`),
+ * not fleet's full judge.
  */
 import { createHash } from 'node:crypto';
 import { ExitCode, FleetError } from '../errors.js';
-import { MARK, readScript } from '../ansible/scripts.js';
+import type { FleetSetting } from '../ansible/config.js';
+import { KEY_RANGE, KEY_RESERVED } from '../ansible/scripts.js';
 import type { HostPlan } from '../plan/desired.js';
 import { compareText } from '../ports/order.js';
 import { format, formatPortRange } from '../ports/portset.js';
 import { DEFAULT_PULL, type Policy, type PullMode, type PullSettings } from '../policy/types.js';
 import { policyName } from '../report/text.js';
 import { renderAnsibleCfg } from './ansible-cfg.js';
-import { applyPlaybook, reservedLine, TARGET_GROUP } from './playbooks.js';
+import { exceedsOneWrite } from '../ports/write-limit.js';
+import { TARGET_GROUP, writeTasks } from './playbooks.js';
 import type { HostTarget, RenderedFile } from './project.js';
 import { toAnsibleYaml } from './yaml.js';
 
@@ -36,7 +42,9 @@ export type DriftReason = (typeof DRIFT_REASONS)[number];
 export const PULL_TASK = {
   enforce: 'fleet pull enforce',
   recordFailure: 'fleet pull record the failure',
-  read: 'fleet pull read state',
+  readReserved: 'fleet pull read reserved ports',
+  readRange: 'fleet pull read port range',
+  readPersist: 'fleet pull read persistence file',
   judge: 'fleet pull judge',
   folder: 'fleet pull textfile folder',
   write: 'fleet pull write textfile',
@@ -83,11 +91,16 @@ export function policyDigest(policy: Pick<Policy, 'mode' | 'persistFile'>, targe
   return createHash('sha256').update(canonical).digest('hex');
 }
 
-const section = (name: string) => `fleet_readback.stdout.split('${MARK}${name}')[1].split('${MARK}')[0]`;
+/** What each read task registers (the crafted states of the unit test set these). */
+export const PULL_READ = { reserved: 'fleet_read_reserved', range: 'fleet_read_range', persist: 'fleet_read_persist' } as const;
+
 // Whitespace runs become one space without a regex: Ansible doubles backslashes inside `{{ }}`
 // string literals, so `\s` means something else there than in a bare `when:`/`that:` expression.
 const words = (expr: string) => `(${expr}).split() | join(' ')`;
 const fileValue = (key: string) => words(`(_persist_text | regex_findall('(?m)^[ \\t]*-?net[./]ipv4[./]${key}[ \\t]*=[ \\t]*(.*?)[ \\t]*$') or ['']) | last`);
+const { reserved: R, range: G, persist: P } = PULL_READ;
+// slurp's message for a missing file (ansible-core, ENOENT); any other slurp failure is a failed read.
+const persistAbsent = `(${P}.failed | default(false)) and (${P}.msg | default('')) is match('file not found')`;
 
 /**
  * Host-side judgement, as task variables of one set_fact (evaluated lazily,
@@ -96,11 +109,12 @@ const fileValue = (key: string) => words(`(_persist_text | regex_findall('(?m)^[
  */
 function judgeVars(): Record<string, string> {
   return {
-    _read_ok: `{{ (fleet_readback.rc | default(1)) == 0 and '${MARK}end' in (fleet_readback.stdout | default('')) }}`,
-    _current: `{{ (${reservedLine}) if _read_ok | bool else '' }}`,
-    _range: `{{ ${words(section('range'))} if _read_ok | bool else '' }}`,
-    _persist_text: `{{ (${section('persist')}) if _read_ok | bool else '' }}`,
-    _persist_absent: `{{ (_persist_text | trim) == '@@absent' }}`,
+    _persist_absent: `{{ ${persistAbsent} }}`,
+    _read_ok: `{{ (${R}.rc | default(1)) == 0 and (${G}.rc | default(1)) == 0 and (not (${P}.failed | default(false)) or _persist_absent | bool) }}`,
+    _read_error: `{{ [${R}, ${G}] | map(attribute='stderr', default='') | select | list + ([${R}, ${G}, ${P}] | selectattr('failed', 'defined') | selectattr('failed') | map(attribute='msg', default='') | select | reject('match', 'file not found') | list) }}`,
+    _current: `{{ (${R}.stdout | trim) if _read_ok | bool else '' }}`,
+    _range: `{{ ${words(`${G}.stdout`)} if _read_ok | bool else '' }}`,
+    _persist_text: `{{ (${P}.content | b64decode) if _read_ok | bool and not (_persist_absent | bool) else '' }}`,
     _persisted: `{{ '' if _persist_absent | bool else ${fileValue('ip_local_reserved_ports')} }}`,
     _persisted_range: `{{ '' if _persist_absent | bool else ${fileValue('ip_local_port_range')} }}`,
     _drift_read_failed: `{{ not (_read_ok | bool) }}`,
@@ -109,6 +123,29 @@ function judgeVars(): Record<string, string> {
     _drift_persisted: `{{ _read_ok | bool and (_persist_absent | bool or _persisted != fleet_reserved_ports) }}`,
     _drift_port_range: `{{ _read_ok | bool and fleet_port_range is defined and (_range != fleet_port_range or _persisted_range != fleet_port_range) }}`,
   };
+}
+
+/**
+ * The reads: one value per task, nothing to parse. They run in Ansible's
+ * check mode too (read-only), and find sysctl in /usr/sbin and /sbin as
+ * fleet's read script does, whatever PATH the timer gives.
+ */
+function readTasks(): Record<string, unknown>[] {
+  const env = { PATH: "{{ lookup('env', 'PATH') }}:/usr/sbin:/sbin", LC_ALL: 'C' };
+  const sysctl = (name: string, key: string, register: string) => ({
+    name,
+    'ansible.builtin.command': { argv: ['sysctl', '-n', key] },
+    environment: env,
+    register,
+    changed_when: false,
+    failed_when: false,
+    check_mode: false,
+  });
+  return [
+    sysctl(PULL_TASK.readReserved, KEY_RESERVED, R),
+    sysctl(PULL_TASK.readRange, KEY_RANGE, G),
+    { name: PULL_TASK.readPersist, 'ansible.builtin.slurp': { src: '{{ fleet_persist_file }}' }, register: P, failed_when: false },
+  ];
 }
 
 function writeTextfile(governed: boolean): Record<string, unknown>[] {
@@ -124,9 +161,12 @@ function writeTextfile(governed: boolean): Record<string, unknown>[] {
   ];
 }
 
-/** `local.yml`: enforce (or check), read, judge, write the textfile; a host outside the inventory reports itself not governed. */
-export function pullPlaybook(): unknown[] {
-  const applyTasks = (applyPlaybook({ become: false, timeout: 10 }) as { tasks: unknown[] }[]).flatMap((p) => p.tasks);
+/**
+ * `local.yml`: enforce (or check), read, judge, write the textfile; a host
+ * outside the inventory reports itself not governed. `wholeWrite` adds the
+ * apply's task for reserved values longer than one kernel write.
+ */
+export function pullPlaybook(opts: { wholeWrite: boolean } = { wholeWrite: false }): unknown[] {
   const drift = Object.fromEntries(DRIFT_REASONS.map((r) => [r, `{{ _drift_${r} | bool }}`]));
   return [
     {
@@ -139,10 +179,10 @@ export function pullPlaybook(): unknown[] {
         {
           name: PULL_TASK.enforce,
           when: "fleet_pull_mode == 'enforce'",
-          block: applyTasks,
+          block: writeTasks(opts.wholeWrite),
           rescue: [{ name: PULL_TASK.recordFailure, 'ansible.builtin.set_fact': { fleet_apply_error: "{{ ansible_failed_result.msg | default('apply failed') }}" } }],
         },
-        { name: PULL_TASK.read, 'ansible.builtin.raw': readScript(false), register: 'fleet_readback', changed_when: false, failed_when: false },
+        ...readTasks(),
         {
           name: PULL_TASK.judge,
           'ansible.builtin.set_fact': {
@@ -151,7 +191,7 @@ export function pullPlaybook(): unknown[] {
               port_range: '{{ _range }}',
               persisted: "{{ '(absent)' if _persist_absent | bool else _persisted }}",
               drift,
-              message: "{{ fleet_apply_error | default('') if fleet_apply_error is defined else ('' if _read_ok | bool else 'read-back failed: ' ~ (fleet_readback.stderr | default('') ~ fleet_readback.stdout | default('')) | trim | truncate(300)) }}",
+              message: "{{ fleet_apply_error | default('') if fleet_apply_error is defined else ('' if _read_ok | bool else ('read-back failed: ' ~ (_read_error | join('; '))) | trim | truncate(300)) }}",
             },
           },
           vars: judgeVars(),
@@ -217,6 +257,23 @@ export function textfileTemplate(version: string): string {
   ].join('\n');
 }
 
+/**
+ * The pull repository's own Ansible settings: a host has no fleet to put them
+ * in the environment, so they live in its ansible.cfg, which ansible-pull's
+ * run reads from the checkout. Only what a local run needs: no SSH settings.
+ */
+export const PULL_SETTINGS: readonly FleetSetting[] = [
+  { env: 'ANSIBLE_GATHERING', value: 'explicit', ini: ['defaults', 'gathering'], why: 'no fact gathering (the plays never need facts)' },
+  { env: 'ANSIBLE_RETRY_FILES_ENABLED', value: '0', ini: ['defaults', 'retry_files_enabled'], why: 'no .retry files in the checkout' },
+  { env: 'ANSIBLE_INVENTORY_UNPARSED_FAILED', value: '1', ini: ['inventory', 'unparsed_is_failed'], why: 'a broken inventory.yml is an error, not a run on zero hosts' },
+  { env: 'ANSIBLE_NOCOLOR', value: '1', ini: ['defaults', 'nocolor'], why: 'no escape codes in the journal' },
+];
+
+const PULL_CFG_EXPLAIN = [
+  'ansible-pull runs local.yml inside its checkout, where Ansible reads this file. If ANSIBLE_CONFIG names',
+  'another file on the host, that one is read instead: then export these settings in the timer\'s service:',
+];
+
 /** The whole repository: commit it and point `ansible-pull -U` at it. Deterministic, no timestamps. */
 export function renderPullProject(input: PullInput): RenderedFile[] {
   const { policy } = input;
@@ -249,9 +306,9 @@ export function renderPullProject(input: PullInput): RenderedFile[] {
     },
   };
   const files: RenderedFile[] = [
-    { path: PULL_FILES.cfg, content: renderAnsibleCfg({ header, inventories: [PULL_FILES.inventory], forks: 1, settings: { become: false, timeout: policy.ansible.timeout } }) },
+    { path: PULL_FILES.cfg, content: renderAnsibleCfg({ header, inventories: [PULL_FILES.inventory], settings: PULL_SETTINGS, explain: PULL_CFG_EXPLAIN }) },
     { path: PULL_FILES.inventory, content: toAnsibleYaml(inventory, header, { quoteStrings: true }) },
-    { path: PULL_FILES.playbook, content: toAnsibleYaml(pullPlaybook(), header) },
+    { path: PULL_FILES.playbook, content: toAnsibleYaml(pullPlaybook({ wholeWrite: targets.some((t) => exceedsOneWrite(format(t.reserved))) }), header) },
     { path: PULL_FILES.textfile, content: textfileTemplate(input.version) },
   ];
   return files.sort((a, b) => compareText(a.path, b.path));

@@ -3,17 +3,19 @@
  * order whatever order the producer built the objects in, so reports diff
  * cleanly between runs. Described by schema/report.schema.json.
  */
-import type { AuditFinding, HostResult, PortDiff, RunReport, RunSummary } from '../verify/types.js';
+import type { AuditFinding, BootValue, HostResult, PortDiff, RunReport, RunSummary } from '../verify/types.js';
 
 // Key orders, checked against the types below: adding a field to a report
 // type fails compilation here until it is placed (and the schema updated).
-export const REPORT_KEYS = ['tool', 'version', 'command', 'policy', 'mode', 'startedAt', 'durationSeconds', 'shard', 'interrupted', 'summary', 'hosts', 'before'] as const;
+export const REPORT_KEYS = ['tool', 'version', 'command', 'policy', 'mode', 'startedAt', 'durationSeconds', 'shard', 'interrupted', 'outsideTargets', 'summary', 'hosts', 'before'] as const;
 export const SUMMARY_KEYS = ['hosts', 'changed', 'compliant', 'drift', 'failed', 'unreachable', 'not_run', 'refused', 'auditFindings'] as const;
-export const HOST_KEYS = ['host', 'groups', 'verdict', 'changed', 'desired', 'current', 'runtime', 'persisted', 'persistedDiff', 'overriddenBy', 'ephemeral', 'freeEphemeralBefore', 'freeEphemeral', 'message', 'audit'] as const;
+export const HOST_KEYS = ['host', 'groups', 'verdict', 'changed', 'desired', 'current', 'runtime', 'persisted', 'persistedDiff', 'overriddenBy', 'boot', 'ephemeral', 'freeEphemeralBefore', 'freeEphemeral', 'message', 'audit'] as const;
 export const DIFF_KEYS = ['missing', 'extra'] as const;
 export const FINDING_KEYS = ['kind', 'proto', 'port', 'local', 'peer', 'process', 'message'] as const;
 export const EPHEMERAL_KEYS = ['desired', 'current'] as const;
 export const BEFORE_KEYS = ['summary', 'hosts'] as const;
+export const BOOT_KEYS = ['reserved', 'range'] as const;
+export const BOOT_VALUE_KEYS = ['value', 'file', 'line', 'written', 'rejected', 'unreadable'] as const;
 
 type Exhaustive<T, K extends readonly (keyof T)[]> = [Exclude<keyof T, K[number]>] extends [never] ? true : Exclude<keyof T, K[number]>;
 const exhaustive: [
@@ -24,7 +26,9 @@ const exhaustive: [
   Exhaustive<AuditFinding, typeof FINDING_KEYS>,
   Exhaustive<NonNullable<HostResult['ephemeral']>, typeof EPHEMERAL_KEYS>,
   Exhaustive<NonNullable<RunReport['before']>, typeof BEFORE_KEYS>,
-] = [true, true, true, true, true, true, true];
+  Exhaustive<NonNullable<HostResult['boot']>, typeof BOOT_KEYS>,
+  Exhaustive<BootValue, typeof BOOT_VALUE_KEYS>,
+] = [true, true, true, true, true, true, true, true, true];
 void exhaustive;
 
 type Plain = Record<string, unknown>;
@@ -42,12 +46,14 @@ function ordered(obj: object, keys: readonly string[], nested: Record<string, (v
 }
 
 const diff = (v: unknown) => ordered(v as PortDiff, DIFF_KEYS);
+const bootValue = (v: unknown) => ordered(v as BootValue, BOOT_VALUE_KEYS, { unreadable: (u) => [...(u as string[])] });
 const host = (h: HostResult): Plain =>
   ordered(h, HOST_KEYS, {
     groups: (g) => [...(g as string[])],
     runtime: diff,
     persistedDiff: diff,
     overriddenBy: (o) => [...(o as string[])],
+    boot: (b) => ordered(b as object, BOOT_KEYS, { reserved: bootValue, range: bootValue }),
     ephemeral: (e) => ordered(e as object, EPHEMERAL_KEYS),
     audit: (a) => (a as AuditFinding[]).map((f) => ordered(f, FINDING_KEYS)),
   });

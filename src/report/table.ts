@@ -4,6 +4,7 @@
  */
 import type { HostResult, RunReport, RunSummary, Verdict } from '../verify/types.js';
 import { layoutTable, paint, type Cell, type Column } from './layout.js';
+import { lengthNote } from '../ports/write-limit.js';
 import { persistedState, plural, sanitize, verdictLabel } from './text.js';
 
 /** Options for the terminal tables. */
@@ -57,6 +58,7 @@ export function renderTable(report: RunReport, opts: TableOptions): string[] {
     lines.push(paint('yellow', 'audit findings:', color));
     for (const h of audited) for (const f of h.audit!) lines.push(`  ${sanitize(h.host, true)}: ${sanitize(f.message, true)}`);
   }
+  lines.push(...lengthLines(report));
   if (report.before) lines.push(`before remediation: ${summaryLine(report.before.summary, color)}`);
   lines.push(summaryLine(report.summary, color));
   if (report.interrupted) lines.push(paint('red', `interrupted: ${sanitize(report.interrupted, true)}`, color));
@@ -112,6 +114,7 @@ export function renderPlanTable(report: RunReport, opts: TableOptions = { color:
     ]);
     lines.push(...layoutTable(PLAN_COLUMNS, rows, color));
   }
+  lines.push(...lengthLines(report));
   const s = report.summary;
   if (s.compliant > 0) lines.push(`${plural(s.compliant, 'host')} already compliant`);
   const blocked = s.hosts - s.compliant - s.drift;
@@ -119,6 +122,8 @@ export function renderPlanTable(report: RunReport, opts: TableOptions = { color:
     `${plural(s.hosts, 'host')}: ${s.drift} to change, ${s.compliant} already compliant` +
       (blocked > 0 ? `, ${blocked} cannot be planned (${s.refused} refused, ${s.unreachable} unreachable, ${s.failed} failed, ${s.not_run} not run)` : ''),
   );
+  const out = report.outsideTargets;
+  if (out) lines.push(`${plural(out.hosts.length, 'host')} outside targets ${sanitize(out.pattern, true)} left out`);
   return lines;
 }
 
@@ -126,6 +131,14 @@ export function renderPlanTable(report: RunReport, opts: TableOptions = { color:
 function rangeChange(h: HostResult): string {
   const e = h.ephemeral;
   return e?.desired && e.desired !== e.current ? `port range ${e.current ?? '?'} → ${e.desired}` : '';
+}
+
+/** Hosts whose reserved value is near or over what one sysctl write takes (issue 17), one line each. */
+function lengthLines(report: RunReport): string[] {
+  return report.hosts.flatMap((h) => {
+    const note = lengthNote(h.desired);
+    return note ? [`${sanitize(h.host, true)}: ${note}`] : [];
+  });
 }
 
 function noteText(h: HostResult): string {

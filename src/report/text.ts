@@ -4,7 +4,7 @@
  * hostile: terminal escapes are removed and control characters made visible.
  */
 import { parseKernel, size } from '../ports/portset.js';
-import type { HostResult, RunReport, Verdict } from '../verify/types.js';
+import type { BootValue, HostResult, RunReport, Verdict } from '../verify/types.js';
 
 /** Every verdict, in the order reports list them (best first). */
 export const VERDICTS: readonly Verdict[] = ['compliant', 'drift', 'failed', 'unreachable', 'not_run', 'refused'];
@@ -93,9 +93,18 @@ export function driftDetails(h: HostResult): string[] {
     lines.push(`desired value:   ${show(h.desired)}`);
   }
   if (h.persistedDiff) lines.push(...diffLines('persisted', h.persistedDiff));
+  if (h.boot) lines.push(bootLine('reserved', h.boot.reserved), ...(h.boot.range ? [bootLine('range', h.boot.range)] : []));
   if (h.overriddenBy?.length) lines.push(`overridden at boot by: ${h.overriddenBy.join(', ')}`);
   if (h.message) lines.push(`message: ${h.message}`);
   return lines;
+}
+
+/** `reserved at boot: 7000, set by /etc/sysctl.d/99-x.conf:3`. */
+function bootLine(key: 'reserved' | 'range', b: BootValue): string {
+  const label = key === 'reserved' ? 'reserved at boot: ' : 'range at boot:    ';
+  if (b.value === null) return `${label}(unknown: cannot read ${(b.unreadable ?? []).join(', ')})`;
+  const from = b.file === undefined ? 'kernel default, no boot file sets it' : b.rejected ? `kernel default, ${b.file}:${b.line} is refused` : b.written === undefined ? `kernel default, cancelled by ${b.file}:${b.line}` : `set by ${b.file}:${b.line}`;
+  return `${label}${show(b.value)}, ${from}`;
 }
 
 function diffLines(where: string, d: { missing: string; extra: string }): string[] {

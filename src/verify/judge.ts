@@ -1,9 +1,11 @@
 import type { HostPlan } from '../plan/desired.js';
 import type { Mode } from '../policy/types.js';
 import { capacity, DEFAULT_EPHEMERAL } from '../ports/capacity.js';
-import { difference, format, parseKernel, parsePortRange, type PortRange, type PortSet } from '../ports/portset.js';
+import { KEY_RANGE, KEY_RESERVED } from '../ansible/scripts.js';
+import { difference, format, formatPortRange, mustParse, parseKernel, type PortRange, type PortSet } from '../ports/portset.js';
+import { kernelValue, predictBoot, type BootKey, type BootPrediction } from './boot.js';
 import { valueInFile, type Observed } from './readback.js';
-import type { HostResult, PortDiff } from './types.js';
+import type { BootValue, HostResult, PortDiff } from './types.js';
 
 export function diffSets(desired: PortSet, actual: PortSet, mode: Mode): PortDiff {
   return {
@@ -15,79 +17,117 @@ export function diffSets(desired: PortSet, actual: PortSet, mode: Mode): PortDif
 const clean = (d: PortDiff) => d.missing === '' && d.extra === '';
 const rangeText = (r: PortRange | undefined) => (r ? `${r[0]}-${r[1]}` : undefined);
 
+const KEY_NAME: Record<BootKey, string> = { reserved: KEY_RESERVED, range: KEY_RANGE };
+const utf8 = (latin1: string) => Buffer.from(latin1, 'latin1').toString('utf8');
+
+/** The boot prediction as the report carries it. */
+function bootResult(p: BootPrediction): BootValue {
+  return {
+    value: p.value,
+    ...(p.file !== undefined ? { file: p.file, line: p.line! } : {}),
+    ...(p.written !== undefined ? { written: utf8(p.written) } : {}),
+    ...(p.rejected ? { rejected: true } : {}),
+    ...(p.unreadable.length ? { unreadable: p.unreadable } : {}),
+  };
+}
+
+/** Where a boot value comes from, in words. */
+function source(p: BootPrediction): string {
+  if (p.file === undefined) return 'no boot file sets it, so the kernel default stays';
+  if (p.written === undefined) return `${p.file}:${p.line} cancels it (-key), so the kernel default stays`;
+  if (p.rejected) return `${p.file}:${p.line} sets "${utf8(p.written)}", which the kernel refuses, so the default stays`;
+  return `set by ${p.file}:${p.line}`;
+}
+
 /**
  * Compare what a host reports with what the policy wants, at run time and at
- * the next boot (our persistence file, and any file that sorts after it).
+ * the next boot (the value systemd-sysctl will write, from every file it reads).
  */
 export function judge(plan: HostPlan, mode: Mode, persistPath: string, obs: Observed): Omit<HostResult, 'changed'> {
   const problems: string[] = [];
+  const unknown: string[] = [];
+  // a problem already reported about our own file for this key explains its boot value too
+  const ownProblem: Record<BootKey, boolean> = { reserved: obs.persist.state !== 'unreadable', range: obs.persist.state !== 'unreadable' };
   const runtime = diffSets(plan.desired, obs.reserved, mode);
   if (!clean(runtime)) problems.push(describeDiff('runtime', runtime));
 
   let persisted: string | null = null;
   let persistedDiff: PortDiff | undefined;
-  const fileValue = obs.persistFile === null ? undefined : valueInFile(obs.persistFile, 'reserved');
-  if (obs.persistFile === null) {
+  const persistText = obs.persist.state === 'present' ? obs.persist.text : undefined;
+  const fileValue = persistText === undefined ? undefined : valueInFile(persistText, 'reserved');
+  if (obs.persist.state === 'absent') {
     problems.push(`${persistPath} is missing: the value would be lost at reboot`);
+  } else if (obs.persist.state === 'unreadable') {
+    unknown.push(`${persistPath} cannot be read by the reading user: the persisted value is unknown`);
   } else if (fileValue === undefined) {
-    problems.push(`${persistPath} does not set net.ipv4.ip_local_reserved_ports: the value would be lost at reboot`);
+    problems.push(`${persistPath} does not set ${KEY_RESERVED}: the value would be lost at reboot`);
   } else {
-    const parsed = parseKernel(fileValue);
-    if (!parsed.ok) {
-      problems.push(`${persistPath} holds an invalid value "${fileValue}" (${parsed.error}); the kernel would reject it at boot`);
-      persisted = fileValue;
+    const kernel = kernelValue('reserved', fileValue);
+    if (kernel === undefined) {
+      const parsed = parseKernel(fileValue);
+      const why = parsed.ok ? 'not in the kernel\'s ASCII form' : parsed.error;
+      persisted = utf8(fileValue);
+      problems.push(`${persistPath} holds an invalid value "${persisted}" (${why}); the kernel would reject it at boot`);
     } else {
-      persisted = format(parsed.value);
-      persistedDiff = diffSets(plan.desired, parsed.value, mode);
-      if (!clean(persistedDiff)) problems.push(describeDiff('persisted', persistedDiff));
+      const parsed = mustParse(kernel);
+      persisted = format(parsed);
+      persistedDiff = diffSets(plan.desired, parsed, mode);
+      ownProblem.reserved = !clean(persistedDiff);
+      if (ownProblem.reserved) problems.push(describeDiff('persisted', persistedDiff));
     }
   }
 
-  const overriddenBy = overriders(obs, persistPath, plan.desired, mode);
-  if (overriddenBy.length) problems.push(`at boot ${overriddenBy.join(', ')} sorts after ${persistPath} and sets another value`);
+  const overriddenBy = new Set<string>();
+  const boot: { reserved?: BootValue; range?: BootValue } = {};
+  const judgeBoot = (key: BootKey, accepts: (value: string) => boolean) => {
+    const p = predictBoot(obs.files, key, obs.unreadableDirs);
+    boot[key] = bootResult(p);
+    if (p.value === null) {
+      unknown.push(`cannot read ${p.unreadable.join(', ')}: the boot value of ${KEY_NAME[key]} is unknown`);
+      return;
+    }
+    if (accepts(p.value)) return;
+    if (p.file !== undefined && p.file !== persistPath) overriddenBy.add(p.file);
+    else if (ownProblem[key]) return;
+    problems.push(`at boot ${KEY_NAME[key]} becomes "${p.value}": ${source(p)}`);
+  };
+  judgeBoot('reserved', (v) => clean(diffSets(plan.desired, mustParse(v), mode)));
 
   let ephemeral: HostResult['ephemeral'];
   if (plan.ephemeral) {
     ephemeral = { desired: rangeText(plan.ephemeral), current: rangeText(obs.range) };
     if (ephemeral.desired !== ephemeral.current) problems.push(`ip_local_port_range is ${ephemeral.current ?? 'unknown'}, policy wants ${ephemeral.desired}`);
-    const persistedRange = obs.persistFile === null ? undefined : valueInFile(obs.persistFile, 'range');
-    const pr = persistedRange === undefined ? undefined : parsePortRange(persistedRange);
-    if (obs.persistFile !== null && !(pr?.ok && rangeText(pr.value) === ephemeral.desired)) {
+    const persistedRange = persistText === undefined ? undefined : valueInFile(persistText, 'range');
+    const pr = persistedRange === undefined ? undefined : kernelValue('range', persistedRange);
+    ownProblem.range = persistText === undefined || pr !== formatPortRange(plan.ephemeral);
+    if (persistText !== undefined && ownProblem.range) {
       problems.push(`${persistPath} does not persist ip_local_port_range ${ephemeral.desired}`);
     }
+    const want = formatPortRange(plan.ephemeral);
+    judgeBoot('range', (v) => v === want);
   } else if (obs.range) {
     ephemeral = { current: rangeText(obs.range) };
   }
 
+  const messages = [...unknown, ...problems];
   return {
     host: plan.host,
     groups: plan.groups,
-    verdict: problems.length ? 'drift' : 'compliant',
+    verdict: unknown.length ? 'failed' : problems.length ? 'drift' : 'compliant',
     desired: format(plan.desired),
     current: format(obs.reserved),
     runtime,
     persisted,
     ...(persistedDiff ? { persistedDiff } : {}),
-    ...(overriddenBy.length ? { overriddenBy } : {}),
+    ...(overriddenBy.size ? { overriddenBy: [...overriddenBy] } : {}),
+    boot: boot as NonNullable<HostResult['boot']>,
     ...(ephemeral ? { ephemeral } : {}),
     freeEphemeral: capacity(obs.reserved, obs.range ?? DEFAULT_EPHEMERAL).free,
-    ...(problems.length ? { message: problems.join('; ') } : {}),
+    ...(messages.length ? { message: messages.join('; ') } : {}),
   };
 }
 
 function describeDiff(what: string, d: PortDiff): string {
   const parts = [d.missing && `missing ${d.missing}`, d.extra && `extra ${d.extra}`].filter(Boolean);
   return `${what}: ${parts.join(', ')}`;
-}
-
-/** Files applied after ours at boot that set the reserved ports to a value the policy would not accept. */
-function overriders(obs: Observed, persistPath: string, desired: PortSet, mode: Mode): string[] {
-  const reserved = obs.settings.filter((s) => s.key === 'reserved');
-  const ours = reserved.findIndex((s) => s.file === persistPath);
-  const after = ours < 0 ? reserved : reserved.slice(ours + 1);
-  const last = after[after.length - 1];
-  if (!last) return [];
-  const v = parseKernel(last.value);
-  if (v.ok && clean(diffSets(desired, v.value, mode))) return [];
-  return [...new Set(after.map((s) => s.file))];
 }

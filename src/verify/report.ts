@@ -14,6 +14,8 @@ export function makeReport(args: {
   hosts: HostResult[];
   shard?: string;
   interrupted?: string;
+  /** Inventory hosts outside the policy's `targets` pattern. */
+  outsideTargets?: string[];
 }): RunReport {
   const hosts = [...args.hosts].sort((a, b) => compareText(a.host, b.host));
   return {
@@ -28,6 +30,7 @@ export function makeReport(args: {
     summary: summarize(hosts),
     hosts,
     ...(args.interrupted ? { interrupted: args.interrupted } : {}),
+    ...(args.outsideTargets?.length ? { outsideTargets: { pattern: args.policy.targets, hosts: [...args.outsideTargets].sort(compareText) } } : {}),
   };
 }
 

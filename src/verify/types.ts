@@ -31,6 +31,21 @@ export interface AuditFinding {
   message: string;
 }
 
+/** A key's predicted value after the next boot. */
+export interface BootValue {
+  /** Kernel form after boot (ports canonical, range `lo hi`); null when an unreadable file makes it unknown. */
+  value: string | null;
+  /** The file and line whose assignment decides; absent when no boot file sets the key (kernel default). */
+  file?: string;
+  line?: number;
+  /** The value that file writes, as systemd-sysctl strips it. */
+  written?: string;
+  /** The kernel refuses `written` (EINVAL): it keeps its default. */
+  rejected?: boolean;
+  /** Files or folders the read could not open that could decide the value. */
+  unreadable?: string[];
+}
+
 export interface HostResult {
   host: string;
   groups: string[];
@@ -46,6 +61,8 @@ export interface HostResult {
   persistedDiff?: PortDiff;
   /** Other sysctl files that set the key and sort after ours (they win at boot). */
   overriddenBy?: string[];
+  /** What the next boot gives each managed key (systemd-sysctl over every sysctl.d file), and the file that decides. */
+  boot?: { reserved: BootValue; range?: BootValue };
   ephemeral?: { desired?: string; current?: string };
   /** Ports left for outgoing connections with the current (or, in plans, desired) value. */
   freeEphemeral?: number;
@@ -82,8 +99,10 @@ export interface RunReport {
   hosts: HostResult[];
   /** For --remediate: the check before remediation. */
   before?: { summary: RunSummary; hosts: HostResult[] };
-  /** Set when the run was interrupted (SIGINT/SIGTERM). */
+  /** Set when the run was interrupted (SIGINT/SIGTERM/SIGHUP). */
   interrupted?: string;
+  /** Inventory hosts left out because they are outside the policy's `targets` pattern (never touched). */
+  outsideTargets?: { pattern: string; hosts: string[] };
 }
 
 export function summarize(hosts: readonly HostResult[]): RunSummary {

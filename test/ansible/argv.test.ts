@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ansibleEnv, inventoryListArgv, listHostsArgv, parseAnsibleVersion, parseListHosts, playbookArgv, type PlaybookArgs } from '../../src/ansible/argv.js';
+import { inventoryListArgv, listHostsArgv, parseAnsibleVersion, parseListHosts, playbookArgv, type PlaybookArgs } from '../../src/ansible/argv.js';
 
 const show = (argv: string[]) => argv.join(' ');
 
@@ -17,6 +17,12 @@ describe('playbookArgv', () => {
     expect(show(playbookArgv(input))).toBe(expected);
   });
 
+  it('passes every inventory with -i and vault/become options (file paths) at the end', () => {
+    expect(playbookArgv({ playbook: '/s/p.yml', inventories: ['/inv/prod.yml', '/s/inventories/fleet.yml'], extra: ['--vault-id', 'prod@/k/v', '--become-password-file', '/run/x'] })).toEqual([
+      '/s/p.yml', '-i', '/inv/prod.yml', '-i', '/s/inventories/fleet.yml', '--vault-id', 'prod@/k/v', '--become-password-file', '/run/x',
+    ]);
+  });
+
   it('keeps a limit with spaces or shell characters as one argument', () => {
     expect(playbookArgv({ playbook: 'p.yml', limit: 'a b;rm -rf /' })).toEqual(['p.yml', '--limit', 'a b;rm -rf /']);
   });
@@ -31,6 +37,10 @@ describe('listHostsArgv', () => {
   it.each(table)('%j %s -> %j', (inv, pattern, expected) => {
     expect(listHostsArgv(inv, pattern)).toEqual(expected);
   });
+
+  it('targets pattern with a --limit and vault options', () => {
+    expect(listHostsArgv(['i.yml'], 'all:!winhosts', 'web', ['--vault-id', 'a@b'])).toEqual(['-i', 'i.yml', 'all:!winhosts', '--limit', 'web', '--list-hosts', '--vault-id', 'a@b']);
+  });
 });
 
 describe('inventoryListArgv', () => {
@@ -41,38 +51,6 @@ describe('inventoryListArgv', () => {
     expect(show(inventoryListArgv(src))).toBe(expected);
     expect(inventoryListArgv(src)).toHaveLength(3);
     expect(inventoryListArgv(src)[1]).toBe(src);
-  });
-});
-
-describe('ansibleEnv', () => {
-  it('asks for one JSON event per line and nothing else on stdout', () => {
-    const env = ansibleEnv(undefined);
-    expect(env.ANSIBLE_STDOUT_CALLBACK).toBe('ansible.posix.jsonl');
-    expect(env.ANSIBLE_JSON_INDENT).toBe('0');
-    // empty, not absent: other enabled callbacks would print into stdout
-    expect(env).toHaveProperty('ANSIBLE_CALLBACKS_ENABLED', '');
-    expect(env.ANSIBLE_NOCOLOR).toBe('1');
-    expect(env.ANSIBLE_FORCE_COLOR).toBe('0');
-  });
-
-  it('makes a missing inventory an error and writes no retry files', () => {
-    const env = ansibleEnv(undefined);
-    expect(env.ANSIBLE_INVENTORY_UNPARSED_FAILED).toBe('1');
-    expect(env.ANSIBLE_RETRY_FILES_ENABLED).toBe('0');
-  });
-
-  it('loads the stdout callback for ad-hoc ansible too', () => {
-    expect(ansibleEnv(undefined).ANSIBLE_LOAD_CALLBACK_PLUGINS).toBe('1');
-  });
-
-  it('points at the config only when one is given', () => {
-    expect(ansibleEnv(undefined)).not.toHaveProperty('ANSIBLE_CONFIG');
-    expect(ansibleEnv('').ANSIBLE_CONFIG).toBeUndefined();
-    expect(ansibleEnv('/tmp/p/ansible.cfg').ANSIBLE_CONFIG).toBe('/tmp/p/ansible.cfg');
-  });
-
-  it('every value is a string (execa env)', () => {
-    for (const v of Object.values(ansibleEnv('/x/ansible.cfg'))) expect(typeof v).toBe('string');
   });
 });
 

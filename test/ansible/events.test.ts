@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { OutcomeCollector, parseEventLine, resultMessage } from '../../src/ansible/events.js';
 import { TASK } from '../../src/render/playbooks.js';
-import { APPLY_MIXED, CHECK_MIXED, recordedLines, recordedStdout } from './recorded.js';
+import { APPLY_LOOP_MIXED, APPLY_MIXED, CHECK_MIXED, recordedLines, recordedStdout } from './recorded.js';
 
 function collect(lines: string[]): OutcomeCollector {
   const c = new OutcomeCollector();
@@ -12,6 +12,21 @@ function collect(lines: string[]): OutcomeCollector {
 
 const line = (o: unknown) => JSON.stringify(o);
 const ev = (event: string, task: string, host: string, result: Record<string, unknown>) => line({ _event: event, task: { name: task }, hosts: { [host]: result } });
+
+describe('recorded apply with one sysctl loop task on 3 hosts (h3: read-only /proc/sys)', () => {
+  const c = collect(recordedLines(APPLY_LOOP_MIXED));
+
+  it('h1 and h2 are ok; h3 failed at the loop task with the kernel message of every failed item, not "One or more items failed"', () => {
+    for (const h of ['h1', 'h2']) expect(c.hosts.get(h)).toMatchObject({ status: 'ok', changed: false });
+    const o = c.hosts.get('h3')!;
+    expect(o.status).toBe('failed');
+    expect(o.failedTask).toBe(TASK.setSysctl);
+    expect(o.message).toBe(
+      'setting net.ipv4.ip_local_reserved_ports failed: sysctl: permission denied on key "net.ipv4.ip_local_reserved_ports"; ' +
+        'setting net.ipv4.ip_local_port_range failed: sysctl: permission denied on key "net.ipv4.ip_local_port_range"',
+    );
+  });
+});
 
 describe('recorded apply on 3 hosts (h3 fails: permission denied)', () => {
   const c = collect(recordedLines(APPLY_MIXED));
@@ -34,8 +49,8 @@ describe('recorded apply on 3 hosts (h3 fails: permission denied)', () => {
   it('h3 failed at the sysctl task with the kernel message, on one line', () => {
     const o = c.hosts.get('h3')!;
     expect(o.status).toBe('failed');
+    // recorded before issue 13 merged the two sysctl tasks into one loop
     expect(o.failedTask).toBe('fleet set reserved ports');
-    expect(o.failedTask).toBe(TASK.setReserved);
     expect(o.message).toContain('permission denied');
     expect(o.message).toBe('setting net.ipv4.ip_local_reserved_ports failed: sysctl: permission denied on key "net.ipv4.ip_local_reserved_ports"');
     expect(o.changed).toBe(false);
@@ -46,7 +61,7 @@ describe('recorded apply on 3 hosts (h3 fails: permission denied)', () => {
     const h1 = c.hosts.get('h1')!;
     expect(Object.keys(h1.reads)).toEqual([TASK.readBack]);
     expect(h1.reads[TASK.readBack]).toBe(recordedStdout(APPLY_MIXED, 'h1', TASK.readBack));
-    expect(h1.reads[TASK.readBack]).toMatch(/^@@fleet reserved\r\n35000,40000-40100,41000-41005\r\n/);
+    expect(h1.reads[TASK.readBack]).toMatch(/^@@fleet begin readback-2\r\n@@fleet reserved ok\r\n 33 35 30 30 30 2c/);
     expect(h1.reads[TASK.readBack]).toMatch(/@@fleet end\r\n$/);
   });
 
@@ -72,7 +87,7 @@ describe('recorded check on 4 hosts (h4 unreachable)', () => {
       expect(o.status).toBe('ok');
       expect(o.reads[TASK.readState]).toBe(recordedStdout(CHECK_MIXED, h, TASK.readState));
     }
-    expect(c.hosts.get('h3')!.reads[TASK.readState]).toContain('@@fleet reserved\r\n7000\r\n');
+    expect(c.hosts.get('h3')!.reads[TASK.readState]).toContain('@@fleet reserved ok\r\n 37 30 30 30\r\n');
     const h4 = c.hosts.get('h4')!;
     expect(h4.status).toBe('unreachable');
     expect(h4.failedTask).toBe(TASK.readState);
@@ -110,11 +125,11 @@ describe('parseEventLine', () => {
 
   it('gives task and host of a runner event, and no host for a task start', () => {
     const [, start, ok] = recordedLines(APPLY_MIXED);
-    expect(parseEventLine(start!)).toEqual({ kind: 'task_start', task: TASK.setReserved });
+    expect(parseEventLine(start!)).toEqual({ kind: 'task_start', task: 'fleet set reserved ports' });
     const e = parseEventLine(ok!)!;
     expect(e.kind).toBe('ok');
     expect(e.host).toBe('h2');
-    expect(e.task).toBe(TASK.setReserved);
+    expect(e.task).toBe('fleet set reserved ports');
     expect(e.result).toMatchObject({ action: 'ansible.posix.sysctl', changed: false });
   });
 
@@ -198,18 +213,18 @@ describe('OutcomeCollector', () => {
 
   it('records changed tasks in order', () => {
     const c = collect([
-      ev('v2_runner_on_ok', TASK.setReserved, 'h1', { changed: true }),
-      ev('v2_runner_on_ok', TASK.setRange, 'h1', { changed: false }),
+      ev('v2_runner_on_ok', TASK.setSysctl, 'h1', { changed: true }),
+      ev('v2_runner_on_ok', TASK.writeWhole, 'h1', { changed: false }),
       ev('v2_runner_on_ok', TASK.readBack, 'h1', { changed: true, stdout: 'x' }),
     ]);
     const o = c.hosts.get('h1')!;
     expect(o.changed).toBe(true);
-    expect(o.changedTasks).toEqual([TASK.setReserved, TASK.readBack]);
+    expect(o.changedTasks).toEqual([TASK.setSysctl, TASK.readBack]);
     expect(o.reads).toEqual({ [TASK.readBack]: 'x' });
   });
 
   it('skipped results neither change nor fail the host', () => {
-    const c = collect([ev('v2_runner_on_skipped', TASK.setRange, 'h1', { changed: true, skipped: true, stdout: 'nope' })]);
+    const c = collect([ev('v2_runner_on_skipped', TASK.writeWhole, 'h1', { changed: true, skipped: true, stdout: 'nope' })]);
     expect(c.hosts.get('h1')).toBeUndefined();
   });
 

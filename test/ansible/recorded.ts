@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const APPLY_MIXED = 'apply-mixed.jsonl';
+/** apply.yml with one ansible.posix.sysctl loop task (issue 13); h3 has a read-only /proc/sys. */
+export const APPLY_LOOP_MIXED = 'apply-loop-mixed.jsonl';
 export const CHECK_MIXED = 'check-mixed.jsonl';
 
 export function recordedLines(name: string): string[] {

@@ -29,6 +29,9 @@ const generated: Record<string, string> = {
   'backticks-in-persist-file.yaml': `version: 1\ninventory: x.yml\nreserved_ports: 5000\npersist_file: "/etc/sysctl.d/\`touch ${pwned}\`.conf"\n`,
   'jinja-in-inline-ansible-host.yaml': `version: 1\nreserved_ports: 5000\ninventory:\n  hosts:\n    web1:\n      ansible_host: "{{ lookup('pipe', 'touch ${pwned}') }}"\n`,
   'backticks-in-inline-ssh-args.yaml': `version: 1\nreserved_ports: 5000\ninventory:\n  hosts:\n    web1:\n      ansible_ssh_common_args: "-o ProxyCommand=\`touch ${pwned}\`"\n`,
+  // issue 15: no shell metacharacter at all, yet ssh itself would run the command on the controller
+  'proxycommand-in-inline-ssh-args.yaml': `version: 1\nreserved_ports: 5000\ninventory:\n  hosts:\n    web1:\n      ansible_host: 127.0.0.1\n      ansible_ssh_common_args: "-o 'ProxyCommand=touch ${pwned}'"\n`,
+  'localcommand-in-inline-ssh-args.yaml': `version: 1\nreserved_ports: 5000\ninventory:\n  hosts:\n    web1:\n      ansible_host: 127.0.0.1\n      ansible_ssh_common_args: "-o PermitLocalCommand=yes -o 'LocalCommand=touch ${pwned}'"\n`,
   'newline-in-ports-value.yaml': `version: 1\ninventory: x.yml\nreserved_ports: "5000\\n6000"\n`,
 };
 

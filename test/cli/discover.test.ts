@@ -59,8 +59,9 @@ describe('observations (readHosts results -> what discover counts)', () => {
     reserved: EMPTY,
     reservedRaw: '',
     range: [1024, 65000],
-    persistFile: null,
-    settings: [],
+    persist: { state: 'absent' },
+    files: [],
+    unreadableDirs: [],
     ...(sockets ? { sockets: parseSockets(sockets) } : {}),
   });
 

@@ -55,7 +55,7 @@ async function fleet(args: string[], env: Record<string, string> = {}) {
 describe('environment errors: exit 3 with the fix', () => {
   beforeAll(async () => {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` before these tests`);
-    for (const p of ['ansible-playbook', 'ansible-inventory', 'ansible', 'ssh']) {
+    for (const p of ['ansible-playbook', 'ansible-inventory', 'ansible-config', 'ansible', 'ssh']) {
       const found = await which(p);
       if (!found) throw new Error(`${p} is not installed here; these tests need the real one to build their PATHs`);
       real[p] = found;
@@ -67,7 +67,7 @@ describe('environment errors: exit 3 with the fix', () => {
     const bin = binDir('bare', { node: { link: process.execPath } });
     const r = await fleet(['check', policy()], { PATH: bin });
     expect(r.exitCode, r.stderr).toBe(3);
-    expect(r.stderr).toMatch(/ansible-playbook, ansible-inventory, ssh not found on PATH/);
+    expect(r.stderr).toMatch(/ansible-playbook, ansible-inventory, ansible-config, ssh not found on PATH/);
     expect(r.stderr).toMatch(/apt-get install ansible|pip install ansible-core/);
   });
 
@@ -75,6 +75,7 @@ describe('environment errors: exit 3 with the fix', () => {
     const bin = binDir('old', {
       'ansible-playbook': { script: '#!/bin/sh\necho "ansible-playbook [core 2.9.27]"\necho "  python version = 3.11"\n' },
       'ansible-inventory': { link: real['ansible-inventory']! },
+      'ansible-config': { link: real['ansible-config']! },
       ssh: { link: real.ssh! },
     });
     const r = await fleet(['check', policy()], { PATH: bin });
@@ -87,6 +88,7 @@ describe('environment errors: exit 3 with the fix', () => {
     const bin = binDir('nossh', {
       'ansible-playbook': { link: real['ansible-playbook']! },
       'ansible-inventory': { link: real['ansible-inventory']! },
+      'ansible-config': { link: real['ansible-config']! },
     });
     const r = await fleet(['check', policy()], { PATH: bin });
     expect(r.exitCode, r.stderr).toBe(3);

@@ -19,13 +19,13 @@ class FakeStream {
 
 function progress(total: number, tty: boolean) {
   const stream = new FakeStream();
-  const p = new Progress('apply', total, TASK.verify, stream as unknown as NodeJS.WriteStream, tty);
+  const p = new Progress('apply', total, TASK.readBack, stream as unknown as NodeJS.WriteStream, tty);
   return { p, stream };
 }
 
-const done = (host: string): AnsibleEvent => ({ kind: 'ok', host, task: TASK.verify, result: {} });
-const failed = (host: string, msg: unknown = 'boom'): AnsibleEvent => ({ kind: 'failed', host, task: TASK.setReserved, result: { msg } });
-const unreachable = (host: string, msg: string): AnsibleEvent => ({ kind: 'unreachable', host, task: TASK.setReserved, result: { msg } });
+const done = (host: string): AnsibleEvent => ({ kind: 'ok', host, task: TASK.readBack, result: {} });
+const failed = (host: string, msg: unknown = 'boom'): AnsibleEvent => ({ kind: 'failed', host, task: TASK.setSysctl, result: { msg } });
+const unreachable = (host: string, msg: string): AnsibleEvent => ({ kind: 'unreachable', host, task: TASK.setSysctl, result: { msg } });
 
 describe('Progress (not a terminal)', () => {
   it('prints one line per tenth of the fleet', () => {
@@ -58,7 +58,7 @@ describe('Progress (not a terminal)', () => {
 
   it('a failure without a message, or with a long one', () => {
     const { p, stream } = progress(100, false);
-    p.onEvent({ kind: 'failed', host: 'h1', task: TASK.setReserved, result: {} });
+    p.onEvent({ kind: 'failed', host: 'h1', task: TASK.setSysctl, result: {} });
     p.onEvent(failed('h2', 'x'.repeat(500)));
     expect(stream.lines[0]).toBe('apply: h1 failed');
     expect(stream.lines[1]).toBe(`apply: h2 failed: ${'x'.repeat(160)}`);
@@ -66,9 +66,9 @@ describe('Progress (not a terminal)', () => {
 
   it('ignores events without a host, intermediate tasks, skips and repeats', () => {
     const { p, stream } = progress(2, false);
-    p.onEvent({ kind: 'task_start', task: TASK.verify });
-    p.onEvent({ kind: 'ok', host: 'h1', task: TASK.setReserved, result: {} });
-    p.onEvent({ kind: 'skipped', host: 'h1', task: TASK.setRange, result: {} });
+    p.onEvent({ kind: 'task_start', task: TASK.readBack });
+    p.onEvent({ kind: 'ok', host: 'h1', task: TASK.setSysctl, result: {} });
+    p.onEvent({ kind: 'skipped', host: 'h1', task: TASK.writeWhole, result: {} });
     p.onEvent({ kind: 'stats', stats: {} });
     expect(stream.chunks).toEqual([]);
     p.onEvent(done('h1'));
@@ -81,6 +81,18 @@ describe('Progress (not a terminal)', () => {
     const { p, stream } = progress(1, false);
     p.finish();
     expect(stream.chunks).toEqual([]);
+  });
+});
+
+describe('Progress: text from hosts and Ansible (issue 15 case 7)', () => {
+  it.each([false, true])('escape sequences and control characters never reach the stream (tty %s)', (tty) => {
+    const { p, stream } = progress(2, tty);
+    p.onEvent(failed('h1', 'bad\x1b]0;owned\x07\x1b[2Jrest\x9b31m'));
+    p.onEvent(unreachable('h2\x1b[2J\x07', '\x1b[31mred\rover'));
+    const text = stream.text.replace(/\r\x1b\[K/g, ''); // the progress line's own rewrite on a terminal
+    expect(text).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+    expect(text).toContain('h1 failed: badrest');
+    expect(text).toContain('h2␇ unreachable: red over'); // a bell shown, not rung
   });
 });
 

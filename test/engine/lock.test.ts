@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { acquireLock, isStale, type LockInfo } from '../../src/engine/lock.js';
+import { acquireLock, isStale, lockInternals, UNREADABLE_GRACE_MS, type LockInfo } from '../../src/engine/lock.js';
 import { FleetError } from '../../src/errors.js';
 
 let dir: string;
@@ -90,12 +90,71 @@ describe('acquireLock', () => {
     await lock.release();
   });
 
-  it.each(['', '{"pid":', 'not json at all', '\0\0\0'])('treats a garbage lock file %j as stale', async (content) => {
+  it.each(['', '{"pid":', 'not json at all', '\0\0\0'])('an unreadable lock file %j older than the grace period is cleared', async (content) => {
     writeFileSync(path, content);
+    const old = (Date.now() - UNREADABLE_GRACE_MS - 5000) / 1000;
+    utimesSync(path, old, old);
     const lock = await acquireLock(path, 'apply');
     expect(lock.clearedStale).toBeUndefined();
+    expect(lock.clearedUnreadable).toBe(true);
     expect((JSON.parse(readFileSync(path, 'utf8')) as LockInfo).pid).toBe(process.pid);
     await lock.release();
+  });
+
+  it.each(['', '{"pid":'])('a fresh unreadable lock file %j (being written) is held, never cleared: exit 3', async (content) => {
+    writeFileSync(path, content);
+    const err = await acquireLock(path, 'apply').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(FleetError);
+    expect((err as FleetError).exitCode).toBe(3);
+    expect(readFileSync(path, 'utf8')).toBe(content);
+  });
+
+  it('a run that judged a lock stale earlier never removes the lock another run took since (issue 15 case 1)', async () => {
+    const stale = info({ start: '1' });
+    writeFileSync(path, JSON.stringify(stale));
+    const seen = await lockInternals.readLockFile(path);
+    expect(seen?.info).toEqual(stale);
+    // run A clears the stale lock and takes it; run B then acts on what it read before
+    const a = await acquireLock(path, 'apply');
+    expect(a.clearedStale).toEqual(stale);
+    const removed = await lockInternals.clearIfSame(path, seen!, info({ command: 'check' }));
+    expect(removed).toBe(false);
+    expect((JSON.parse(readFileSync(path, 'utf8')) as LockInfo).command).toBe('apply');
+    await expect(acquireLock(path, 'check')).rejects.toThrow(/another fleet apply is running/);
+    await a.release();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('a clearer killed mid-clear (its marker left behind) does not block the next run for good', async () => {
+    const stale = info({ pid: await deadPid(), start: '1' });
+    writeFileSync(path, JSON.stringify(stale));
+    const seen = await lockInternals.readLockFile(path);
+    writeFileSync(`${path}.clear-${seen!.id}`, JSON.stringify(info({ pid: await deadPid(), start: '1', command: 'clear-stale-lock' })));
+    const lock = await acquireLock(path, 'apply');
+    expect(lock.clearedStale).toEqual(stale);
+    await lock.release();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("release removes only its own lock, never another run's", async () => {
+    const a = await acquireLock(path, 'apply');
+    rmSync(path);
+    const b = await acquireLock(path, 'check');
+    await a.release();
+    expect((JSON.parse(readFileSync(path, 'utf8')) as LockInfo).command).toBe('check');
+    await b.release();
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('a planted symlink at the lock path is refused, its target untouched', async () => {
+    const victim = join(dir, 'victim');
+    writeFileSync(victim, 'keep');
+    symlinkSync(victim, path);
+    await expect(acquireLock(path, 'apply')).rejects.toMatchObject({ exitCode: 3 });
+    expect(readFileSync(victim, 'utf8')).toBe('keep');
   });
 
   it('does not clear a lock held by another machine (cannot tell if it is alive)', async () => {
@@ -120,6 +179,16 @@ describe('isStale', () => {
 
   it('the same pid with another start time is stale', () => {
     expect(isStale(info({ start: '1' }))).toBe(true);
+  });
+
+  it('a live pid with no recorded start time (written without /proc) is not stale; a gone one is', async () => {
+    expect(isStale(info({ start: '' }))).toBe(false);
+    expect(isStale(info({ pid: await deadPid(), start: '' }))).toBe(true);
+  });
+
+  it('without /proc a live pid is held (kill(pid, 0)), a gone pid is stale', async () => {
+    expect(isStale(info({ start: '999' }), hostname(), join(dir, 'no-proc'))).toBe(false);
+    expect(isStale(info({ pid: await deadPid() }), hostname(), join(dir, 'no-proc'))).toBe(true);
   });
 
   it('another host\'s lock is never stale', () => {

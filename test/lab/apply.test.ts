@@ -6,7 +6,6 @@
 import { beforeEach, expect, it } from 'vitest';
 import { describeLab, driftSysctl, resetAll, setReadOnly, sshHost, stopHost } from './helpers.js';
 import { join } from 'node:path';
-import { ansibleEnv } from '../../src/ansible/argv.js';
 import { run } from '../../src/io/exec.js';
 import { fleet, hostResult, why, workDir, writePolicy } from './fleet.js';
 
@@ -67,7 +66,7 @@ describeLab('fleet apply', () => {
     const r = await fleet(['render', policy, '--out', out]);
     expect(r.exitCode, why(r)).toBe(0);
     const play = async () => {
-      const run1 = await run('ansible-playbook', ['playbooks/apply.yml', '--limit', 'h1,h5'], { cwd: out, env: ansibleEnv(join(out, 'ansible.cfg')), write: true });
+      const run1 = await run('ansible-playbook', ['playbooks/apply.yml', '--limit', 'h1,h5'], { cwd: out, env: { ANSIBLE_CONFIG: join(out, 'ansible.cfg') }, write: true });
       const stats = run1.stdout.split('\n').filter((l) => l.includes('v2_playbook_on_stats')).map((l) => JSON.parse(l) as { stats: Record<string, { changed: number; failures: number }> })[0];
       expect(stats, run1.stderr).toBeDefined();
       return stats!.stats;

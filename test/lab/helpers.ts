@@ -57,12 +57,33 @@ export const setReadOnly = (host: string, on: boolean): Promise<void> => readOnl
 export const reboot = (host: string) => rebootHost(host, dir());
 export const latency = (host: string, ms: number): Promise<void> => setLatency(host, ms, dir());
 
+/**
+ * Runs inside the host's mount namespace only when every boot sysctl folder is
+ * the host's own mount (never the machine's), then the given script.
+ */
+const GUARD = `for m in /etc/sysctl.d /run /usr/local/lib /usr/lib/sysctl.d; do awk -v m="$m" '$5 == m { found = 1 } END { exit !found }' /proc/self/mountinfo || { echo "not a lab host mount: $m" >&2; exit 9; }; done`;
+
+/** Run a shell script inside the host's mount and network namespaces, after the guard; $1.. are `args`. */
+export async function inHostBoot(host: string, script: string, args: string[] = []): Promise<ExecResult> {
+  const h = labHost(host);
+  const r = await run('nsenter', ['-t', String(h.sshdPid), '-m', '-n', '--', 'sh', '-c', `set -e\n${GUARD}\n${script}`, 'fleet-lab-test', ...args], { write: true });
+  if (r.exitCode !== 0) throw new Error(`on ${host}: ${script.split('\n')[0]} exited ${r.exitCode}: ${r.stderr.trim()}`);
+  return r;
+}
+
+/** Write a boot sysctl file on a host (any of its sysctl.d folders): text, a symlink, or a mode. */
+export async function bootFile(host: string, path: string, what: { text: string; mode?: string } | { link: string }): Promise<void> {
+  if ('link' in what) await inHostBoot(host, 'ln -sfn "$2" "$1"', [path, what.link]);
+  else await inHostBoot(host, 'printf %s "$2" > "$1"; chmod "$3" "$1"', [path, what.text, what.mode ?? '644']);
+}
+
 /** Back to a fresh host: no persisted sysctl files, default ports sysctls, sshd up, /proc/sys writable, no latency. */
 export async function resetHost(host: string): Promise<void> {
   await clearLatency(host, dir());
   const h = labHost(host);
   for (const f of readdirSync(h.sysctlDir)) rmSync(join(h.sysctlDir, f), { recursive: true, force: true });
   await startSshd(host, dir());
+  await inHostBoot(host, 'for d in /run/sysctl.d /usr/local/lib/sysctl.d /usr/lib/sysctl.d; do find "$d" -mindepth 1 -delete; done');
   await readOnlyProcSys(host, false, dir());
   await labSysctl(host, 'net.ipv4.ip_local_reserved_ports', DEFAULT_RESERVED_PORTS, dir());
   await labSysctl(host, 'net.ipv4.ip_local_port_range', DEFAULT_PORT_RANGE.replace('\t', ' '), dir());

@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { basename, dirname, extname, join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { runtimeBase, shortName } from '../../src/engine/runtime-dir.js';
 import type { RunReport } from '../../src/verify/types.js';
 import { describeLab, driftSysctl, hostNames, labHost, latency, resetAll, setReadOnly, sshHost, stopHost } from './helpers.js';
 import { CLI, fleet, hostResult, why, workDir, writePolicy } from './fleet.js';
@@ -27,16 +28,18 @@ function playbookRuns(traceFile: string): string[] {
     .filter(Boolean)
     .map((l) => JSON.parse(l) as { cmd: string; args: string[] })
     .filter((e) => e.cmd === 'ansible-playbook' && !e.args.includes('--version'))
-    .map((e) => e.args.join(' '));
+    // the playbook, as playbooks/NAME.yml (fleet passes its absolute path, then the inventories)
+    .map((e) => (e.args[0] ?? '').split('/').slice(-2).join('/'));
 }
 
 /**
  * Processes that belong to a run: their command line, working directory or
- * environment mentions the run's own state dir (ansible-playbook runs in it
- * with ANSIBLE_CONFIG inside it; its forks and ssh children inherit both; SSH
- * ControlMasters name their socket in it).
+ * environment mentions the run's own state dir or its private runtime folder
+ * (ansible-playbook runs a playbook from the state dir; its forks and ssh
+ * children inherit ANSIBLE_SSH_CONTROL_PATH_DIR; SSH ControlMasters name their
+ * socket in the runtime folder).
  */
-function processesOf(stateDir: string): string[] {
+function processesOf(...dirs: string[]): string[] {
   const found: string[] = [];
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
@@ -54,7 +57,7 @@ function processesOf(stateDir: string): string[] {
       } catch {
         // gone meanwhile
       }
-      if (args.includes(stateDir) || cwd.startsWith(stateDir) || env.includes(stateDir)) found.push(`${pid} ${args}`);
+      if (dirs.some((d) => args.includes(d) || cwd.startsWith(d) || env.includes(d))) found.push(`${pid} ${args}`);
     } catch {
       // exited while we looked
     }
@@ -138,14 +141,18 @@ describeLab('fleet reliability', () => {
     expect(r.report?.summary).toMatchObject({ hosts: 6, not_run: 4 });
   });
 
-  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  // SIGHUP: a closed terminal or SSH session during apply (issue 15 case 6)
+  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
     it(`${sig} during a slow apply: exit ${code}, one JSON report with every host, no stray process, no half-written file`, async () => {
       await slowFleet(300);
       const policy = writePolicy({ reserved_ports: VALUE, ansible: { serial: 1 } });
       const run = startApply(policy);
       await run.waitFor(() => /apply: 1\/6 hosts done/.test(run.stderr()), 'the first host to be applied');
       // the detector sees the run's Ansible while it runs, so an empty list afterwards means something
-      expect(processesOf(run.stateDir).join('\n')).toMatch(/ansible-playbook/);
+      const sockets = join(runtimeBase(), shortName(join(run.stateDir, basename(policy, extname(policy)))));
+      const during = processesOf(run.stateDir, sockets).join('\n');
+      expect(during).toMatch(/ansible-playbook/);
+      expect(during).toMatch(/\[mux\]/); // h1's SSH ControlMaster, kept by ControlPersist
       run.child.kill(sig);
       const r = await run.child;
       expect(r.exitCode, run.stderr()).toBe(code);
@@ -158,7 +165,7 @@ describeLab('fleet reliability', () => {
         expect(hostResult(report, h), h).toMatchObject({ verdict: 'not_run', changed: false });
         expect(hostResult(report, h).message, h).toMatch(/interrupted/);
       }
-      expect(processesOf(run.stateDir)).toEqual([]);
+      expect(processesOf(run.stateDir, sockets)).toEqual([]);
       expect(existsSync(run.lockFile)).toBe(false);
       await slowFleet(0);
       for (const h of hostNames()) {

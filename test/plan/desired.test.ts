@@ -18,7 +18,8 @@ function policy(p: Partial<Policy> = {}): Policy {
     hosts: {},
     inventory: { kind: 'source', source: '/etc/ansible/hosts' },
     persistFile: DEFAULT_PERSIST_FILE,
-    ansible: { become: true, timeout: 10 },
+    ansible: { become: { reads: false }, timeout: 10 },
+    targets: 'all',
     audit: { allow: [] },
     ...p,
   };

@@ -41,7 +41,8 @@ describe('good policies', () => {
       minEphemeralPorts: 20000,
       persistFile: '/etc/sysctl.d/50-listen-ports.conf',
       inventory: { kind: 'source', source: fileURLToPath(new URL('../fixtures/inventories/lab.yml', import.meta.url)) },
-      ansible: { serial: '25%', become: true, user: 'deploy', timeout: 10 },
+      ansible: { serial: '25%', become: { reads: false }, user: 'deploy' },
+      targets: 'all',
       audit: { allow: [[9100, 9100]] },
     });
   });
@@ -51,7 +52,8 @@ describe('good policies', () => {
     expect(policy.mode).toBe('exact');
     expect(policy.minEphemeralPorts).toBe(10000);
     expect(policy.persistFile).toBe('/etc/sysctl.d/90-fleet-reserved-ports.conf');
-    expect(policy.ansible).toEqual({ become: false, timeout: 10 });
+    expect(policy.ansible).toEqual({ become: false });
+    expect(policy.targets).toBe('all');
     expect(policy.inventory).toEqual({ kind: 'source', source: fileURLToPath(new URL('../fixtures/inventories/lab.yml', import.meta.url)) });
     expect(policy.groups).toEqual({ web: { reserved: [[41000, 41099]], ephemeral: [35000, 60999] }, db: { reserved: [[42000, 42000]] } });
   });

@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { checkPolicy } from '../../src/policy/checks.js';
+import { DEFAULT_PERSIST_FILE } from '../../src/policy/types.js';
+import { format, intersect, mustParse, size } from '../../src/ports/portset.js';
 import { HEAD, errorsOf, warningsOf } from './helpers.js';
 
 const OUTSIDE = 'so the kernel never hands these ports out today; reserving them has no effect until the ephemeral range grows to include them';
@@ -16,6 +20,12 @@ describe('warnings (the policy is still valid)', () => {
       ['4:18 ephemeral_range: ephemeral range 1000-60999 starts below 1024, so outgoing connections can take system ports that services expect to bind']],
     ['persist file outside sysctl.d', 'reserved_ports: 40000\npersist_file: /opt/fleet/ports.conf\n',
       ['4:15 persist_file: /opt/fleet/ports.conf is not in a folder systemd-sysctl reads at boot (/etc/sysctl.d/...), so the setting would not survive a reboot']],
+    ['persist file under /run (issue 10, case 7)', 'reserved_ports: 40000\npersist_file: /run/sysctl.d/90-fleet.conf\n',
+      ['4:15 persist_file: /run/sysctl.d/90-fleet.conf is under /run, a tmpfs emptied at every boot: the file and the setting are gone after a reboot (use /etc/sysctl.d/)']],
+    ['persist file under /usr/lib (issue 10, case 7)', 'reserved_ports: 40000\npersist_file: /usr/lib/sysctl.d/90-fleet.conf\n',
+      ['4:15 persist_file: /usr/lib/sysctl.d/90-fleet.conf is in /usr/lib/sysctl.d/, which belongs to packages: a package update can replace or remove it, and a file of the same name in /etc/sysctl.d masks it (use /etc/sysctl.d/)']],
+    ['persist file under /lib (issue 10, case 7)', 'reserved_ports: 40000\npersist_file: /lib/sysctl.d/90-fleet.conf\n',
+      ['4:15 persist_file: /lib/sysctl.d/90-fleet.conf is in /lib/sysctl.d/, which belongs to packages: a package update can replace or remove it, and a file of the same name in /etc/sysctl.d masks it (use /etc/sysctl.d/)']],
     ['no warnings for ports inside the range', 'reserved_ports: 40000-40100\n', []],
   ])('%s', (_, body, expected) => {
     expect(warningsOf(HEAD + body)).toEqual(expected);
@@ -62,5 +72,28 @@ describe('capacity errors', () => {
     expect(errorsOf(`${HEAD}reserved_ports: []\ngroups: {web: {ephemeral_range: 40000-60999}}\n`)).toEqual([
       '3:17 reserved_ports: the policy is empty: it reserves no ports anywhere; set reserved_ports company-wide or under groups/hosts',
     ]);
+  });
+});
+
+describe('overlapping groups, many at once', () => {
+  it('finds exactly the pairs that intersecting every pair of groups finds, in the same order', () => {
+    const span = fc.tuple(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 0, max: 20 })).map(([lo, w]) => `${lo}-${lo + w}`);
+    fc.assert(
+      fc.property(fc.array(fc.array(span, { minLength: 1, maxLength: 3 }), { minLength: 2, maxLength: 8 }), (groupSpans) => {
+        const groups = Object.fromEntries(groupSpans.map((s, i) => [`g${i}`, { reserved: mustParse(s.join(',')) }]));
+        const policy = { file: '/p.yaml', version: 1 as const, mode: 'exact' as const, company: { reserved: mustParse('5000') }, minEphemeralPorts: 0, groups, hosts: {}, inventory: { kind: 'source' as const, source: '/i' }, targets: 'all', persistFile: DEFAULT_PERSIST_FILE, ansible: { become: false as const, timeout: 10 }, audit: { allow: [] } };
+        const names = Object.keys(groups).sort();
+        const naive: string[] = [];
+        names.forEach((a, i) => {
+          for (const b of names.slice(i + 1)) {
+            const both = intersect(groups[a]!.reserved, groups[b]!.reserved);
+            if (size(both) > 0) naive.push(`${b}: ${a} ${format(both)}`);
+          }
+        });
+        const got = checkPolicy(policy).warnings.filter((w) => w.message.startsWith('groups `')).map((w) => `${w.path[1]}: ${/`(\S+)` and/.exec(w.message)![1]} ${/reserve (\S+);/.exec(w.message)![1]}`);
+        expect(got).toEqual(naive);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

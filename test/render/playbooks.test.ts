@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { KEY_RANGE, KEY_RESERVED, readScript } from '../../src/ansible/scripts.js';
+import { wholeWriteScript, WRITTEN_MARK } from '../../src/ansible/whole-write.js';
 import type { AnsibleSettings } from '../../src/policy/types.js';
+import { ONE_WRITE_LIMIT } from '../../src/ports/write-limit.js';
 import { applyPlaybook, checkPlaybook, TARGET_GROUP, TASK } from '../../src/render/playbooks.js';
 
 type Task = Record<string, unknown> & { name: string };
 type Play = Record<string, unknown> & { tasks: Task[] };
 
-const rolling: AnsibleSettings = { become: true, timeout: 10, serial: '25%', maxFailPercentage: 10 };
+const rolling: AnsibleSettings = { become: { reads: false }, timeout: 10, serial: '25%', maxFailPercentage: 10 };
 const plays = (p: unknown[]) => p as Play[];
 const task = (play: Play, name: string) => {
   const t = play.tasks.find((x) => x.name === name);
@@ -26,50 +28,54 @@ describe('applyPlaybook', () => {
   it('rolls out in batches with serial and max_fail_percentage', () => {
     expect(play!.serial).toBe('25%');
     expect(play!.max_fail_percentage).toBe(10);
-    const plain = plays(applyPlaybook({ become: true, timeout: 10 }))[0]!;
+    const plain = plays(applyPlaybook({ become: { reads: false }, timeout: 10 }))[0]!;
     expect(plain).not.toHaveProperty('serial');
     expect(plain).not.toHaveProperty('max_fail_percentage');
   });
 
-  it('runs set, set range, read back, verify in that order', () => {
-    expect(play!.tasks.map((t) => t.name)).toEqual([TASK.setReserved, TASK.setRange, TASK.readBack, TASK.verify]);
+  it('runs one sysctl task, then read back; fleet judges the read-back itself (no assert task)', () => {
+    expect(play!.tasks.map((t) => t.name)).toEqual([TASK.setSysctl, TASK.readBack]);
+    expect(JSON.stringify(play)).not.toContain('assert');
   });
 
-  it('sets the reserved ports with ansible.posix.sysctl (FQCN), set + persist + reload', () => {
-    const t = task(play!, TASK.setReserved);
-    expect(Object.keys(t).sort()).toEqual(['ansible.posix.sysctl', 'name']);
+  it('sets every managed key with one ansible.posix.sysctl task (FQCN): set + persist, no reload (sysctl -p would cut a long value)', () => {
+    const t = task(play!, TASK.setSysctl);
+    expect(Object.keys(t).sort()).toEqual(['ansible.posix.sysctl', 'loop', 'loop_control', 'name']);
     expect(t['ansible.posix.sysctl']).toEqual({
-      name: KEY_RESERVED,
-      value: '{{ fleet_reserved_ports }}',
+      name: '{{ item.name }}',
+      value: '{{ item.value }}',
       sysctl_file: '{{ fleet_persist_file }}',
-      sysctl_set: true,
-      reload: true,
+      sysctl_set: '{{ item.set }}',
+      reload: false,
       state: 'present',
     });
+    expect(t.loop_control).toEqual({ label: '{{ item.name }}' });
   });
 
-  it('sets the ephemeral range only when the host has one', () => {
-    const t = task(play!, TASK.setRange);
-    expect(t.when).toBe('fleet_port_range is defined');
-    expect(t['ansible.posix.sysctl']).toMatchObject({ name: KEY_RANGE, value: '{{ fleet_port_range }}', sysctl_file: '{{ fleet_persist_file }}', sysctl_set: true, reload: true, state: 'present' });
+  it('loops over the reserved ports, and the range only when the host has one; sysctl -w only for values one write takes', () => {
+    const loop = String(task(play!, TASK.setSysctl).loop);
+    expect(loop).toBe(
+      `{{ [{'name': '${KEY_RESERVED}', 'value': fleet_reserved_ports, 'set': not (fleet_reserved_ports | length > ${ONE_WRITE_LIMIT})}]` +
+        ` + ([{'name': '${KEY_RANGE}', 'value': fleet_port_range, 'set': true}] if fleet_port_range is defined else []) }}`,
+    );
   });
 
-  it('reads back with raw (no module upload), registered, never "changed"', () => {
+  it('adds the whole-value write only when asked: value on stdin, only on hosts whose value is longer than one write', () => {
+    const [long] = plays(applyPlaybook(rolling, { wholeWrite: true }));
+    expect(long!.tasks.map((t) => t.name)).toEqual([TASK.setSysctl, TASK.writeWhole, TASK.readBack]);
+    const t = task(long!, TASK.writeWhole);
+    expect(t['ansible.builtin.shell']).toEqual({ cmd: wholeWriteScript, stdin: '{{ fleet_reserved_ports }}' });
+    expect(t.when).toBe(`fleet_reserved_ports | length > ${ONE_WRITE_LIMIT}`);
+    expect(t.changed_when).toBe(`'${WRITTEN_MARK}' in fleet_whole_write.stdout`);
+    // The script is constant text: no value is ever spliced into it.
+    expect(wholeWriteScript).not.toContain('{{');
+    expect(wholeWriteScript).toContain('iflag=fullblock');
+  });
+
+  it('reads back with raw (no module upload), never "changed"', () => {
     const t = task(play!, TASK.readBack);
     expect(t['ansible.builtin.raw']).toBe(readScript(false));
-    expect(t.register).toBe('fleet_readback');
     expect(t.changed_when).toBe(false);
-  });
-
-  it('asserts the read-back equals the wanted value, for reserved ports and range', () => {
-    const t = task(play!, TASK.verify);
-    const a = t['ansible.builtin.assert'] as { that: string[]; fail_msg: string; quiet: boolean };
-    expect(a.that).toHaveLength(2);
-    expect(a.that[0]).toBe("(fleet_readback.stdout.split('@@fleet reserved')[1].split('@@fleet ')[0] | trim) == fleet_reserved_ports");
-    expect(a.that[1]).toMatch(/^fleet_port_range is not defined or \(fleet_readback\.stdout\.split\('@@fleet range'\)\[1\].*\) == fleet_port_range$/);
-    expect(a.that[1]).toContain("regex_replace('\\\\s+', ' ')");
-    expect(a.fail_msg).toContain('expected {{ fleet_reserved_ports }}');
-    expect(a.quiet).toBe(true);
   });
 });
 
@@ -77,7 +83,9 @@ describe('checkPlaybook', () => {
   it('is one read-only raw task, no serial even when the policy rolls', () => {
     const [play, ...rest] = plays(checkPlaybook(rolling, false));
     expect(rest).toEqual([]);
-    expect(play).toMatchObject({ name: 'fleet check: read reserved ports', hosts: TARGET_GROUP, gather_facts: false, become: true });
+    // reads do not use become unless the policy says they need it
+    expect(play).toMatchObject({ name: 'fleet check: read reserved ports', hosts: TARGET_GROUP, gather_facts: false, become: false });
+    expect(plays(checkPlaybook({ ...rolling, become: { reads: true, method: 'doas' } }, false))[0]).toMatchObject({ become: true, become_method: 'doas' });
     expect(play).not.toHaveProperty('serial');
     expect(play).not.toHaveProperty('max_fail_percentage');
     expect(play!.tasks).toEqual([{ name: TASK.readState, 'ansible.builtin.raw': readScript(false), changed_when: false }]);

@@ -7,8 +7,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readScript } from '../../src/ansible/scripts.js';
 import { parseAnsibleInventory } from '../../src/inventory/ansible-json.js';
 import { DEFAULT_PERSIST_FILE, type Policy } from '../../src/policy/types.js';
-import { mustParse } from '../../src/ports/portset.js';
-import { TARGET_GROUP } from '../../src/render/playbooks.js';
+import { format, mustParse } from '../../src/ports/portset.js';
+import { ONE_WRITE_LIMIT } from '../../src/ports/write-limit.js';
+import { TARGET_GROUP, TASK } from '../../src/render/playbooks.js';
+import { fleetSettings } from '../../src/ansible/config.js';
 import { PROJECT_FILES, renderProject, type RenderedFile, type RenderInput } from '../../src/render/project.js';
 import { onPath, quietAnsible } from '../support/tools.js';
 
@@ -26,7 +28,8 @@ function policy(p: Partial<Policy> = {}): Policy {
     hosts: {},
     inventory: { kind: 'source', source: '/srv/inventories/prod.yml' },
     persistFile: DEFAULT_PERSIST_FILE,
-    ansible: { become: true, timeout: 10, serial: '25%', maxFailPercentage: 10, user: 'deploy' },
+    ansible: { become: { reads: false }, timeout: 10, serial: '25%', maxFailPercentage: 10, user: 'deploy' },
+    targets: 'all',
     audit: { allow: [] },
     ...p,
   };
@@ -53,7 +56,7 @@ function input(p: Policy, extra: Partial<RenderInput> = {}): RenderInput {
       { host: 'web1', reserved: mustParse('5000') },
       { host: 'db1', reserved: mustParse('5000,6000'), ephemeral: [20000, 60999] },
     ],
-    forks: 20,
+    settings: fleetSettings({ user: {}, hosts: 3, policyForks: 20, remoteUser: 'deploy', timeout: 10 }),
     audit: false,
     version: '0.1.0',
     ...extra,
@@ -132,7 +135,7 @@ describe('renderProject', () => {
     });
   });
 
-  it('the playbooks use ansible.posix.sysctl from the persist file variable, raw read-back and assert', () => {
+  it('the playbooks use ansible.posix.sysctl from the persist file variable, raw read-back, no assert', () => {
     const files = renderProject(input(policy()));
     const apply = yaml11(file(files, PROJECT_FILES.apply)) as unknown as { serial: string; max_fail_percentage: number; tasks: Record<string, unknown>[] }[];
     expect(apply).toHaveLength(1);
@@ -140,15 +143,15 @@ describe('renderProject', () => {
     expect(play.serial).toBe('25%');
     expect(play.max_fail_percentage).toBe(10);
     expect(play.tasks[0]!['ansible.posix.sysctl']).toEqual({
-      name: 'net.ipv4.ip_local_reserved_ports',
-      value: '{{ fleet_reserved_ports }}',
+      name: '{{ item.name }}',
+      value: '{{ item.value }}',
       sysctl_file: '{{ fleet_persist_file }}',
-      sysctl_set: true,
-      reload: true,
+      sysctl_set: '{{ item.set }}',
+      reload: false,
       state: 'present',
     });
-    expect(play.tasks[2]!['ansible.builtin.raw']).toBe(readScript(false));
-    expect(play.tasks[3]).toHaveProperty('ansible.builtin.assert');
+    expect(play.tasks[1]!['ansible.builtin.raw']).toBe(readScript(false));
+    expect(play.tasks).toHaveLength(2);
     const check = yaml11(file(files, PROJECT_FILES.check)) as unknown as Record<string, unknown>[];
     expect(check[0]).not.toHaveProperty('serial');
     expect(check[0]).not.toHaveProperty('max_fail_percentage');
@@ -156,14 +159,41 @@ describe('renderProject', () => {
     expect(file(renderProject(input(policy(), { audit: true })), PROJECT_FILES.check)).toContain('ss -H -ntuap');
   });
 
-  it('the ansible.cfg carries pipelining, ControlPersist, explicit gathering, forks and the control path', () => {
-    const cfg = file(renderProject(input(policy(), { controlPathDir: '/tmp/fleet-cp', forks: 7 })), PROJECT_FILES.cfg);
+  it('a reserved value longer than one kernel write (issue 17) renders the whole-value write; values one write takes do not', () => {
+    const tasks = (targets: RenderInput['targets']) =>
+      (yaml11(file(renderProject(input(policy(), { targets })), PROJECT_FILES.apply)) as unknown as { tasks: { name: string }[] }[])[0]!.tasks.map((t) => t.name);
+    const singles = (n: number) => mustParse(Array.from({ length: n }, (_, i) => String(10000 + 2 * i)).join(','));
+    const atLimit = singles(682); // 4,091 characters
+    const overLimit = singles(683); // 4,097 characters
+    expect(format(atLimit).length).toBeLessThanOrEqual(ONE_WRITE_LIMIT);
+    expect(format(overLimit).length).toBeGreaterThan(ONE_WRITE_LIMIT);
+    expect(tasks([{ host: 'web1', reserved: atLimit }])).toEqual([TASK.setSysctl, TASK.readBack]);
+    expect(tasks([{ host: 'web1', reserved: atLimit }, { host: 'web2', reserved: overLimit }])).toEqual([TASK.setSysctl, TASK.writeWhole, TASK.readBack]);
+  });
+
+  it('the ansible.cfg carries the settings fleet layers (pipelining, ControlPersist, forks, control path) and lists them as environment variables', () => {
+    const settings = fleetSettings({ user: { sshArgs: '-o ProxyJump=bastion' }, hosts: 3, policyForks: 7, remoteUser: 'deploy', controlPathDir: '/tmp/fleet-cp' });
+    const cfg = file(renderProject(input(policy(), { settings, userConfig: '/srv/ops/ansible.cfg' })), PROJECT_FILES.cfg);
     expect(cfg).toMatch(/^pipelining = True$/m);
-    expect(cfg).toMatch(/ControlPersist=60s/);
-    expect(cfg).toMatch(/^gathering = explicit$/m);
+    expect(cfg).toMatch(/^ssh_args = -o ProxyJump=bastion -o ControlMaster=auto -o ControlPersist=60s$/m);
     expect(cfg).toMatch(/^forks = 7$/m);
     expect(cfg).toMatch(/^control_path_dir = \/tmp\/fleet-cp$/m);
     expect(cfg).toMatch(/^remote_user = deploy$/m);
+    expect(cfg).toContain('/srv/ops/ansible.cfg');
+    for (const s of settings) expect(cfg).toContain(`#   ${s.env}=${s.value}`);
+  });
+
+  it('the check play uses become only when reads need it; the apply play uses the policy\'s method and user', () => {
+    const p = policy({ ansible: { become: { method: 'su', user: 'ops', reads: false } } });
+    const apply = yaml11(file(renderProject(input(p)), PROJECT_FILES.apply)) as unknown as Record<string, unknown>[];
+    const check = yaml11(file(renderProject(input(p)), PROJECT_FILES.check)) as unknown as Record<string, unknown>[];
+    expect(apply[0]).toMatchObject({ become: true, become_method: 'su', become_user: 'ops' });
+    expect(check[0]).toMatchObject({ become: false });
+    expect(check[0]).not.toHaveProperty('become_method');
+    const reads = yaml11(file(renderProject(input(policy({ ansible: { become: { reads: true } } }))), PROJECT_FILES.check)) as unknown as Record<string, unknown>[];
+    expect(reads[0]).toMatchObject({ become: true });
+    const none = yaml11(file(renderProject(input(policy({ ansible: { become: false } }))), PROJECT_FILES.apply)) as unknown as Record<string, unknown>[];
+    expect(none[0]).toMatchObject({ become: false });
   });
 
   it('quotes YAML 1.1 traps in inventory values and in the persist file name', () => {
@@ -195,7 +225,8 @@ describe('the rendered project, read by real Ansible', () => {
 
   it.for([PROJECT_FILES.apply, PROJECT_FILES.check])('ansible-playbook --syntax-check %s passes (inline inventory)', async (playbook, ctx) => {
     if (!HAS_PLAYBOOK) ctx.skip('ansible-playbook is not on PATH');
-    const dir = write(renderProject(input(inlinePolicy, { audit: true })));
+    const long = mustParse(Array.from({ length: 1000 }, (_, i) => String(10000 + 2 * i)).join(','));
+    const dir = write(renderProject(input(inlinePolicy, { audit: true, targets: [...input(inlinePolicy).targets, { host: 'web3', reserved: long }] })));
     const r = await execa('ansible-playbook', ['--syntax-check', playbook], { cwd: dir, env: env(dir), reject: false });
     expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
     expect(r.stdout).toContain(playbook);
@@ -241,6 +272,24 @@ describe('the rendered project, read by real Ansible', () => {
     const json = JSON.parse(r.stdout) as { _meta: { hostvars: Record<string, Record<string, unknown>> } };
     expect(json._meta.hostvars.db1).toMatchObject({ ansible_host: '10.2.0.1', ansible_port: 2200, fleet_reserved_ports: '5000,6000', fleet_port_range: '20000 60999' });
     expect(json._meta.hostvars.web1).toMatchObject({ ansible_host: '10.1.0.1', fleet_reserved_ports: '5000' });
+  });
+
+  it('host names from a source inventory that YAML would read specially (<<, ~, yes, null) keep their fleet variables (issue 15 case 8)', async (ctx) => {
+    if (!HAS_INVENTORY) ctx.skip('ansible-inventory is not on PATH');
+    const srcDir = mkdtempSync(join(tmpdir(), 'fleet-src-'));
+    dirs.push(srcDir);
+    const source = join(srcDir, 'odd.yml');
+    const names = ['<<', '~', 'yes', 'null', 'web1'];
+    writeFileSync(source, `all:\n  hosts:\n${names.map((n) => `    ${JSON.stringify(n)}:\n      ansible_host: 10.0.0.1\n`).join('')}`);
+    const targets = names.map((host, i) => ({ host, reserved: mustParse(String(5000 + i)) }));
+    const files = renderProject({ ...input(policy({ inventory: { kind: 'source', source } })), targets });
+    for (const n of names) expect(file(files, PROJECT_FILES.inventory)).toContain(`${JSON.stringify(n)}:`);
+    const dir = write(files);
+    const r = await execa('ansible-inventory', ['--list'], { cwd: dir, env: env(dir), reject: false });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout) as { _meta: { hostvars: Record<string, Record<string, unknown>> } };
+    expect(Object.keys(json._meta.hostvars).sort()).toEqual([...names].sort());
+    names.forEach((n, i) => expect(json._meta.hostvars[n], n).toMatchObject({ fleet_reserved_ports: String(5000 + i) }));
   });
 
   it('with a source inventory, both playbooks pass --syntax-check', async (ctx) => {

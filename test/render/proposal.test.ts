@@ -110,6 +110,7 @@ inventory:
 reserved_ports: 5000
 groups:
   web: { ephemeral_range: 2000-64000 }
+targets: "all:!winhosts"
 ansible: { forks: 5, become: true, user: deploy }
 audit: { allow_ports: [9100] }
 `;
@@ -118,7 +119,10 @@ audit: { allow_ports: [9100] }
     const hosts: HostListeners[] = ['h1', 'h2'].map((host) => ({ host, groups: ['web'], range: [2000, 64000], listeners: [tcp(7001)] }));
     const text = renderProposal(proposePolicy(hosts, [], { ...opts, minEphemeralPorts: 20000 }), baseFromPolicy(old, 'policy old.yaml', inv));
     const p = valid(text);
-    expect(p).toMatchObject({ mode: 'additive', minEphemeralPorts: 20000, persistFile: '/etc/sysctl.d/80-ports.conf', ansible: { forks: 5, become: true, user: 'deploy', timeout: 10 } });
+    expect(p).toMatchObject({ mode: 'additive', minEphemeralPorts: 20000, persistFile: '/etc/sysctl.d/80-ports.conf', targets: 'all:!winhosts', ansible: { forks: 5, become: { reads: false }, user: 'deploy' } });
+    expect(p.ansible).not.toHaveProperty('timeout');
+    const withMethod = valid(source.replace('become: true', 'become: { method: su, reads: true }'));
+    expect(valid(renderProposal(proposePolicy(hosts, [], opts), baseFromPolicy(withMethod, 'policy old.yaml', inv))).ansible.become).toEqual({ method: 'su', reads: true });
     expect(p.company).toEqual({ reserved: [[7001, 7001]], ephemeral: [1024, 65000] });
     expect(p.groups.web).toEqual({ reserved: [], ephemeral: [2000, 64000] });
     expect(format(p.audit.allow)).toBe('9100');

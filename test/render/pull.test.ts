@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { parse, stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readScript } from '../../src/ansible/scripts.js';
+import { KEY_RANGE, KEY_RESERVED } from '../../src/ansible/scripts.js';
 import { ExitCode, FleetError } from '../../src/errors.js';
 import { DEFAULT_PERSIST_FILE, DEFAULT_PULL, type Policy } from '../../src/policy/types.js';
 import { mustParse } from '../../src/ports/portset.js';
-import { applyPlaybook, TARGET_GROUP } from '../../src/render/playbooks.js';
+import { TARGET_GROUP, TASK, writeTasks } from '../../src/render/playbooks.js';
 import type { HostTarget } from '../../src/render/project.js';
-import { DRIFT_REASONS, policyDigest, PULL_FILES, PULL_TASK, pullPlaybook, renderPullProject, type PullInput } from '../../src/render/pull.js';
+import { DRIFT_REASONS, policyDigest, PULL_FILES, PULL_READ, PULL_TASK, pullPlaybook, renderPullProject, type PullInput } from '../../src/render/pull.js';
 import { checkExposition } from '../report/prom-format.js';
 import { onPath, quietAnsible } from '../support/tools.js';
 
@@ -28,7 +28,8 @@ function policy(p: Partial<Policy> = {}): Policy {
     hosts: {},
     inventory: { kind: 'source', source: '/srv/inventories/prod.yml' },
     persistFile: DEFAULT_PERSIST_FILE,
-    ansible: { become: true, timeout: 10, user: 'deploy' },
+    targets: 'all',
+    ansible: { become: { reads: false }, timeout: 10, user: 'deploy' },
     audit: { allow: [] },
     ...p,
   };
@@ -108,17 +109,38 @@ describe('policyDigest', () => {
 describe('pullPlaybook', () => {
   const [governed, localhost] = pullPlaybook() as Play[];
 
-  it('enforces with the pushed apply\'s own tasks (imported), rescued so the textfile is always written', () => {
+  it('enforces with the pushed apply\'s own write tasks (imported), rescued so the textfile is always written', () => {
     expect(governed!.hosts).toBe(TARGET_GROUP);
     const enforce = governed!.tasks.find((t) => t.name === PULL_TASK.enforce)!;
     expect(enforce.when).toBe("fleet_pull_mode == 'enforce'");
-    expect(enforce.block).toEqual((applyPlaybook({ become: false, timeout: 10 }) as { tasks: unknown[] }[]).flatMap((p) => p.tasks));
+    expect(enforce.block).toEqual(writeTasks(false));
     expect(enforce.rescue).toBeDefined();
   });
 
-  it('reads with the same raw read script as fleet check, judges, writes NAME.prom.tmp then renames it, and fails the run when not compliant', () => {
-    expect(governed!.tasks.map((t) => t.name)).toEqual([PULL_TASK.enforce, PULL_TASK.read, PULL_TASK.judge, PULL_TASK.folder, PULL_TASK.write, PULL_TASK.publish, PULL_TASK.verdict]);
-    expect(governed!.tasks.find((t) => t.name === PULL_TASK.read)!['ansible.builtin.raw']).toBe(readScript(false));
+  it('a value longer than one kernel write gets the apply\'s whole-write task; short values do not', () => {
+    const long = mustParse(Array.from({ length: 1000 }, (_, i) => String(10000 + 2 * i)).join(','));
+    const playbook = (t: HostTarget[]) => parse(file(renderPullProject(input(policy(), { targets: t })), PULL_FILES.playbook), { version: '1.1' }) as Play[];
+    const names = (t: HostTarget[]) => (playbook(t)[0]!.tasks.find((x) => x.name === PULL_TASK.enforce)!.block as Task[]).map((x) => x.name);
+    expect(names([...targets, { host: 'big', reserved: long }])).toEqual([TASK.setSysctl, TASK.writeWhole]);
+    expect(names(targets)).toEqual([TASK.setSysctl]);
+  });
+
+  it('reads one value per task (sysctl -n of each key, a slurp of the persistence file), judges, writes NAME.prom.tmp then renames it, and fails the run when not compliant', () => {
+    expect(governed!.tasks.map((t) => t.name)).toEqual([
+      PULL_TASK.enforce,
+      PULL_TASK.readReserved,
+      PULL_TASK.readRange,
+      PULL_TASK.readPersist,
+      PULL_TASK.judge,
+      PULL_TASK.folder,
+      PULL_TASK.write,
+      PULL_TASK.publish,
+      PULL_TASK.verdict,
+    ]);
+    const task = (name: string) => governed!.tasks.find((t) => t.name === name)!;
+    expect(task(PULL_TASK.readReserved)).toMatchObject({ 'ansible.builtin.command': { argv: ['sysctl', '-n', KEY_RESERVED] }, register: PULL_READ.reserved, failed_when: false, check_mode: false });
+    expect(task(PULL_TASK.readRange)).toMatchObject({ 'ansible.builtin.command': { argv: ['sysctl', '-n', KEY_RANGE] }, register: PULL_READ.range, failed_when: false, check_mode: false });
+    expect(task(PULL_TASK.readPersist)).toMatchObject({ 'ansible.builtin.slurp': { src: '{{ fleet_persist_file }}' }, register: PULL_READ.persist, failed_when: false });
     expect(governed!.tasks.find((t) => t.name === PULL_TASK.write)!['ansible.builtin.template']).toMatchObject({ dest: '{{ fleet_textfile }}.tmp' });
     expect(governed!.tasks.find((t) => t.name === PULL_TASK.publish)!['ansible.builtin.command']).toEqual({ argv: ['mv', '-f', '{{ fleet_textfile }}.tmp', '{{ fleet_textfile }}'] });
   });
@@ -140,18 +162,27 @@ describe.skipIf(!HAS_PLAYBOOK)('the host-side judge and textfile, run by Ansible
   const dir = mkdtempSync(join(tmpdir(), 'fleet-pull-judge-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const readback = (reserved: string, range: string, persist: string) =>
-    ['@@fleet reserved', reserved, '@@fleet range', range, '@@fleet persist', persist, '@@fleet sysctl.d', '@@fleet end', ''].join('\n');
-  const good = 'net.ipv4.ip_local_reserved_ports=5000-10000\nnet.ipv4.ip_local_port_range=1024 65000';
-  const cases: Record<string, { rb: Record<string, unknown>; apply_error?: string; drift: string[] }> = {
-    ok: { rb: { rc: 0, stdout: readback('5000-10000', '1024\t65000', good) }, drift: [] },
-    runtime: { rb: { rc: 0, stdout: readback('7000', '1024\t65000', good) }, drift: ['runtime'] },
-    absent: { rb: { rc: 0, stdout: readback('5000-10000', '1024\t65000', '@@absent') }, drift: ['persisted', 'port_range'] },
-    stale_file: { rb: { rc: 0, stdout: readback('5000-10000', '1024\t65000', 'net.ipv4.ip_local_reserved_ports = 5000-10000\nnet.ipv4.ip_local_reserved_ports=5000\nnet.ipv4.ip_local_port_range=1024 65000') }, drift: ['persisted'] },
-    range: { rb: { rc: 0, stdout: readback('5000-10000', '32768\t60999', good) }, drift: ['port_range'] },
-    unreadable: { rb: { rc: 127, stdout: 'sh: sysctl: not found\n' }, drift: ['read_failed'] },
-    failed: { rb: { rc: 0, stdout: readback('', '1024\t65000', good) }, apply_error: 'Read-only file system: "/proc/sys/net"', drift: ['runtime', 'apply_failed'] },
+  // What the read tasks register: command's rc/stdout/stderr, slurp's base64 content or its failure message.
+  const ran = (stdout: string) => ({ rc: 0, stdout, stderr: '', failed: false });
+  const slurped = (text: string) => ({ content: Buffer.from(text).toString('base64'), encoding: 'base64', failed: false });
+  const good = 'net.ipv4.ip_local_reserved_ports=5000-10000\nnet.ipv4.ip_local_port_range=1024 65000\n';
+  const read = (reserved: string, range: string, persist: Record<string, unknown>) => ({ [PULL_READ.reserved]: ran(reserved), [PULL_READ.range]: ran(range), [PULL_READ.persist]: persist });
+  const cases: Record<string, { rb: Record<string, unknown>; apply_error?: string; drift: string[]; message?: RegExp }> = {
+    ok: { rb: read('5000-10000', '1024\t65000', slurped(good)), drift: [] },
+    runtime: { rb: read('7000', '1024\t65000', slurped(good)), drift: ['runtime'] },
+    absent: { rb: read('5000-10000', '1024\t65000', { failed: true, msg: `file not found: ${DEFAULT_PERSIST_FILE}` }), drift: ['persisted', 'port_range'] },
+    stale_file: { rb: read('5000-10000', '1024\t65000', slurped('net.ipv4.ip_local_reserved_ports = 5000-10000\nnet.ipv4.ip_local_reserved_ports=5000\nnet.ipv4.ip_local_port_range=1024 65000')), drift: ['persisted'] },
+    range: { rb: read('5000-10000', '32768\t60999', slurped(good)), drift: ['port_range'] },
+    unreadable: {
+      rb: { ...read('', '', slurped(good)), [PULL_READ.reserved]: { rc: 2, failed: true, msg: "[Errno 2] No such file or directory: b'sysctl'" }, [PULL_READ.range]: { rc: 2, failed: true, msg: "[Errno 2] No such file or directory: b'sysctl'" } },
+      drift: ['read_failed'],
+      message: /^read-back failed: \[Errno 2\] No such file or directory/,
+    },
+    persist_unreadable: { rb: read('5000-10000', '1024\t65000', { failed: true, msg: `file is not readable: ${DEFAULT_PERSIST_FILE}` }), drift: ['read_failed'], message: /file is not readable/ },
+    sysctl_error: { rb: read('5000-10000', '', slurped(good)), drift: ['read_failed'], message: /permission denied on key/ },
+    failed: { rb: read('', '1024\t65000', slurped(good)), apply_error: 'Read-only file system: "/proc/sys/net"', drift: ['runtime', 'apply_failed'] },
   };
+  (cases.sysctl_error!.rb[PULL_READ.range] as Record<string, unknown>) = { rc: 255, stdout: '', stderr: `sysctl: permission denied on key "${KEY_RANGE}"`, failed: false };
 
   it('gives every crafted state its drift reasons; the textfile passes the strict format check (and promtool); hostile values stay inside their labels', async () => {
     const [play] = pullPlaybook() as Play[];
@@ -165,7 +196,7 @@ describe.skipIf(!HAS_PLAYBOOK)('the host-side judge and textfile, run by Ansible
       Object.entries(cases).map(([name, c]) => [
         name,
         {
-          fleet_readback: c.rb,
+          ...c.rb,
           fleet_textfile: join(dir, 'out', `${name}.prom`),
           fleet_reserved_ports: '5000-10000',
           fleet_port_range: '1024 65000',
@@ -190,6 +221,7 @@ describe.skipIf(!HAS_PLAYBOOK)('the host-side judge and textfile, run by Ansible
       if (name === 'ok') expect(info.labels).toMatchObject({ current: '5000-10000', persisted: '5000-10000', port_range: '1024 65000', message: '' });
       if (name === 'absent') expect(info.labels.persisted).toBe('(absent)');
       if (name === 'failed') expect(info.labels.message).toBe(c.apply_error);
+      if (c.message) expect(info.labels.message, name).toMatch(c.message);
       if (HAS_PROMTOOL) {
         const p = await execa('promtool', ['check', 'metrics'], { input: text, reject: false });
         expect(p.exitCode, p.stdout + p.stderr).toBe(0);

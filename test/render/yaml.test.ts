@@ -1,4 +1,5 @@
 import { parse } from 'yaml';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { toAnsibleYaml } from '../../src/render/yaml.js';
 
@@ -62,5 +63,44 @@ describe('toAnsibleYaml', () => {
   it('is deterministic', () => {
     const data = { all: { vars: { fleet_persist_file: '/p' }, children: { g: { hosts: { a: null, b: { x: 'on' } } } } } };
     expect(toAnsibleYaml(data, 'h')).toBe(toAnsibleYaml(structuredClone(data), 'h'));
+  });
+});
+
+describe('host names YAML 1.1 would read specially (issue 15 case 8)', () => {
+  const names = ['<<', '~', 'null', 'yes', 'on', '? x', '- x', '!x', '&a', '*a', '22:30', 'web1'];
+
+  it('inventories: every host key is double-quoted and reads back as itself', () => {
+    const data = { all: { children: { g: { hosts: Object.fromEntries(names.map((n) => [n, { x: '1' }])) } } } };
+    const out = toAnsibleYaml(data, 'h', { quoteStrings: true });
+    for (const n of names) expect(out).toContain(`${JSON.stringify(n)}:`);
+    expect(read11(out)).toEqual(data);
+  });
+
+  it('any document: a `<<` key is never written as a merge key', () => {
+    const data = { hosts: { '<<': { reserved_ports: [5000] }, web1: { reserved_ports: [6000] } } };
+    const out = toAnsibleYaml(data, 'h');
+    expect(out).toContain('"<<":');
+    expect(read11(out)).toEqual(data);
+  });
+});
+
+describe('toAnsibleYaml with quoteStrings (the fast inventory writer)', () => {
+  const plain: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+    value: fc.oneof({ depthSize: 'small' }, fc.string({ unit: 'binary' }), fc.integer(), fc.boolean(), fc.constant(null), tie('list'), tie('map')),
+    list: fc.array(tie('value'), { maxLength: 4 }),
+    map: fc.dictionary(fc.string({ unit: 'binary' }), tie('value'), { maxKeys: 4 }),
+  })).value;
+
+  it('reads back (YAML 1.1, as Ansible) as exactly the data written, strings staying strings', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string({ unit: 'binary' }), plain, { maxKeys: 5 }), (data) => {
+        expect(read11(toAnsibleYaml(data, 'h', { quoteStrings: true }))).toEqual(data);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it.each(['yes', 'No', 'on', 'y', 'null', '~', '22:30', '0777', '1e3', 'a b', '-x', 'x: y', '#c', '', 'h1.example.com'])('keeps the key %j a string', (k) => {
+    expect(read11(toAnsibleYaml({ [k]: 'v' }, 'h', { quoteStrings: true }))).toEqual({ [k]: 'v' });
   });
 });

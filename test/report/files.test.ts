@@ -1,6 +1,6 @@
 // Tests for src/io/files.ts. They live here because the report writer is
 // the only user of these helpers; they touch a temp folder, nothing else.
-import { mkdtemp, readdir, readFile, rm, stat, writeFile, mkdir } from 'node:fs/promises';
+import { chmod, lstat, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -48,6 +48,40 @@ describe('writeFileAtomic', () => {
     expect((err as FleetError).exitCode).toBe(3);
     expect((err as FleetError).message).toContain(`cannot write ${target}`);
     expect(await readdir(dir)).toEqual(['is-a-dir']);
+  });
+});
+
+describe('writeFileAtomic in a folder others can write (issue 15 case 2)', () => {
+  test('a symlink planted at the old temp name (path.tmp-PID) is neither followed, truncated nor chmod-ed', async () => {
+    const victim = join(dir, 'victim');
+    await writeFile(victim, 'secret', { mode: 0o600 });
+    const path = join(dir, 'fleet.prom');
+    await symlink(victim, `${path}.tmp-${process.pid}`);
+    await writeFileAtomic(path, 'x 1\n');
+    expect(await readFile(victim, 'utf8')).toBe('secret');
+    expect((await stat(victim)).mode & 0o777).toBe(0o600);
+    expect(await readFile(path, 'utf8')).toBe('x 1\n');
+    expect((await lstat(path)).isSymbolicLink()).toBe(false);
+    expect(await readlink(`${path}.tmp-${process.pid}`)).toBe(victim); // not ours: left alone
+  });
+
+  test('a symlink at the target itself is replaced, not written through', async () => {
+    const victim = join(dir, 'victim');
+    await writeFile(victim, 'secret', { mode: 0o600 });
+    const path = join(dir, 'fleet.prom');
+    await symlink(victim, path);
+    await writeFileAtomic(path, 'x 1\n');
+    expect(await readFile(victim, 'utf8')).toBe('secret');
+    expect((await stat(victim)).mode & 0o777).toBe(0o600);
+    expect((await lstat(path)).isSymbolicLink()).toBe(false);
+  });
+
+  test('repeated writes in a group-writable folder leave only the target behind', async () => {
+    await chmod(dir, 0o777);
+    const path = join(dir, 'r.json');
+    for (let i = 0; i < 5; i++) await writeFileAtomic(path, `v${i}`);
+    expect(await readFile(path, 'utf8')).toBe('v4');
+    expect(await readdir(dir)).toEqual(['r.json']);
   });
 });
 

@@ -116,3 +116,22 @@ describe('renderPlanTable', () => {
     `);
   });
 });
+
+describe('reserved values near one kernel write (issue 17)', () => {
+  const long = Array.from({ length: 6000 }, (_, i) => String(10000 + 2 * i)).join(','); // 35,999 characters
+  const near = long.slice(0, 4001); // 4,001 characters, ends on a whole number
+  const hosts = [host('web-1'), host('web-2', { desired: near, current: near }), host('db-1', { verdict: 'drift', desired: long, current: '5000', runtime: { missing: long, extra: '5000' } })];
+
+  test('check names the length of every host close to or over the limit, compliant or not', () => {
+    const lines = renderTable(report(hosts), { color: false });
+    expect(lines).toContain('web-2: value 4,001 characters, close to the 4,094 one sysctl write takes');
+    expect(lines).toContain('db-1: value 35,999 characters: over the 4,094 one sysctl write takes, fleet writes it whole in chunks');
+    expect(lines.join('\n')).not.toContain('web-1:');
+  });
+
+  test('plan too', () => {
+    const lines = renderPlanTable(report(hosts, { command: 'plan' }));
+    expect(lines).toContain('db-1: value 35,999 characters: over the 4,094 one sysctl write takes, fleet writes it whole in chunks');
+    expect(lines).toContain('web-2: value 4,001 characters, close to the 4,094 one sysctl write takes');
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { persistedState, policyName, portCount, sanitize, stripAnsi } from '../../src/report/text.js';
+import { driftDetails, persistedState, policyName, portCount, sanitize, stripAnsi } from '../../src/report/text.js';
 import { host } from '../fixtures/reports/build.js';
 
 describe('sanitize', () => {
@@ -55,5 +55,22 @@ describe('persistedState', () => {
     [host('a', { overriddenBy: ['/etc/sysctl.d/99-a.conf', '/run/sysctl.d/99-b.conf'] }), 'ok, overridden by 99-a.conf, 99-b.conf'],
   ])('%#', (h, want) => {
     expect(persistedState(h)).toBe(want);
+  });
+});
+
+describe('driftDetails: boot values (issue 10)', () => {
+  test('names each managed key\'s boot value and the file that decides it', () => {
+    const h = {
+      host: 'a', groups: [], verdict: 'drift' as const, changed: false, desired: '8080',
+      boot: {
+        reserved: { value: '7000', file: '/etc/sysctl.d/99-app:v2.conf', line: 3, written: '7000' },
+        range: { value: '32768 60999', file: '/etc/sysctl.d/99-x.conf', line: 1, written: 'x', rejected: true },
+      },
+    };
+    expect(driftDetails(h)).toEqual([
+      'reserved at boot: 7000, set by /etc/sysctl.d/99-app:v2.conf:3',
+      'range at boot:    32768 60999, kernel default, /etc/sysctl.d/99-x.conf:1 is refused',
+    ]);
+    expect(driftDetails({ ...h, boot: { reserved: { value: null, unreadable: ['/etc/sysctl.d/s.conf'] } } })).toEqual(['reserved at boot: (unknown: cannot read /etc/sysctl.d/s.conf)']);
   });
 });

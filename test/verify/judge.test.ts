@@ -4,10 +4,12 @@ import { capacity } from '../../src/ports/capacity.js';
 import { mustParse, type PortRange } from '../../src/ports/portset.js';
 import { TASK } from '../../src/render/playbooks.js';
 import { diffSets, judge } from '../../src/verify/judge.js';
-import { parseReadback, type Observed, type SysctlSetting } from '../../src/verify/readback.js';
+import type { SysctlFile } from '../../src/verify/boot.js';
+import { parseReadback, type Observed } from '../../src/verify/readback.js';
 import { CHECK_MIXED, APPLY_MIXED, recordedStdout } from '../ansible/recorded.js';
 
-const PERSIST = '/etc/sysctl.d/90-fleet-reserved-ports.conf';
+const PERSIST_NAME = '90-fleet-reserved-ports.conf';
+const PERSIST = `/etc/sysctl.d/${PERSIST_NAME}`;
 const KEY = 'net.ipv4.ip_local_reserved_ports';
 const RANGE_KEY = 'net.ipv4.ip_local_port_range';
 
@@ -16,16 +18,20 @@ function plan(desired: string, ephemeral?: PortRange): HostPlan {
   return { host: 'h1', groups: ['web'], desired: set, ...(ephemeral ? { ephemeral } : {}), capacity: capacity(set, ephemeral) };
 }
 
-/** Observed state of a host whose file and runtime both hold `value`, unless overridden. */
-function obs(o: { reserved: string; persist?: string | null; settings?: SysctlSetting[]; range?: PortRange }): Observed {
-  const persistFile = o.persist === undefined ? `${KEY}=${o.reserved}\n` : o.persist;
-  const fileValue = persistFile === null ? undefined : /ip_local_reserved_ports\s*=\s*(.*)/.exec(persistFile)?.[1];
+type FileSpec = { dir?: string; name: string; text?: string; state?: 'empty' | 'unreadable' };
+
+/** Observed state of a host whose file and runtime both hold `value`, unless overridden; `files` are the other boot files. */
+function obs(o: { reserved: string; persist?: string | null | 'unreadable'; files?: FileSpec[]; range?: PortRange; unreadableDirs?: string[] }): Observed {
+  const text = o.persist === undefined ? `${KEY}=${o.reserved}\n` : o.persist;
+  const ours: SysctlFile[] = text === null ? [] : text === 'unreadable' ? [{ dir: '/etc/sysctl.d', name: PERSIST_NAME, state: 'unreadable' }] : [{ dir: '/etc/sysctl.d', name: PERSIST_NAME, state: 'content', text }];
+  const others = (o.files ?? []).map((f): SysctlFile => ({ dir: f.dir ?? '/etc/sysctl.d', name: f.name, state: f.state ?? 'content', ...(f.state ? {} : { text: f.text ?? '' }) }));
   return {
     reserved: mustParse(o.reserved),
     reservedRaw: o.reserved,
     range: o.range ?? [32768, 60999],
-    persistFile,
-    settings: o.settings ?? (fileValue === undefined ? [] : [{ file: PERSIST, key: 'reserved', value: fileValue }]),
+    persist: text === null ? { state: 'absent' } : text === 'unreadable' ? { state: 'unreadable' } : { state: 'present', text },
+    files: [...ours, ...others],
+    unreadableDirs: o.unreadableDirs ?? [],
   };
 }
 
@@ -54,6 +60,7 @@ describe('judge', () => {
       runtime: { missing: '', extra: '' },
       persisted: '8080,9000-9100',
       persistedDiff: { missing: '', extra: '' },
+      boot: { reserved: { value: '8080,9000-9100', file: PERSIST, line: 1, written: '8080,9000-9100' } },
       ephemeral: { current: '32768-60999' },
       freeEphemeral: 28232,
     });
@@ -107,70 +114,110 @@ describe('judge', () => {
   });
 
   it('the last assignment in our file is the persisted one', () => {
-    const r = judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', persist: `${KEY}=7000\n${KEY}=8080\n`, settings: [{ file: PERSIST, key: 'reserved', value: '7000' }, { file: PERSIST, key: 'reserved', value: '8080' }] }));
+    const r = judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', persist: `${KEY}=7000\n${KEY}=8080\n` }));
     expect(r.persisted).toBe('8080');
+    expect(r.boot?.reserved).toEqual({ value: '8080', file: PERSIST, line: 2, written: '8080' });
     expect(r.verdict).toBe('compliant');
   });
 
   it('an invalid persisted value is drift: the kernel would reject it at boot', () => {
-    const r = judge(plan('8080,9000'), 'exact', PERSIST, obs({ reserved: '8080,9000', persist: `${KEY}=8080, 9000\n`, settings: [] }));
+    const r = judge(plan('8080,9000'), 'exact', PERSIST, obs({ reserved: '8080,9000', persist: `${KEY}=8080, 9000\n` }));
     expect(r.verdict).toBe('drift');
     expect(r.persisted).toBe('8080, 9000');
     expect(r.persistedDiff).toBeUndefined();
     expect(r.message).toContain(`${PERSIST} holds an invalid value "8080, 9000"`);
     expect(r.message).toContain('whitespace');
     expect(r.message).toContain('reject it at boot');
+    expect(r.boot?.reserved).toEqual({ value: '', file: PERSIST, line: 1, written: '8080, 9000', rejected: true });
+  });
+
+  it('a value padded with U+00A0 is invalid: systemd strips only ASCII space and tab (issue 10, case 5)', () => {
+    const r = judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', persist: Buffer.from(`${KEY}=\u00a08080\u00a0\n`, 'utf8').toString('latin1') }));
+    expect(r.verdict).toBe('drift');
+    expect(r.message).toContain('holds an invalid value "\u00a08080\u00a0"');
+    expect(r.boot?.reserved).toMatchObject({ value: '', rejected: true });
   });
 
   it('a later file setting another value overrides ours at boot', () => {
-    const settings: SysctlSetting[] = [
-      { file: '/usr/lib/sysctl.d/50-vendor.conf', key: 'reserved', value: '1234' },
-      { file: PERSIST, key: 'reserved', value: '8080' },
-      { file: '/etc/sysctl.d/99-other.conf', key: 'reserved', value: '7000' },
+    const files = [
+      { dir: '/usr/lib/sysctl.d', name: '50-vendor.conf', text: `${KEY}=1234\n` },
+      { name: '99-other.conf', text: `# local\n${KEY}=7000\n` },
     ];
-    const r = judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', settings }));
+    const r = judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', files }));
     expect(r.verdict).toBe('drift');
     expect(r.overriddenBy).toEqual(['/etc/sysctl.d/99-other.conf']);
-    expect(r.message).toBe(`at boot /etc/sysctl.d/99-other.conf sorts after ${PERSIST} and sets another value`);
+    expect(r.boot?.reserved).toEqual({ value: '7000', file: '/etc/sysctl.d/99-other.conf', line: 2, written: '7000' });
+    expect(r.message).toBe(`at boot ${KEY} becomes "7000": set by /etc/sysctl.d/99-other.conf:2`);
     expect(r.runtime).toEqual({ missing: '', extra: '' });
   });
 
-  it('an invalid value in a later file overrides too', () => {
-    const settings: SysctlSetting[] = [
-      { file: PERSIST, key: 'reserved', value: '8080' },
-      { file: '/etc/sysctl.conf', key: 'reserved', value: 'garbage' },
+  it('a file name with ":" counts like any other (issue 10, case 3)', () => {
+    const r = judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', files: [{ name: '99-app:v2.conf', text: `${KEY}=7000\n` }] }));
+    expect(r.verdict).toBe('drift');
+    expect(r.overriddenBy).toEqual(['/etc/sysctl.d/99-app:v2.conf']);
+  });
+
+  it('a masked file sets nothing, and what it hid decides (issue 10, case 4)', () => {
+    const files = [
+      { dir: '/usr/lib/sysctl.d', name: '99-vendor.conf', text: `${KEY}=8080\n` },
+      { name: '99-vendor.conf', state: 'empty' as const },
+      { dir: '/run/sysctl.d', name: '95-between.conf', text: `${KEY}=7000\n` },
     ];
-    expect(judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', settings })).overriddenBy).toEqual(['/etc/sysctl.conf']);
+    const r = judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', files }));
+    expect(r.verdict).toBe('drift');
+    expect(r.boot?.reserved).toMatchObject({ value: '7000', file: '/run/sysctl.d/95-between.conf' });
+  });
+
+  it('an invalid value in a later file overrides too: the kernel default stays', () => {
+    const r = judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', files: [{ name: '99-sysctl.conf', text: `${KEY}=garbage\n` }] }));
+    expect(r.overriddenBy).toEqual(['/etc/sysctl.d/99-sysctl.conf']);
+    expect(r.message).toBe(`at boot ${KEY} becomes "": /etc/sysctl.d/99-sysctl.conf:1 sets "garbage", which the kernel refuses, so the default stays`);
+  });
+
+  it('a later -key line cancels ours: the kernel default stays', () => {
+    const r = judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', files: [{ name: '99-z.conf', text: `-${KEY}\n` }] }));
+    expect(r.message).toBe(`at boot ${KEY} becomes "": /etc/sysctl.d/99-z.conf:1 cancels it (-key), so the kernel default stays`);
   });
 
   it('a later file with an acceptable value, or an earlier one with any value, is no override', () => {
-    const same: SysctlSetting[] = [
-      { file: PERSIST, key: 'reserved', value: '8080' },
-      { file: '/etc/sysctl.d/99-other.conf', key: 'reserved', value: '8080' },
-    ];
-    expect(judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', settings: same })).overriddenBy).toBeUndefined();
-    const earlier: SysctlSetting[] = [
-      { file: '/etc/sysctl.d/10-early.conf', key: 'reserved', value: '7000' },
-      { file: PERSIST, key: 'reserved', value: '8080' },
-    ];
-    const r = judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', settings: earlier }));
+    expect(judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', files: [{ name: '99-other.conf', text: `${KEY}=8080` }] })).overriddenBy).toBeUndefined();
+    const r = judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', files: [{ name: '10-early.conf', text: `${KEY}=7000` }] }));
     expect(r.overriddenBy).toBeUndefined();
     expect(r.verdict).toBe('compliant');
     // additive: a superset set later is acceptable
-    const superset: SysctlSetting[] = [
-      { file: PERSIST, key: 'reserved', value: '8080' },
-      { file: '/etc/sysctl.d/99-other.conf', key: 'reserved', value: '7000,8080' },
-    ];
-    expect(judge(plan('8080'), 'additive', PERSIST, obs({ reserved: '8080', settings: superset })).verdict).toBe('compliant');
-    expect(judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', settings: superset })).overriddenBy).toEqual(['/etc/sysctl.d/99-other.conf']);
+    const superset = [{ name: '99-other.conf', text: `${KEY}=7000,8080` }];
+    expect(judge(plan('8080'), 'additive', PERSIST, obs({ reserved: '8080', files: superset })).verdict).toBe('compliant');
+    expect(judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', files: superset })).overriddenBy).toEqual(['/etc/sysctl.d/99-other.conf']);
   });
 
-  it('a range setting in a later file is not a reserved-ports override', () => {
-    const settings: SysctlSetting[] = [
-      { file: PERSIST, key: 'reserved', value: '8080' },
-      { file: '/etc/sysctl.d/99-other.conf', key: 'range', value: '1024 65000' },
-    ];
-    expect(judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', settings })).verdict).toBe('compliant');
+  it('a range setting in a later file is no reserved-ports override when the policy leaves the range alone', () => {
+    const r = judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', files: [{ name: '99-tuning.conf', text: `${RANGE_KEY} = 32768 60999\n` }] }));
+    expect(r.verdict).toBe('compliant');
+    expect(r.boot?.range).toBeUndefined();
+  });
+
+  it('a later file that sets the managed range reverts it at boot: drift (issue 10, case 1)', () => {
+    const persist = `${KEY}=8080\n${RANGE_KEY}=20000 60999\n`;
+    const r = judge(plan('8080', [20000, 60999]), 'exact', PERSIST, obs({ reserved: '8080', persist, range: [20000, 60999], files: [{ name: '99-tuning.conf', text: `${RANGE_KEY} = 32768 60999\n` }] }));
+    expect(r.verdict).toBe('drift');
+    expect(r.overriddenBy).toEqual(['/etc/sysctl.d/99-tuning.conf']);
+    expect(r.boot).toEqual({
+      reserved: { value: '8080', file: PERSIST, line: 1, written: '8080' },
+      range: { value: '32768 60999', file: '/etc/sysctl.d/99-tuning.conf', line: 1, written: '32768 60999' },
+    });
+    expect(r.message).toBe(`at boot ${RANGE_KEY} becomes "32768 60999": set by /etc/sysctl.d/99-tuning.conf:1`);
+  });
+
+  it('a boot file the reading user cannot open makes the boot value unknown: failed, naming the file (issue 10, case 6)', () => {
+    const r = judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', files: [{ name: '99-secret.conf', state: 'unreadable' }] }));
+    expect(r.verdict).toBe('failed');
+    expect(r.boot?.reserved).toEqual({ value: null, file: PERSIST, line: 1, written: '8080', unreadable: ['/etc/sysctl.d/99-secret.conf'] });
+    expect(r.message).toBe(`cannot read /etc/sysctl.d/99-secret.conf: the boot value of ${KEY} is unknown`);
+    // one sorting before ours cannot change the outcome
+    expect(judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', files: [{ name: '10-secret.conf', state: 'unreadable' }] })).verdict).toBe('compliant');
+    // nor can an unreadable persistence file be taken as compliant
+    expect(judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', persist: 'unreadable' })).verdict).toBe('failed');
+    expect(judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', unreadableDirs: ['/run/sysctl.d'] })).message).toBe(`cannot read /run/sysctl.d: the boot value of ${KEY} is unknown`);
   });
 
   describe('managed ephemeral range', () => {
@@ -205,9 +252,10 @@ describe('judge', () => {
       expect(other.message).toBe(`${PERSIST} does not persist ip_local_port_range 20000-60999`);
     });
 
-    it('a missing file is reported once, not also as a missing range', () => {
+    it('a missing file is reported once as missing, and the boot values say what a reboot gives', () => {
       const r = judge(plan('8080', [20000, 60999]), 'exact', PERSIST, obs({ reserved: '8080', persist: null, range: [20000, 60999] }));
       expect(r.message).toBe(`${PERSIST} is missing: the value would be lost at reboot`);
+      expect(r.boot).toEqual({ reserved: { value: '' }, range: { value: '32768 60999' } });
     });
   });
 

@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { KEY_RANGE, KEY_RESERVED, MARK, readScript, SYSCTL_DIRS } from '../../src/ansible/scripts.js';
+import { KEY_RANGE, KEY_RESERVED, MARK, READBACK_FORMAT, readScript, SYSCTL_DIRS } from '../../src/ansible/scripts.js';
 import { format } from '../../src/ports/portset.js';
 import { TASK } from '../../src/render/playbooks.js';
-import { orderSettings, parseReadback, parseSockets, valueInFile, type Observed, type SysctlSetting } from '../../src/verify/readback.js';
+import { parseReadback, parseSockets, valueInFile, type Observed } from '../../src/verify/readback.js';
 import { APPLY_MIXED, CHECK_MIXED, recordedStdout } from '../ansible/recorded.js';
 
 function observed(stdout: string): Observed {
@@ -17,36 +17,61 @@ function observed(stdout: string): Observed {
 
 const PERSIST = '/etc/sysctl.d/90-fleet-reserved-ports.conf';
 
-/** A read-back the way readScript prints it, with a chosen line ending. */
-function output(parts: { reserved?: string; range?: string; persist?: string; sysctld?: string[]; sockets?: string[]; end?: boolean }, eol = '\n'): string {
+/** Hex lines as `od -An -v -tx1` prints them. */
+function od(text: string): string[] {
+  const b = Buffer.from(text, 'utf8');
+  const out: string[] = [];
+  for (let i = 0; i < b.length; i += 16) out.push([...b.subarray(i, i + 16)].map((x) => ` ${x.toString(16).padStart(2, '0')}`).join(''));
+  return out;
+}
+
+type FileSpec = { dir: string; name: string; content?: string; state?: 'empty' | 'unreadable' };
+
+/** A read-back the way readScript prints it, with a chosen line ending; `edit` rewrites the marker lines. */
+function output(
+  parts: { reserved?: string; range?: string; persist?: string | null; files?: FileSpec[]; sockets?: string[]; noSs?: boolean; end?: boolean },
+  eol = '\n',
+): string {
   const lines = [
-    `${MARK}reserved`,
-    parts.reserved ?? '',
-    `${MARK}range`,
-    parts.range ?? '32768\t60999',
-    `${MARK}persist`,
-    ...(parts.persist ?? '@@absent').split('\n'),
-    `${MARK}sysctl.d`,
-    ...(parts.sysctld ?? []),
-    ...(parts.sockets ? [`${MARK}sockets`, ...parts.sockets] : []),
-    ...(parts.end === false ? [] : [`${MARK}end`]),
+    `${MARK}begin ${READBACK_FORMAT}`,
+    `${MARK}reserved ok`,
+    ...od(parts.reserved ?? ''),
+    `${MARK}range ok`,
+    ...od(parts.range ?? '32768\t60999'),
+    ...(parts.persist === null ? [`${MARK}persist absent`] : [`${MARK}persist present`, ...od(parts.persist ?? '')]),
   ];
+  for (const d of SYSCTL_DIRS) {
+    lines.push(`${MARK}dir ${d}`);
+    for (const f of (parts.files ?? []).filter((x) => x.dir === d)) {
+      lines.push(`${MARK}name`, ...od(f.name));
+      if (f.state) lines.push(`${MARK}${f.state}`);
+      else lines.push(`${MARK}content`, ...od(f.content ?? ''));
+    }
+  }
+  if (parts.sockets) lines.push(`${MARK}sockets`, ...od(parts.sockets.join('\n')));
+  if (parts.noSs) lines.push(`${MARK}no-ss`);
+  if (parts.end !== false) lines.push(`${MARK}end`);
   return lines.join(eol) + eol;
 }
 
 describe('readScript', () => {
-  it('prints every section marker in order, end last', () => {
+  it('prints its markers in order, end last', () => {
     const s = readScript(false);
-    const marks = [...s.matchAll(/echo '@@fleet ([a-z.]+)'/g)].map((m) => m[1]);
-    expect(marks).toEqual(['reserved', 'range', 'persist', 'sysctl.d', 'end']);
+    const marks = [...s.matchAll(/echo '@@fleet ([a-z-]+)/g)].map((m) => m[1]);
+    expect(marks).toEqual(['begin', 'reserved', 'reserved', 'range', 'range', 'persist', 'persist', 'persist', 'unreadable', 'name', 'empty', 'unreadable', 'content', 'unreadable', 'end']);
     expect(s).toContain(`sysctl -n ${KEY_RESERVED}`);
     expect(s).toContain(`sysctl -n ${KEY_RANGE}`);
   });
 
+  it('prints host text (names, contents, values, sockets) only through od, never raw', () => {
+    const s = readScript(true);
+    expect(s).not.toMatch(/\bcat\b|\bgrep\b/);
+    expect(s).toContain('ss -H -ntuap 2>/dev/null | od -An -v -tx1');
+    for (const line of s.split('\n').filter((l) => l.includes('printf'))) expect(line).toMatch(/printf '%s' "[^"]*" \| od -An -v -tx1/);
+  });
+
   it('adds the socket listing only with audit', () => {
     expect(readScript(false)).not.toContain('ss -H');
-    const marks = [...readScript(true).matchAll(/echo '@@fleet ([a-z.]+)'/g)].map((m) => m[1]);
-    expect(marks).toEqual(['reserved', 'range', 'persist', 'sysctl.d', 'sockets', 'end']);
     expect(readScript(true)).toContain('ss -H -ntuap');
   });
 
@@ -57,29 +82,25 @@ describe('readScript', () => {
     expect(new Set(jinja)).toEqual(new Set(['{{ fleet_persist_file | quote }}']));
   });
 
-  it('greps every systemd-sysctl directory and /etc/sysctl.conf', () => {
-    const s = readScript(false);
-    for (const d of SYSCTL_DIRS) expect(s).toContain(`${d}/*.conf`);
-    expect(s).toContain('/etc/sysctl.conf');
+  it('lists every systemd-sysctl folder', () => {
+    expect(readScript(false)).toContain(`for d in ${SYSCTL_DIRS.join(' ')}; do`);
   });
 
   it('runs under a POSIX sh and parses (local machine, persist file from a temp dir)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fleet-readback-'));
     try {
       const persist = join(dir, "it's here.conf");
-      // no trailing newline: a hand-edited file must not swallow the next marker
-      writeFileSync(persist, `# managed\n${KEY_RESERVED}=35000,40000-40100`);
-      const script = readScript(false).replaceAll('{{ fleet_persist_file | quote }}', `'${persist.replaceAll("'", "'\\''")}'`);
+      // no trailing newline, and a forged marker inside
+      writeFileSync(persist, `# managed\n${MARK}end\n${KEY_RESERVED}=35000,40000-40100`);
+      const script = readScript(true).replaceAll('{{ fleet_persist_file | quote }}', `'${persist.replaceAll("'", "'\\''")}'`);
       const stdout = execFileSync('sh', ['-c', script], { encoding: 'utf8' });
       const r = parseReadback(stdout);
-      expect(r.ok).toBe(true);
+      expect(r.ok, r.ok ? '' : r.error).toBe(true);
       if (!r.ok) return;
-      expect(valueInFile(r.observed.persistFile!, 'reserved')).toBe('35000,40000-40100');
-      expect(r.observed.persistFile).toContain('# managed');
-      // the machine's own value, whatever it is, reads back in canonical form
+      expect(r.observed.persist).toEqual({ state: 'present', text: `# managed\n${MARK}end\n${KEY_RESERVED}=35000,40000-40100` });
       expect(format(r.observed.reserved)).toBe(r.observed.reservedRaw);
       const absent = execFileSync('sh', ['-c', readScript(false).replaceAll('{{ fleet_persist_file | quote }}', `'${join(dir, 'nope.conf')}'`)], { encoding: 'utf8' });
-      expect((parseReadback(absent) as { ok: true; observed: Observed }).observed.persistFile).toBeNull();
+      expect(observed(absent).persist).toEqual({ state: 'absent' });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -92,19 +113,16 @@ describe('parseReadback on recorded output', () => {
     expect(stdout).toContain('\r\n');
     const o = observed(stdout);
     expect(format(o.reserved)).toBe('35000,40000-40100,41000-41005');
-    expect(o.reservedRaw).toBe('35000,40000-40100,41000-41005');
     expect(o.range).toEqual([32768, 60999]);
-    expect(o.persistFile).toBe(`${KEY_RESERVED}=35000,40000-40100,41000-41005`);
-    expect(o.persistFile).not.toContain('\r');
-    expect(o.settings).toEqual([{ file: PERSIST, key: 'reserved', value: '35000,40000-40100,41000-41005' }]);
+    expect(o.persist).toEqual({ state: 'present', text: `${KEY_RESERVED}=35000,40000-40100,41000-41005\n` });
+    expect(o.files).toEqual([{ dir: '/etc/sysctl.d', name: '90-fleet-reserved-ports.conf', state: 'content', text: `${KEY_RESERVED}=35000,40000-40100,41000-41005\n` }]);
     expect(o.sockets).toBeUndefined();
   });
 
   it('reads the drifted host from the check (runtime 7000, file has the policy)', () => {
     const o = observed(recordedStdout(CHECK_MIXED, 'h3', TASK.readState));
     expect(format(o.reserved)).toBe('7000');
-    expect(valueInFile(o.persistFile!, 'reserved')).toBe('35000,40000-40100');
-    expect(o.settings.map((s) => s.value)).toEqual(['35000,40000-40100']);
+    expect(valueInFile((o.persist as { text: string }).text, 'reserved')).toBe('35000,40000-40100');
   });
 });
 
@@ -116,7 +134,12 @@ describe('parseReadback on hand-written output', () => {
           reserved: '8080,9000-9100',
           range: '10000\t60000',
           persist: `# fleet\n${KEY_RESERVED}=8080,9000-9100\n${KEY_RANGE}=10000 60000`,
-          sysctld: [`${PERSIST}:${KEY_RESERVED}=8080,9000-9100`, `/usr/lib/sysctl.d/50-x.conf:${KEY_RESERVED} = 7000`],
+          files: [
+            { dir: '/etc/sysctl.d', name: '99-app:v2.conf', content: `${KEY_RESERVED} = 7000\n` },
+            { dir: '/etc/sysctl.d', name: '50-vendor.conf', state: 'empty' },
+            { dir: '/usr/lib/sysctl.d', name: '50-vendor.conf', content: 'x' },
+            { dir: '/run/sysctl.d', name: 'secret.conf', state: 'unreadable' },
+          ],
           sockets: ['tcp   LISTEN 0      128          0.0.0.0:22        0.0.0.0:*    users:(("sshd",pid=123,fd=3))'],
         },
         eol,
@@ -127,10 +150,12 @@ describe('parseReadback on hand-written output', () => {
       [9000, 9100],
     ]);
     expect(o.range).toEqual([10000, 60000]);
-    expect(o.persistFile).toBe(`# fleet\n${KEY_RESERVED}=8080,9000-9100\n${KEY_RANGE}=10000 60000`);
-    expect(o.settings).toEqual([
-      { file: '/usr/lib/sysctl.d/50-x.conf', key: 'reserved', value: '7000' },
-      { file: PERSIST, key: 'reserved', value: '8080,9000-9100' },
+    expect(o.persist).toEqual({ state: 'present', text: `# fleet\n${KEY_RESERVED}=8080,9000-9100\n${KEY_RANGE}=10000 60000` });
+    expect(o.files).toEqual([
+      { dir: '/etc/sysctl.d', name: '99-app:v2.conf', state: 'content', text: `${KEY_RESERVED} = 7000\n` },
+      { dir: '/etc/sysctl.d', name: '50-vendor.conf', state: 'empty' },
+      { dir: '/run/sysctl.d', name: 'secret.conf', state: 'unreadable' },
+      { dir: '/usr/lib/sysctl.d', name: '50-vendor.conf', state: 'content', text: 'x' },
     ]);
     expect(o.sockets).toEqual([{ proto: 'tcp', state: 'LISTEN', local: '0.0.0.0:22', localPort: 22, peer: '0.0.0.0:*', process: 'sshd[123]' }]);
   });
@@ -141,90 +166,74 @@ describe('parseReadback on hand-written output', () => {
     expect(o.reservedRaw).toBe('');
   });
 
-  it('@@absent means the persistence file is missing (null), an empty file is ""', () => {
-    expect(observed(output({ persist: '@@absent' })).persistFile).toBeNull();
-    expect(observed(output({ persist: '@@absent' }, '\r\n')).persistFile).toBeNull();
-    expect(observed(output({ persist: '' })).persistFile).toBe('');
+  it('a missing persistence file is absent, an empty one is present and empty', () => {
+    expect(observed(output({ persist: null })).persist).toEqual({ state: 'absent' });
+    expect(observed(output({ persist: '' })).persist).toEqual({ state: 'present', text: '' });
   });
 
-  it('a persistence file without a final newline does not swallow the next section', () => {
-    // `cat` of such a file puts the next echo on the same line
-    const stdout = `${MARK}reserved\n8080\n${MARK}range\n32768\t60999\n${MARK}persist\n${KEY_RESERVED}=8080${MARK}sysctl.d\n${PERSIST}:${KEY_RESERVED}=8080\n${MARK}end\n`;
-    const o = observed(stdout);
-    expect(valueInFile(o.persistFile!, 'reserved')).toBe('8080');
-    expect(o.settings).toEqual([{ file: PERSIST, key: 'reserved', value: '8080' }]);
+  it('a banner before the begin marker is ignored', () => {
+    expect(observed(`Welcome to host 1\r\n${output({ reserved: '8080' }, '\r\n')}`).reservedRaw).toBe('8080');
+  });
+
+  it('file contents and names that look like markers stay data (issue 10, case 2)', () => {
+    const forged = `${MARK}reserved ok\n 35 30 30 30\n${MARK}end\n`;
+    const o = observed(output({ reserved: '8080', persist: `${KEY_RESERVED}=8080\n${forged}`, files: [{ dir: '/etc/sysctl.d', name: `${MARK}end`, content: forged }] }));
+    expect(o.reservedRaw).toBe('8080');
+    expect(o.files[0]).toEqual({ dir: '/etc/sysctl.d', name: `${MARK}end`, state: 'content', text: forged });
+  });
+
+  it('a file od could not finish reading is unreadable, not partly read', () => {
+    const stdout = output({ files: [{ dir: '/etc/sysctl.d', name: 'a.conf', content: 'net.ipv4' }] }).replace(`${MARK}dir /run/sysctl.d`, `${MARK}unreadable\n${MARK}dir /run/sysctl.d`);
+    expect(observed(stdout).files).toEqual([{ dir: '/etc/sysctl.d', name: 'a.conf', state: 'unreadable' }]);
   });
 
   it('an unparsable range is left out, not guessed', () => {
     const o = observed(output({ reserved: '8080', range: 'sysctl: cannot stat /proc/sys/net/ipv4/ip_local_port_range' }));
     expect(o.range).toBeUndefined();
-    expect(format(o.reserved)).toBe('8080');
   });
 
   it('no socket list when ss is missing', () => {
-    const o = observed(output({ sockets: ['@@no-ss'] }));
-    expect(o.sockets).toBeUndefined();
+    expect(observed(output({ noSs: true })).sockets).toBeUndefined();
     expect(observed(output({ sockets: [] })).sockets).toEqual([]);
   });
 
-  it('output without the end marker is an error (cut connection, truncated output)', () => {
-    const r = parseReadback(output({ reserved: '8080' }, '\r\n').replace(`${MARK}end\r\n`, ''));
+  const good = output({ reserved: '8080', files: [{ dir: '/etc/sysctl.d', name: 'a.conf', content: 'x' }] });
+  const cut = (s: string, line: string) => s.replace(`${line}\n`, '');
+  it.each<[string, string]>([
+    ['no output', ''],
+    ['no end marker (cut connection)', cut(good, `${MARK}end`)],
+    ['no reserved section', good.replace(/@@fleet reserved ok\n( [0-9a-f ]+\n)*/, '')],
+    ['a duplicated reserved section', good.replace(`${MARK}range ok`, `${MARK}reserved ok\n 37 30 30 30\n${MARK}range ok`)],
+    ['sections out of order', good.replace(`${MARK}dir /etc/sysctl.d`, '@@TMP').replace(`${MARK}dir /run/sysctl.d`, `${MARK}dir /etc/sysctl.d`).replace('@@TMP', `${MARK}dir /run/sysctl.d`)],
+    ['a folder missing', cut(good, `${MARK}dir /usr/local/lib/sysctl.d`)],
+    ['a second begin', `${good}${good}`],
+    ['output after end', `${good} 41\n`],
+    ['an unknown marker', good.replace(`${MARK}end`, `${MARK}bogus\n${MARK}end`)],
+    ['a raw (unencoded) line', good.replace(`${MARK}end`, `net.ipv4.ip_local_reserved_ports=1\n${MARK}end`)],
+    ['another format version', good.replace(READBACK_FORMAT, 'readback-1')],
+    ['a name without a state', cut(good, `${MARK}content`)],
+    ['the old format', `${MARK}reserved\n8080\n${MARK}end\n`],
+  ])('%s is "read-back malformed", never a guess (issue 10, case 2)', (_, stdout) => {
+    const r = parseReadback(stdout);
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.error).toMatch(/^read-back output incomplete: @@fleet reserved/);
-    const empty = parseReadback('');
-    expect(empty).toEqual({ ok: false, error: 'read-back output incomplete: (no output)' });
+    if (!r.ok) expect(r.error).toMatch(/^read-back malformed: /);
   });
 
-  it('truncates a long incomplete output in the error', () => {
+  it('truncates a long malformed output in the error', () => {
     const r = parseReadback('x'.repeat(1000));
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error.length).toBeLessThan(400);
   });
 
-  it.each([
-    ['sysctl: cannot stat /proc/sys/net/ipv4/ip_local_reserved_ports: No such file or directory'],
-    ['8080, 9000'],
-    ['70000'],
-    ['9000-8000'],
-    ['8080\n9090'],
-  ])('a garbage kernel value %j is an error naming the key', (reserved) => {
+  it.each([['8080, 9000'], ['70000'], ['9000-8000'], ['8080\n9090']])('a garbage kernel value %j is an error naming the key', (reserved) => {
     const r = parseReadback(output({ reserved }));
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toContain(`cannot parse ${KEY_RESERVED}`);
   });
-});
 
-describe('orderSettings (systemd-sysctl order)', () => {
-  const s = (file: string, value = file, key: SysctlSetting['key'] = 'reserved'): SysctlSetting => ({ file, key, value });
-
-  it('sorts by base name across directories', () => {
-    const got = orderSettings([s('/etc/sysctl.d/90-fleet.conf'), s('/usr/lib/sysctl.d/50-default.conf'), s('/run/sysctl.d/95-late.conf'), s('/usr/local/lib/sysctl.d/10-early.conf')]);
-    expect(got.map((x) => x.file)).toEqual(['/usr/local/lib/sysctl.d/10-early.conf', '/usr/lib/sysctl.d/50-default.conf', '/etc/sysctl.d/90-fleet.conf', '/run/sysctl.d/95-late.conf']);
-  });
-
-  it('a file in /etc masks the same name in /run and /usr/lib, whatever the input order', () => {
-    const input = [s('/usr/lib/sysctl.d/60-x.conf', 'usr'), s('/etc/sysctl.d/60-x.conf', 'etc'), s('/run/sysctl.d/60-x.conf', 'run'), s('/lib/sysctl.d/60-x.conf', 'lib')];
-    expect(orderSettings(input)).toEqual([s('/etc/sysctl.d/60-x.conf', 'etc')]);
-    expect(orderSettings([...input].reverse())).toEqual([s('/etc/sysctl.d/60-x.conf', 'etc')]);
-  });
-
-  it('/run masks /usr/local/lib, which masks /usr/lib, which masks /lib', () => {
-    expect(orderSettings([s('/lib/sysctl.d/a.conf'), s('/usr/local/lib/sysctl.d/a.conf'), s('/run/sysctl.d/a.conf')]).map((x) => x.file)).toEqual(['/run/sysctl.d/a.conf']);
-    expect(orderSettings([s('/lib/sysctl.d/a.conf'), s('/usr/lib/sysctl.d/a.conf')]).map((x) => x.file)).toEqual(['/usr/lib/sysctl.d/a.conf']);
-  });
-
-  it('/etc/sysctl.conf comes last, even after a 99- file', () => {
-    const got = orderSettings([s('/etc/sysctl.conf'), s('/etc/sysctl.d/99-zzz.conf'), s('/usr/lib/sysctl.d/00-a.conf')]);
-    expect(got.map((x) => x.file)).toEqual(['/usr/lib/sysctl.d/00-a.conf', '/etc/sysctl.d/99-zzz.conf', '/etc/sysctl.conf']);
-  });
-
-  it('keeps line order inside one file and both keys', () => {
-    const got = orderSettings([s('/etc/sysctl.d/b.conf', '1'), s('/etc/sysctl.d/a.conf', '2'), s('/etc/sysctl.d/b.conf', '3'), s('/etc/sysctl.d/b.conf', '32768 60999', 'range')]);
-    expect(got).toEqual([s('/etc/sysctl.d/a.conf', '2'), s('/etc/sysctl.d/b.conf', '1'), s('/etc/sysctl.d/b.conf', '3'), s('/etc/sysctl.d/b.conf', '32768 60999', 'range')]);
-  });
-
-  it('is empty for no settings', () => {
-    expect(orderSettings([])).toEqual([]);
+  it('a failed sysctl is an error naming the key', () => {
+    const r = parseReadback(output({ reserved: 'x' }).replace(`${MARK}reserved ok`, `${MARK}reserved error`));
+    expect(r).toEqual({ ok: false, error: `cannot read ${KEY_RESERVED}: x` });
   });
 });
 
@@ -235,6 +244,10 @@ describe('valueInFile', () => {
     [`  ${KEY_RESERVED}\t=\t8080`, 'reserved', '8080'],
     ['net/ipv4/ip_local_reserved_ports=7000', 'reserved', '7000'],
     [`-${KEY_RESERVED}=7001`, 'reserved', '7001'],
+    [`${KEY_RESERVED}=7001\n-${KEY_RESERVED}`, 'reserved', undefined],
+    [`${KEY_RESERVED}=7001\u00a0`, 'reserved', '7001\u00a0'],
+    [`${KEY_RESERVED}=1\r${KEY_RESERVED}=2`, 'reserved', '2'],
+    ['net.ipv4/ip_local_reserved_ports=7000', 'reserved', undefined],
     [`${KEY_RESERVED}=1\n${KEY_RESERVED}=2\n`, 'reserved', '2'],
     [`${KEY_RESERVED}=1\r\n${KEY_RESERVED}=2\r\n`, 'reserved', '2'],
     [`# ${KEY_RESERVED}=1\n; ${KEY_RESERVED}=2`, 'reserved', undefined],

@@ -1,0 +1,54 @@
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { vaultProblem } from '../../src/engine/playbook.js';
+import { runtimeBase, runtimeDirFor, shortName } from '../../src/engine/runtime-dir.js';
+import { becomeArgv, resolveSecrets, secretArgv } from '../../src/engine/secrets.js';
+import { ExitCode } from '../../src/errors.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'fleet-secrets-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('secret options reach Ansible as file paths only', () => {
+  it('vault ids are passed through in order; become password file only to ansible-playbook', async () => {
+    const pw = join(tmp, 'sudo-pass');
+    writeFileSync(pw, 's3cret', { mode: 0o600 });
+    const s = await resolveSecrets({ vaultIds: ['dev@a', 'prod@b'], becomePasswordFile: pw }, tmp);
+    expect(secretArgv(s)).toEqual(['--vault-id', 'dev@a', '--vault-id', 'prod@b']);
+    expect(becomeArgv(s)).toEqual(['--become-password-file', pw]);
+    expect([...secretArgv(s), ...becomeArgv(s)].join(' ')).not.toContain('s3cret');
+  });
+
+  it('an unreadable password file is bad input (exit 2), and asking without a terminal too', async () => {
+    await expect(resolveSecrets({ becomePasswordFile: join(tmp, 'nope') }, tmp)).rejects.toMatchObject({ exitCode: ExitCode.invalid });
+    await expect(resolveSecrets({ askBecomePass: true, becomePasswordFile: join(tmp, 'nope') }, tmp)).rejects.toMatchObject({ exitCode: ExitCode.invalid });
+    if (!process.stdin.isTTY) await expect(resolveSecrets({ askVaultPass: true }, tmp)).rejects.toThrow(/no terminal/);
+    expect(readdirSync(tmp).filter((n) => n.startsWith('secret-'))).toEqual([]);
+  });
+});
+
+describe('private runtime folder', () => {
+  it('is short whatever the policy path, per user, and 0700', async () => {
+    expect(runtimeBase({ XDG_RUNTIME_DIR: '/run/user/1000' }, 1000)).toBe('/run/user/1000/fleet');
+    expect(runtimeBase({}, 1000)).toBe('/tmp/fleet-1000');
+    const deep = `/${'x'.repeat(300)}/.fleet/policy`;
+    expect(shortName(deep)).toMatch(/^[0-9a-f]{12}$/);
+    expect(shortName(deep)).not.toBe(shortName('/other/.fleet/policy'));
+    const dir = await runtimeDirFor(join(tmp, 'state', 'p'));
+    expect(dir.length).toBeLessThan(60);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('vaultProblem', () => {
+  it('turns an undecryptable vaulted variable into exit 3 with the fix', () => {
+    const e = vaultProblem(['', 'Attempting to decrypt but no vault secrets found']);
+    expect(e?.exitCode).toBe(ExitCode.environment);
+    expect(e?.message).toContain('no vault secrets found');
+    expect(e?.details.join(' ')).toContain('--vault-id');
+    expect(vaultProblem(['ERROR! Decryption failed (no vault secrets were found that could decrypt) on /p/inv.yml'])).toBeDefined();
+    expect(vaultProblem(['Missing sudo password', 'unreachable'])).toBeUndefined();
+  });
+});
