@@ -99,8 +99,12 @@ export const PULL_READ = { reserved: 'fleet_read_reserved', range: 'fleet_read_r
 const words = (expr: string) => `(${expr}).split() | join(' ')`;
 const fileValue = (key: string) => words(`(_persist_text | regex_findall('(?m)^[ \\t]*-?net[./]ipv4[./]${key}[ \\t]*=[ \\t]*(.*?)[ \\t]*$') or ['']) | last`);
 const { reserved: R, range: G, persist: P } = PULL_READ;
-// slurp's message for a missing file (ansible-core, ENOENT); any other slurp failure is a failed read.
-const persistAbsent = `(${P}.failed | default(false)) and (${P}.msg | default('')) is match('file not found')`;
+// With failed_when: false a registered result says failed: false whatever happened: a read
+// worked when sysctl's rc is 0, and when slurp returned content. slurp's message for a missing
+// file (ansible-core, ENOENT) means absent; any other slurp failure is a failed read.
+const persistAbsent = `'content' not in ${P} and (${P}.msg | default('')) is match('file not found')`;
+const sysctlFailed = (r: string) => `(${r}.rc | default(1)) != 0`;
+const readError = (r: string) => `(${r}.stderr | default('', true) or ${r}.msg | default('', true) or 'exit ' ~ ${r}.rc | default('?')) | trim`;
 
 /**
  * Host-side judgement, as task variables of one set_fact (evaluated lazily,
@@ -110,8 +114,9 @@ const persistAbsent = `(${P}.failed | default(false)) and (${P}.msg | default(''
 function judgeVars(): Record<string, string> {
   return {
     _persist_absent: `{{ ${persistAbsent} }}`,
-    _read_ok: `{{ (${R}.rc | default(1)) == 0 and (${G}.rc | default(1)) == 0 and (not (${P}.failed | default(false)) or _persist_absent | bool) }}`,
-    _read_error: `{{ [${R}, ${G}] | map(attribute='stderr', default='') | select | list + ([${R}, ${G}, ${P}] | selectattr('failed', 'defined') | selectattr('failed') | map(attribute='msg', default='') | select | reject('match', 'file not found') | list) }}`,
+    _persist_ok: `{{ 'content' in ${P} or _persist_absent | bool }}`,
+    _read_ok: `{{ not (${sysctlFailed(R)}) and not (${sysctlFailed(G)}) and _persist_ok | bool }}`,
+    _read_error: `{{ ([${readError(R)}] if ${sysctlFailed(R)} else []) + ([${readError(G)}] if ${sysctlFailed(G)} else []) + ([${P}.msg | default('slurp failed')] if not (_persist_ok | bool) else []) }}`,
     _current: `{{ (${R}.stdout | trim) if _read_ok | bool else '' }}`,
     _range: `{{ ${words(`${G}.stdout`)} if _read_ok | bool else '' }}`,
     _persist_text: `{{ (${P}.content | b64decode) if _read_ok | bool and not (_persist_absent | bool) else '' }}`,

@@ -162,27 +162,31 @@ describe.skipIf(!HAS_PLAYBOOK)('the host-side judge and textfile, run by Ansible
   const dir = mkdtempSync(join(tmpdir(), 'fleet-pull-judge-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  // What the read tasks register: command's rc/stdout/stderr, slurp's base64 content or its failure message.
-  const ran = (stdout: string) => ({ rc: 0, stdout, stderr: '', failed: false });
-  const slurped = (text: string) => ({ content: Buffer.from(text).toString('base64'), encoding: 'base64', failed: false });
+  // What the read tasks register (as ansible-core 2.14 does, checked by the real reads below): with
+  // failed_when: false, `failed` is false whatever happened; command's rc/stdout/stderr (rc and msg
+  // only when sysctl cannot be run), slurp's base64 content or only its failure message.
+  const ran = (stdout: string) => ({ rc: 0, stdout, stderr: '', msg: '', failed: false, failed_when_result: false });
+  const slurped = (text: string) => ({ content: Buffer.from(text).toString('base64'), encoding: 'base64', failed: false, failed_when_result: false });
+  const slurpFailed = (msg: string) => ({ msg, failed: false, failed_when_result: false });
+  const noSysctl = { rc: 2, cmd: ['sysctl'], msg: "[Errno 2] No such file or directory: b'sysctl'", failed: false, failed_when_result: false };
   const good = 'net.ipv4.ip_local_reserved_ports=5000-10000\nnet.ipv4.ip_local_port_range=1024 65000\n';
   const read = (reserved: string, range: string, persist: Record<string, unknown>) => ({ [PULL_READ.reserved]: ran(reserved), [PULL_READ.range]: ran(range), [PULL_READ.persist]: persist });
   const cases: Record<string, { rb: Record<string, unknown>; apply_error?: string; drift: string[]; message?: RegExp }> = {
     ok: { rb: read('5000-10000', '1024\t65000', slurped(good)), drift: [] },
     runtime: { rb: read('7000', '1024\t65000', slurped(good)), drift: ['runtime'] },
-    absent: { rb: read('5000-10000', '1024\t65000', { failed: true, msg: `file not found: ${DEFAULT_PERSIST_FILE}` }), drift: ['persisted', 'port_range'] },
+    absent: { rb: read('5000-10000', '1024\t65000', slurpFailed(`file not found: ${DEFAULT_PERSIST_FILE}`)), drift: ['persisted', 'port_range'] },
     stale_file: { rb: read('5000-10000', '1024\t65000', slurped('net.ipv4.ip_local_reserved_ports = 5000-10000\nnet.ipv4.ip_local_reserved_ports=5000\nnet.ipv4.ip_local_port_range=1024 65000')), drift: ['persisted'] },
     range: { rb: read('5000-10000', '32768\t60999', slurped(good)), drift: ['port_range'] },
     unreadable: {
-      rb: { ...read('', '', slurped(good)), [PULL_READ.reserved]: { rc: 2, failed: true, msg: "[Errno 2] No such file or directory: b'sysctl'" }, [PULL_READ.range]: { rc: 2, failed: true, msg: "[Errno 2] No such file or directory: b'sysctl'" } },
+      rb: { ...read('', '', slurped(good)), [PULL_READ.reserved]: noSysctl, [PULL_READ.range]: noSysctl },
       drift: ['read_failed'],
       message: /^read-back failed: \[Errno 2\] No such file or directory/,
     },
-    persist_unreadable: { rb: read('5000-10000', '1024\t65000', { failed: true, msg: `file is not readable: ${DEFAULT_PERSIST_FILE}` }), drift: ['read_failed'], message: /file is not readable/ },
+    persist_unreadable: { rb: read('5000-10000', '1024\t65000', slurpFailed(`file is not readable: ${DEFAULT_PERSIST_FILE}`)), drift: ['read_failed'], message: /file is not readable/ },
     sysctl_error: { rb: read('5000-10000', '', slurped(good)), drift: ['read_failed'], message: /permission denied on key/ },
     failed: { rb: read('', '1024\t65000', slurped(good)), apply_error: 'Read-only file system: "/proc/sys/net"', drift: ['runtime', 'apply_failed'] },
   };
-  (cases.sysctl_error!.rb[PULL_READ.range] as Record<string, unknown>) = { rc: 255, stdout: '', stderr: `sysctl: permission denied on key "${KEY_RANGE}"`, failed: false };
+  (cases.sysctl_error!.rb[PULL_READ.range] as Record<string, unknown>) = { rc: 255, stdout: '', stderr: `sysctl: permission denied on key "${KEY_RANGE}"`, msg: 'non-zero return code', failed: false, failed_when_result: false };
 
   it('gives every crafted state its drift reasons; the textfile passes the strict format check (and promtool); hostile values stay inside their labels', async () => {
     const [play] = pullPlaybook() as Play[];
@@ -191,7 +195,28 @@ describe.skipIf(!HAS_PLAYBOOK)('the host-side judge and textfile, run by Ansible
     mkdirSync(join(dir, 'templates'), { recursive: true });
     const files = renderPullProject(input());
     writeFileSync(join(dir, PULL_FILES.textfile), file(files, PULL_FILES.textfile));
-    writeFileSync(join(dir, 'judge.yml'), stringify([{ hosts: 'all', connection: 'local', gather_facts: false, tasks }], { version: '1.1' }));
+    // The real read tasks too, on this machine (read-only: sysctl -n, a slurp of a file in the temp folder).
+    const reads = new Set<string>([PULL_TASK.readReserved, PULL_TASK.readRange, PULL_TASK.readPersist]);
+    const realTasks = play!.tasks.filter((t) => reads.has(t.name) || keep.has(t.name));
+    const machine = (await execa('sysctl', ['-n', KEY_RESERVED])).stdout.trim();
+    writeFileSync(join(dir, 'present.conf'), `${KEY_RESERVED}=${machine}\n`);
+    writeFileSync(
+      join(dir, 'judge.yml'),
+      stringify(
+        [
+          { hosts: 'crafted', connection: 'local', gather_facts: false, tasks },
+          { hosts: 'real', connection: 'local', gather_facts: false, tasks: realTasks },
+        ],
+        { version: '1.1' },
+      ),
+    );
+    const real = {
+      real_absent: { fleet_persist_file: join(dir, 'absent.conf'), drift: ['persisted'] },
+      real_present: { fleet_persist_file: join(dir, 'present.conf'), drift: [] as string[] },
+    };
+    const realHosts = Object.fromEntries(
+      Object.entries(real).map(([name, r]) => [name, { fleet_persist_file: r.fleet_persist_file, fleet_textfile: join(dir, 'out', `${name}.prom`), fleet_reserved_ports: machine, fleet_policy: 'prod' }]),
+    );
     const hosts = Object.fromEntries(
       Object.entries(cases).map(([name, c]) => [
         name,
@@ -205,7 +230,7 @@ describe.skipIf(!HAS_PLAYBOOK)('the host-side judge and textfile, run by Ansible
         },
       ]),
     );
-    writeFileSync(join(dir, 'inv.yml'), stringify({ all: { vars: { ansible_connection: 'local', ansible_python_interpreter: 'auto_silent', fleet_pull_mode: 'check', fleet_version: '0.1.0', fleet_policy_sha256: 'abc' }, hosts } }));
+    writeFileSync(join(dir, 'inv.yml'), stringify({ all: { vars: { ansible_connection: 'local', ansible_python_interpreter: 'auto_silent', fleet_pull_mode: 'check', fleet_version: '0.1.0', fleet_policy_sha256: 'abc' }, children: { crafted: { hosts }, real: { hosts: realHosts } } } }));
     const r = await execa('ansible-playbook', ['-i', 'inv.yml', 'judge.yml'], { cwd: dir, reject: false, env: { ...quietAnsible, ANSIBLE_FORKS: '10' }, timeout: 120_000 });
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     for (const [name, c] of Object.entries(cases)) {
@@ -222,6 +247,17 @@ describe.skipIf(!HAS_PLAYBOOK)('the host-side judge and textfile, run by Ansible
       if (name === 'absent') expect(info.labels.persisted).toBe('(absent)');
       if (name === 'failed') expect(info.labels.message).toBe(c.apply_error);
       if (c.message) expect(info.labels.message, name).toMatch(c.message);
+      if (HAS_PROMTOOL) {
+        const p = await execa('promtool', ['check', 'metrics'], { input: text, reject: false });
+        expect(p.exitCode, p.stdout + p.stderr).toBe(0);
+      }
+    }
+    for (const [name, r] of Object.entries(real)) {
+      const text = readFileSync(join(dir, 'out', `${name}.prom`), 'utf8');
+      const { problems, samples } = checkExposition(text);
+      expect(problems, `${name}:\n${text}`).toEqual([]);
+      expect(samples.filter((s) => s.name === 'fleet_drift' && s.value === 1).map((s) => s.labels.reason), `${name}:\n${text}`).toEqual(r.drift);
+      expect(samples.find((s) => s.name === 'fleet_host_info')!.labels).toMatchObject({ current: machine, persisted: name === 'real_absent' ? '(absent)' : machine, message: '' });
       if (HAS_PROMTOOL) {
         const p = await execa('promtool', ['check', 'metrics'], { input: text, reject: false });
         expect(p.exitCode, p.stdout + p.stderr).toBe(0);
