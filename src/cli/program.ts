@@ -7,6 +7,7 @@ import { registerDiscover } from './discover.js';
 import { registerMergeReports } from './merge-reports.js';
 import { registerPlan } from './plan.js';
 import { registerRender } from './render.js';
+import { registerStatus } from './status.js';
 import { registerValidate } from './validate.js';
 import { registerLab } from './lab.js';
 
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerCheck(program);
   registerDiff(program);
   registerRollback(program);
+  registerStatus(program);
   registerDiscover(program);
   registerMergeReports(program);
   registerLab(program);

@@ -118,6 +118,19 @@ export const policySchema = z
     hosts: named('host', levelSchema).optional(),
     ansible: ansibleSchema.optional(),
     audit: z.strictObject({ allow_ports: portsSchema.optional() }).optional(),
+    pull: z
+      .strictObject({
+        mode: z.enum(['enforce', 'check']).optional().describe('enforce: apply then verify on every run; check: read only.'),
+        textfile: z
+          .string()
+          .regex(/^(?!.*\/\.{1,2}\/)\/(?:[A-Za-z0-9_.+-]+\/)*[A-Za-z0-9_+-][A-Za-z0-9_.+-]*\.prom$/, {
+            error: (iss) => `${describeValue(iss.input)} must be an absolute path ending in .prom, without spaces or shell characters`,
+          })
+          .optional()
+          .describe('node_exporter textfile each host writes its verdict to (default /var/lib/prometheus/node-exporter/fleet.prom).'),
+      })
+      .optional()
+      .describe('Pull mode (`fleet render --pull`): every host runs the policy itself with ansible-pull.'),
   })
   .meta({ title: 'fleet policy v1', description: 'Company-wide listen-port policy (net.ipv4.ip_local_reserved_ports).' });
 

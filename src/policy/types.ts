@@ -54,6 +54,16 @@ export interface AuditSettings {
   allow: PortSet;
 }
 
+/** How a host running the policy itself (`fleet render --pull`, ansible-pull) behaves. */
+export interface PullSettings {
+  /** enforce: apply then verify; check: read only. */
+  mode: PullMode;
+  /** node_exporter textfile the host writes its verdict to. */
+  textfile: string;
+}
+
+export type PullMode = 'enforce' | 'check';
+
 /** A validated policy: every port value already parsed into canonical sets. */
 export interface Policy {
   /** Absolute path of the policy file. */
@@ -72,7 +82,11 @@ export interface Policy {
   persistFile: string;
   ansible: AnsibleSettings;
   audit: AuditSettings;
+  /** Only when the policy file has a `pull:` section; defaults in DEFAULT_PULL. */
+  pull?: Partial<PullSettings>;
 }
 
 export const DEFAULT_PERSIST_FILE = '/etc/sysctl.d/90-fleet-reserved-ports.conf';
 export const DEFAULT_MIN_EPHEMERAL_PORTS = 10000;
+/** Debian's prometheus-node-exporter reads its textfile collector from this folder. */
+export const DEFAULT_PULL: PullSettings = { mode: 'enforce', textfile: '/var/lib/prometheus/node-exporter/fleet.prom' };

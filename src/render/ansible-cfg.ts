@@ -7,6 +7,8 @@ export interface CfgInput {
   settings: readonly FleetSetting[];
   /** The user's ansible.cfg fleet's own runs keep in force, if any. */
   userConfig?: string;
+  /** Comment lines that replace the one about fleet's own runs (for a project fleet never runs itself); the settings follow. */
+  explain?: string[];
 }
 
 /**
@@ -26,9 +28,11 @@ export function renderAnsibleCfg(c: CfgInput): string {
   const lines = c.header.split('\n').map((l) => `# ${l}`);
   lines.push(
     '#',
-    `# fleet's own runs keep your Ansible configuration in force (${c.userConfig ?? 'none was found'}) and set only`,
-    '# these settings on top of it, as environment variables (Ansible never merges two ansible.cfg files).',
-    '# To run this project with your own ansible.cfg instead of this one, export them:',
+    ...(c.explain ?? [
+      `fleet's own runs keep your Ansible configuration in force (${c.userConfig ?? 'none was found'}) and set only`,
+      'these settings on top of it, as environment variables (Ansible never merges two ansible.cfg files).',
+      'To run this project with your own ansible.cfg instead of this one, export them:',
+    ]).map((l) => `# ${l}`),
     ...c.settings.map((s) => `#   ${s.env}=${s.value}`),
   );
   for (const [section, entries] of sections) {

@@ -56,7 +56,7 @@ const longValue = `fleet_reserved_ports | length > ${ONE_WRITE_LIMIT}`;
  * empty reserved value (exact mode retiring the reservation) is left to the
  * clear tasks: the module refuses a blank value.
  */
-function writeTasks(wholeWrite: boolean): Record<string, unknown>[] {
+export function writeTasks(wholeWrite: boolean): Record<string, unknown>[] {
   const items =
     `([{'name': '${KEY_RESERVED}', 'value': fleet_reserved_ports, 'set': not (${longValue})}] if ${WHEN_NOT_EMPTY} else [])` +
     ` + ([{'name': '${KEY_RANGE}', 'value': fleet_port_range, 'set': true}] if fleet_port_range is defined else [])`;

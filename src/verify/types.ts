@@ -131,7 +131,7 @@ export interface RunSummary {
 export interface RunReport {
   tool: 'fleet';
   version: string;
-  command: 'check' | 'apply' | 'plan' | 'remediate' | 'rollback';
+  command: 'check' | 'apply' | 'plan' | 'remediate' | 'rollback' | 'status';
   policy: string;
   mode: 'exact' | 'additive';
   startedAt: string;
