@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { applyHosts, withPriorState, type Session } from '../engine/session.js';
 import { ExitCode, FleetError } from '../errors.js';
@@ -11,20 +10,12 @@ import { addTargetOptions, examples, sessionFor, useColor, type TargetOptions } 
 import { makePlan } from './plan.js';
 import { Progress } from './progress.js';
 import { addHistoryOptions, cleanupAfterSignal, collectReport, emit, signalExit, verdictExit, whileLocked, type HistoryOptions } from './run-support.js';
+import { confirm } from './confirm.js';
 
 interface ApplyOptions extends TargetOptions, HistoryOptions {
   yes?: boolean;
   dryRun?: boolean;
   report?: ReportSpec[];
-}
-
-async function confirm(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(question)).trim());
-  } finally {
-    rl.close();
-  }
 }
 
 export function registerApply(program: Command): void {

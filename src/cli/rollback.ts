@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { restoreHosts } from '../engine/rollback.js';
 import { openSession, readHosts, withPriorState, type HostRead, type Session } from '../engine/session.js';
@@ -14,6 +13,7 @@ import type { HostResult, PriorState, RunReport } from '../verify/types.js';
 import { examples, loadPolicyForRun, useColor, warn } from './common.js';
 import { Progress } from './progress.js';
 import { addHistoryOptions, cleanupAfterSignal, collectReport, emit, signalExit, verdictExit, whileLocked, type HistoryOptions } from './run-support.js';
+import { confirm } from './confirm.js';
 
 interface RollbackOptions extends HistoryOptions {
   yes?: boolean;
@@ -54,15 +54,6 @@ export async function readApplyReport(file: string): Promise<{ report: RunReport
     hosts.push({ after: h, prior: h.priorState });
   }
   return { report: r as RunReport, hosts };
-}
-
-async function confirm(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(question)).trim());
-  } finally {
-    rl.close();
-  }
 }
 
 export function registerRollback(program: Command): void {
