@@ -46,6 +46,7 @@ export function headerTask(): Record<string, unknown> {
       line: `${HEADER_PREFIX} {{ fleet_version }}; policy sha256 {{ fleet_policy_sha256 | default('unknown') }}; applied {{ now(utc=true).strftime('%Y-%m-%dT%H:%M:%SZ') }}`,
       insertbefore: 'BOF',
     },
-    when: WRITE_REGISTERS.map((r) => `(${r} is changed)`).join(' or '),
+    // a register of a task not rendered (the long-value write) is undefined, and `is changed` fails on it
+    when: WRITE_REGISTERS.map((r) => `(${r} is defined and ${r} is changed)`).join(' or '),
   };
 }

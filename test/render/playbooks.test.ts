@@ -44,7 +44,7 @@ describe('applyPlaybook', () => {
     const t = task(play!, HEADER_TASK);
     expect(t['ansible.builtin.lineinfile']).toMatchObject({ path: '{{ fleet_persist_file }}', insertbefore: 'BOF', regexp: '^# Managed by fleet ' });
     expect(String((t['ansible.builtin.lineinfile'] as { line: string }).line)).toMatch(/fleet_version.*fleet_policy_sha256.*now\(utc=true\)/);
-    expect(t.when).toBe('(fleet_set_sysctl is changed) or (fleet_whole_write is changed) or (fleet_clear_reserved_file is changed) or (fleet_clear_reserved is changed) or (fleet_owned is changed)');
+    expect(t.when).toBe(['fleet_set_sysctl', 'fleet_whole_write', 'fleet_clear_reserved_file', 'fleet_clear_reserved', 'fleet_owned'].map((r) => `(${r} is defined and ${r} is changed)`).join(' or '));
     for (const [name, reg] of [[TASK.setSysctl, 'fleet_set_sysctl'], [CLEAR_TASK.persist, 'fleet_clear_reserved_file'], [CLEAR_TASK.runtime, 'fleet_clear_reserved']] as const) {
       expect(task(play!, name).register, name).toBe(reg);
     }
