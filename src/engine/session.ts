@@ -5,6 +5,7 @@ import { ExitCode, FleetError } from '../errors.js';
 import { hostsMatching, loadInventory } from '../inventory/load.js';
 import type { Inventory } from '../inventory/types.js';
 import { planHosts, targetSet, type HostPlan } from '../plan/desired.js';
+import { holdsOf } from '../verify/owned.js';
 import { inShard, type Shard } from '../plan/shard.js';
 import { hostPatternProblem } from '../policy/names.js';
 import type { Policy } from '../policy/types.js';
@@ -224,7 +225,7 @@ export function refusedResult(p: HostPlan): HostResult {
 
 /** The exact value to write on a read host (additive mode keeps what the host already has). */
 export function targetFor(s: Session, read: HostRead): PortSet {
-  return targetSet(read.plan, s.policy.mode, read.observed?.reserved);
+  return targetSet(read.plan, s.policy.mode, read.observed && holdsOf(read.observed, s.policy.persistFile));
 }
 
 /**
@@ -239,7 +240,7 @@ export async function applyHosts(
   if (hosts.length === 0) return { results: [], interrupted: false };
   const dir = await render(
     s,
-    hosts.map(({ plan, target }) => ({ host: plan.host, reserved: target, ...(plan.ephemeral ? { ephemeral: plan.ephemeral } : {}) })),
+    hosts.map(({ plan, target }) => ({ host: plan.host, reserved: target, ...(s.policy.mode === 'additive' ? { owned: plan.desired } : {}), ...(plan.ephemeral ? { ephemeral: plan.ephemeral } : {}) })),
     false,
     'apply',
   );

@@ -1,7 +1,8 @@
 import type { Inventory } from '../inventory/types.js';
 import type { Policy } from '../policy/types.js';
 import { capacity, DEFAULT_EPHEMERAL, explainCapacity, type Capacity } from '../ports/capacity.js';
-import { union, type PortRange, type PortSet } from '../ports/portset.js';
+import { difference, union, type PortRange, type PortSet } from '../ports/portset.js';
+import { droppedPorts, type HostHolds } from '../verify/owned.js';
 
 /** What the policy wants on one host, before looking at the host. */
 export interface HostPlan {
@@ -72,7 +73,13 @@ function planOne(policy: Policy, host: string, groups: string[]): HostPlan {
   return { host, groups, desired, ...(ephemeral ? { ephemeral } : {}), capacity: cap, ...(refused ? { refused } : {}) };
 }
 
-/** Value to write on a host: exactly ours, or (additive) ours plus what the host already reserves. */
-export function targetSet(plan: HostPlan, mode: Policy['mode'], current: PortSet | undefined): PortSet {
-  return mode === 'additive' && current ? union(plan.desired, current) : plan.desired;
+/**
+ * Value to write on a host: exactly ours, or (additive) ours plus what others
+ * reserve: the runtime value less the ports fleet owned that the policy
+ * dropped, plus every port other boot files set (their tool's, even when fleet
+ * once owned them too).
+ */
+export function targetSet(plan: HostPlan, mode: Policy['mode'], holds: HostHolds | undefined): PortSet {
+  if (mode !== 'additive' || !holds) return plan.desired;
+  return union(plan.desired, difference(holds.runtime, droppedPorts(plan.desired, holds)), holds.otherFiles);
 }

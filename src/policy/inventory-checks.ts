@@ -17,7 +17,23 @@ function persistWarnings(p: Policy): Problem[] {
   if (inDir('/run/sysctl.d/')) return [{ path: ['persist_file'], message: `${f} is under /run, a tmpfs emptied at every boot: the file and the setting are gone after a reboot (use /etc/sysctl.d/)` }];
   const pkg = ['/usr/lib/sysctl.d/', '/lib/sysctl.d/'].find(inDir);
   if (pkg) return [{ path: ['persist_file'], message: `${f} is in ${pkg}, which belongs to packages: a package update can replace or remove it, and a file of the same name in /etc/sysctl.d masks it (use /etc/sysctl.d/)` }];
-  return [];
+  return p.mode === 'additive' ? sortsBeforeOthers(f) : [];
+}
+
+/** The usual other writer's file (kubespray; Debian's link to /etc/sysctl.conf). */
+const OTHER_WRITER = '99-sysctl.conf';
+
+/**
+ * Additive mode keeps other tools' ports in fleet's file; that only holds at
+ * boot when systemd-sysctl reads fleet's file last (the last file setting the key decides).
+ */
+function sortsBeforeOthers(f: string): Problem[] {
+  if (f === '/etc/sysctl.conf') {
+    return [{ path: ['persist_file'], message: `${f} is the file kubespray and other tools rewrite (Debian links it as /etc/sysctl.d/${OTHER_WRITER}): their next run overwrites fleet's value; use a file of fleet's own that sorts last, e.g. /etc/sysctl.d/99-zz-fleet-reserved-ports.conf` }];
+  }
+  const name = f.slice(f.lastIndexOf('/') + 1);
+  if (Buffer.compare(Buffer.from(name), Buffer.from(OTHER_WRITER)) > 0) return [];
+  return [{ path: ['persist_file'], message: `in additive mode fleet's file should be read last at boot, but ${name} sorts before ${OTHER_WRITER} (kubespray's file, and Debian's link to /etc/sysctl.conf): when that file sets the key, it decides the boot value without the policy's ports; use e.g. /etc/sysctl.d/99-zz-fleet-reserved-ports.conf` }];
 }
 
 /** Inline inventory consistency, plus the persist file location. */

@@ -3,7 +3,7 @@ import { wholeWriteScript, WRITTEN_MARK } from '../ansible/whole-write.js';
 import type { AnsibleSettings } from '../policy/types.js';
 import { ONE_WRITE_LIMIT } from '../ports/write-limit.js';
 import { clearReservedTasks, WHEN_NOT_EMPTY } from './empty-set.js';
-import { headerTask } from './header.js';
+import { headerTask, ownedTask } from './header.js';
 
 /** Task names are part of the contract between the playbooks and the result parser. */
 export const TASK = {
@@ -98,6 +98,7 @@ export function applyPlaybook(ansible: AnsibleSettings, opts: { wholeWrite: bool
       tasks: [
         ...writeTasks(opts.wholeWrite),
         ...clearReservedTasks(),
+        ownedTask(),
         headerTask(),
         { name: TASK.readBack, 'ansible.builtin.raw': readScript(false), changed_when: false },
       ],

@@ -7,12 +7,15 @@ import { renderAnsibleCfg } from './ansible-cfg.js';
 import { applyPlaybook, checkPlaybook, TARGET_GROUP } from './playbooks.js';
 import { toAnsibleYaml } from './yaml.js';
 import { exceedsOneWrite } from '../ports/write-limit.js';
+import { ownedLine } from '../verify/owned.js';
 
 /** The exact value one host must get. */
 export interface HostTarget {
   host: string;
   reserved: PortSet;
   ephemeral?: PortRange;
+  /** The ports fleet owns on the host (the policy's set), recorded in the persisted file by an additive apply (exact mode owns the whole value). */
+  owned?: PortSet;
 }
 
 export interface RenderInput {
@@ -62,7 +65,7 @@ export function renderProject(input: RenderInput): RenderedFile[] {
     targets.map((t) => {
       const reserved = format(t.reserved);
       wholeWrite ||= exceedsOneWrite(reserved);
-      return [t.host, { fleet_reserved_ports: reserved, ...(t.ephemeral ? { fleet_port_range: formatPortRange(t.ephemeral) } : {}), ...(input.hostVars?.[t.host] ?? {}) }];
+      return [t.host, { fleet_reserved_ports: reserved, ...(t.ephemeral ? { fleet_port_range: formatPortRange(t.ephemeral) } : {}), ...(t.owned ? { fleet_owned_line: ownedLine(t.owned) } : {}), ...(input.hostVars?.[t.host] ?? {}) }];
     }),
   );
   const inventory = {

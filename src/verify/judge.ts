@@ -2,15 +2,20 @@ import type { HostPlan } from '../plan/desired.js';
 import type { Mode } from '../policy/types.js';
 import { capacity, DEFAULT_EPHEMERAL } from '../ports/capacity.js';
 import { KEY_RANGE, KEY_RESERVED } from '../ansible/scripts.js';
-import { difference, format, formatPortRange, mustParse, parseKernel, type PortRange, type PortSet } from '../ports/portset.js';
+import { difference, EMPTY, format, intersect, formatPortRange, mustParse, parseKernel, type PortRange, type PortSet } from '../ports/portset.js';
 import { kernelValue, predictBoot, type BootKey, type BootPrediction } from './boot.js';
 import { valueInFile, type Observed } from './readback.js';
+import { droppedPorts, holdsOf } from './owned.js';
 import type { BootValue, HostResult, PortDiff } from './types.js';
 
-export function diffSets(desired: PortSet, actual: PortSet, mode: Mode): PortDiff {
+/**
+ * What the host lacks and what it has too much of. In additive mode only the
+ * `unwanted` ports (fleet added them, the policy dropped them) are extra.
+ */
+export function diffSets(desired: PortSet, actual: PortSet, mode: Mode, unwanted: PortSet = EMPTY): PortDiff {
   return {
     missing: format(difference(desired, actual)),
-    extra: mode === 'exact' ? format(difference(actual, desired)) : '',
+    extra: format(mode === 'exact' ? difference(actual, desired) : intersect(actual, unwanted)),
   };
 }
 
@@ -48,7 +53,9 @@ export function judge(plan: HostPlan, mode: Mode, persistPath: string, obs: Obse
   const unknown: string[] = [];
   // a problem already reported about our own file for this key explains its boot value too
   const ownProblem: Record<BootKey, boolean> = { reserved: obs.persist.state !== 'unreadable', range: obs.persist.state !== 'unreadable' };
-  const runtime = diffSets(plan.desired, obs.reserved, mode);
+  const dropped = mode === 'additive' ? droppedPorts(plan.desired, holdsOf(obs, persistPath)) : EMPTY;
+  const describeDiff = (what: string, d: PortDiff) => describe(what, d, mode);
+  const runtime = diffSets(plan.desired, obs.reserved, mode, dropped);
   if (!clean(runtime)) problems.push(describeDiff('runtime', runtime));
 
   let persisted: string | null = null;
@@ -71,7 +78,7 @@ export function judge(plan: HostPlan, mode: Mode, persistPath: string, obs: Obse
     } else {
       const parsed = mustParse(kernel);
       persisted = format(parsed);
-      persistedDiff = diffSets(plan.desired, parsed, mode);
+      persistedDiff = diffSets(plan.desired, parsed, mode, dropped);
       ownProblem.reserved = !clean(persistedDiff);
       if (ownProblem.reserved) problems.push(describeDiff('persisted', persistedDiff));
     }
@@ -87,11 +94,14 @@ export function judge(plan: HostPlan, mode: Mode, persistPath: string, obs: Obse
       return;
     }
     if (accepts(p.value)) return;
-    if (p.file !== undefined && p.file !== persistPath) overriddenBy.add(p.file);
+    const other = p.file !== undefined && p.file !== persistPath;
+    if (other) overriddenBy.add(p.file!);
     else if (ownProblem[key]) return;
-    problems.push(`at boot ${KEY_NAME[key]} becomes "${p.value}": ${source(p)}`);
+    // our file is right, so another file read after it decides: say how to resolve it
+    const fix = other && !ownProblem[key] ? `; ${overrideFix(key, mode, persistPath, p.file!)}` : '';
+    problems.push(`at boot ${KEY_NAME[key]} becomes "${p.value}": ${source(p)}${fix}`);
   };
-  judgeBoot('reserved', (v) => clean(diffSets(plan.desired, mustParse(v), mode)));
+  judgeBoot('reserved', (v) => clean(diffSets(plan.desired, mustParse(v), mode, dropped)));
 
   let ephemeral: HostResult['ephemeral'];
   if (plan.ephemeral) {
@@ -127,7 +137,20 @@ export function judge(plan: HostPlan, mode: Mode, persistPath: string, obs: Obse
   };
 }
 
-function describeDiff(what: string, d: PortDiff): string {
-  const parts = [d.missing && `missing ${d.missing}`, d.extra && `extra ${d.extra}`].filter(Boolean);
+function describe(what: string, d: PortDiff, mode: Mode): string {
+  const extra = mode === 'exact' ? `extra ${d.extra}` : `still reserves ${d.extra}, which fleet added and the policy no longer wants`;
+  const parts = [d.missing && `missing ${d.missing}`, d.extra && extra].filter(Boolean);
   return `${what}: ${parts.join(', ')}`;
+}
+
+/** A suggested persist_file that systemd-sysctl reads after the usual other writers (99-sysctl.conf). */
+export const LAST_PERSIST_FILE = '/etc/sysctl.d/99-zz-fleet-reserved-ports.conf';
+
+/** How to resolve a later boot file of another tool that overrides fleet's file. */
+function overrideFix(key: BootKey, mode: Mode, persistPath: string, file: string): string {
+  if (key === 'range') return `${file} is read after ${persistPath}: remove ${KEY_RANGE} from it, or set persist_file to a name that sorts after it`;
+  if (mode === 'additive') {
+    return `${file} is read after ${persistPath}: set persist_file to a name that sorts after it (e.g. ${LAST_PERSIST_FILE}); fleet then persists the union of the policy and the ports that file reserves (docs/kubernetes.md)`;
+  }
+  return `${file} is read after ${persistPath}: remove the key from it (or stop the tool that writes it), or use mode: additive with a persist_file that sorts after it (docs/kubernetes.md)`;
 }

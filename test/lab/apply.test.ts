@@ -12,7 +12,7 @@ import { fleet, hostResult, why, workDir, writePolicy } from './fleet.js';
 const PERSIST = '/etc/sysctl.d/90-fleet-reserved-ports.conf';
 const read = async (h: string) => (await sshHost(h, 'sysctl -n net.ipv4.ip_local_reserved_ports')).trim();
 // without fleet's header line (version, policy sha256, time of the apply)
-const persisted = async (h: string) => (await sshHost(h, `grep -v '^# Managed by fleet ' ${PERSIST} 2>/dev/null || true`)).trim();
+const persisted = async (h: string) => (await sshHost(h, `grep -v -e '^# Managed by fleet ' -e '^# fleet owns:' ${PERSIST} 2>/dev/null || true`)).trim();
 
 // company 40000-40100; web (h1-h3) adds 41000-41010; db (h4-h6) adds 42000; h2 adds 43000
 const basePolicy = {
@@ -105,6 +105,7 @@ describeLab('fleet apply', () => {
     expect(additive.exitCode, why(additive)).toBe(0);
     expect(await read('h4')).toBe('30000-30010,40000-40100,42000');
     expect(await persisted('h4')).toBe('net.ipv4.ip_local_reserved_ports=30000-30010,40000-40100,42000');
+    expect((await sshHost('h4', `grep '^# fleet owns:' ${PERSIST}`)).trim()).toBe('# fleet owns: 40000-40100,42000');
     const exact = await fleet(['apply', writePolicy(basePolicy), '--yes', '--json', '--limit', 'h4']);
     expect(exact.exitCode, why(exact)).toBe(0);
     expect(await read('h4')).toBe('40000-40100,42000');

@@ -191,13 +191,32 @@ describe('targetSet', () => {
   const plan = planHosts(policy({ company: rules('8080,9000-9100') }), inventory({ h: [] })).plans[0]!;
 
   it('exact: the policy set, whatever the host has', () => {
-    expect(format(targetSet(plan, 'exact', mustParse('7000,8080')))).toBe('8080,9000-9100');
+    expect(format(targetSet(plan, 'exact', { runtime: mustParse('7000,8080'), otherFiles: [] }))).toBe('8080,9000-9100');
     expect(format(targetSet(plan, 'exact', undefined))).toBe('8080,9000-9100');
   });
 
+  const holds = (runtime: string, otherFiles = '', owned?: string) => ({ runtime: mustParse(runtime), otherFiles: mustParse(otherFiles), ...(owned !== undefined ? { owned: mustParse(owned) } : {}) });
+
   it('additive: the policy set plus what the host already reserves', () => {
-    expect(format(targetSet(plan, 'additive', mustParse('7000,8080,9101')))).toBe('7000,8080,9000-9101');
+    expect(format(targetSet(plan, 'additive', holds('7000,8080,9101')))).toBe('7000,8080,9000-9101');
     expect(format(targetSet(plan, 'additive', undefined))).toBe('8080,9000-9100');
-    expect(format(targetSet(plan, 'additive', []))).toBe('8080,9000-9100');
+    expect(format(targetSet(plan, 'additive', holds('')))).toBe('8080,9000-9100');
+  });
+
+  it('additive: plus what other boot files reserve, even when not in the runtime value (issue 12)', () => {
+    expect(format(targetSet(plan, 'additive', holds('', '30000-32767')))).toBe('8080,9000-9100,30000-32767');
+  });
+
+  it('additive: drops what fleet owned and the policy no longer wants, keeps what others reserve (issue 12)', () => {
+    // fleet owned 8080,9000-10000; the policy now wants 8080,9000-9100; kubespray's file reserves 30000-32767
+    expect(format(targetSet(plan, 'additive', holds('8080,9000-10000,30000-32767', '30000-32767', '8080,9000-10000')))).toBe('8080,9000-9100,30000-32767');
+    // a dropped port another file also sets stays: it is that tool's
+    expect(format(targetSet(plan, 'additive', holds('8080,9000-10000', '9500', '8080,9000-10000')))).toBe('8080,9000-9100,9500');
+    // without a record of what fleet owned, nothing is taken away
+    expect(format(targetSet(plan, 'additive', holds('8080,9000-10000')))).toBe('8080,9000-10000');
+  });
+
+  it('exact: other writers and ownership change nothing', () => {
+    expect(format(targetSet(plan, 'exact', holds('7000', '30000-32767', '7000')))).toBe('8080,9000-9100');
   });
 });

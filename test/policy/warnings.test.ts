@@ -27,6 +27,12 @@ describe('warnings (the policy is still valid)', () => {
     ['persist file under /lib (issue 10, case 7)', 'reserved_ports: 40000\npersist_file: /lib/sysctl.d/90-fleet.conf\n',
       ['4:15 persist_file: /lib/sysctl.d/90-fleet.conf is in /lib/sysctl.d/, which belongs to packages: a package update can replace or remove it, and a file of the same name in /etc/sysctl.d masks it (use /etc/sysctl.d/)']],
     ['no warnings for ports inside the range', 'reserved_ports: 40000-40100\n', []],
+    ['additive mode: the default persist file sorts before 99-sysctl.conf (issue 12)', 'mode: additive\nreserved_ports: 40000\n',
+      ['1:1 persist_file: in additive mode fleet\'s file should be read last at boot, but 90-fleet-reserved-ports.conf sorts before 99-sysctl.conf (kubespray\'s file, and Debian\'s link to /etc/sysctl.conf): when that file sets the key, it decides the boot value without the policy\'s ports; use e.g. /etc/sysctl.d/99-zz-fleet-reserved-ports.conf']],
+    ['additive mode: /etc/sysctl.conf is the other writers\' file (issue 12)', 'mode: additive\nreserved_ports: 40000\npersist_file: /etc/sysctl.conf\n',
+      ['5:15 persist_file: /etc/sysctl.conf is the file kubespray and other tools rewrite (Debian links it as /etc/sysctl.d/99-sysctl.conf): their next run overwrites fleet\'s value; use a file of fleet\'s own that sorts last, e.g. /etc/sysctl.d/99-zz-fleet-reserved-ports.conf']],
+    ['additive mode: a persist file that sorts last is fine', 'mode: additive\nreserved_ports: 40000\npersist_file: /etc/sysctl.d/99-zz-fleet-reserved-ports.conf\n', []],
+    ['exact mode: no ordering warning', 'reserved_ports: 40000\npersist_file: /etc/sysctl.d/50-fleet.conf\n', []],
   ])('%s', (_, body, expected) => {
     expect(warningsOf(HEAD + body)).toEqual(expected);
   });

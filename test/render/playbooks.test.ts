@@ -4,7 +4,7 @@ import { wholeWriteScript, WRITTEN_MARK } from '../../src/ansible/whole-write.js
 import type { AnsibleSettings } from '../../src/policy/types.js';
 import { ONE_WRITE_LIMIT } from '../../src/ports/write-limit.js';
 import { CLEAR_TASK } from '../../src/render/empty-set.js';
-import { HEADER_TASK } from '../../src/render/header.js';
+import { HEADER_TASK, OWNED_TASK } from '../../src/render/header.js';
 import { applyPlaybook, checkPlaybook, TARGET_GROUP, TASK } from '../../src/render/playbooks.js';
 
 type Task = Record<string, unknown> & { name: string };
@@ -36,7 +36,7 @@ describe('applyPlaybook', () => {
   });
 
   it('runs one sysctl task (set + persist), the clear tasks for an empty set, the header stamp, then read back; fleet judges the read-back itself (no assert task)', () => {
-    expect(play!.tasks.map((t) => t.name)).toEqual([TASK.setSysctl, CLEAR_TASK.persist, CLEAR_TASK.runtime, HEADER_TASK, TASK.readBack]);
+    expect(play!.tasks.map((t) => t.name)).toEqual([TASK.setSysctl, CLEAR_TASK.persist, CLEAR_TASK.runtime, OWNED_TASK, HEADER_TASK, TASK.readBack]);
     expect(JSON.stringify(play)).not.toContain('assert');
   });
 
@@ -44,15 +44,19 @@ describe('applyPlaybook', () => {
     const t = task(play!, HEADER_TASK);
     expect(t['ansible.builtin.lineinfile']).toMatchObject({ path: '{{ fleet_persist_file }}', insertbefore: 'BOF', regexp: '^# Managed by fleet ' });
     expect(String((t['ansible.builtin.lineinfile'] as { line: string }).line)).toMatch(/fleet_version.*fleet_policy_sha256.*now\(utc=true\)/);
-    expect(t.when).toBe(
-      '(fleet_set_sysctl is defined and fleet_set_sysctl is changed) or (fleet_whole_write is defined and fleet_whole_write is changed) or ' +
-        '(fleet_clear_reserved_file is defined and fleet_clear_reserved_file is changed) or (fleet_clear_reserved is defined and fleet_clear_reserved is changed)',
-    );
+    expect(t.when).toBe(['fleet_set_sysctl', 'fleet_whole_write', 'fleet_clear_reserved_file', 'fleet_clear_reserved', 'fleet_owned'].map((r) => `(${r} is defined and ${r} is changed)`).join(' or '));
     for (const [name, reg] of [[TASK.setSysctl, 'fleet_set_sysctl'], [CLEAR_TASK.persist, 'fleet_clear_reserved_file'], [CLEAR_TASK.runtime, 'fleet_clear_reserved']] as const) {
       expect(task(play!, name).register, name).toBe(reg);
     }
     const [long] = plays(applyPlaybook(rolling, { wholeWrite: true }));
     expect(task(long!, TASK.writeWhole).register).toBe('fleet_whole_write');
+  });
+
+  it('records the ports fleet owns (additive hosts only, issue 12) before the first line, idempotently, and stamps the header when it changes', () => {
+    const t = task(play!, OWNED_TASK);
+    expect(t['ansible.builtin.lineinfile']).toMatchObject({ path: '{{ fleet_persist_file }}', insertbefore: 'BOF', regexp: '^# fleet owns:', line: '{{ fleet_owned_line }}' });
+    expect(t.when).toBe('fleet_owned_line is defined');
+    expect(t.register).toBe('fleet_owned');
   });
 
   it('an empty set skips ansible.posix.sysctl ("value cannot be blank") and clears persisted and runtime values instead', () => {
@@ -89,7 +93,7 @@ describe('applyPlaybook', () => {
 
   it('adds the whole-value write only when asked: value on stdin, only on hosts whose value is longer than one write', () => {
     const [long] = plays(applyPlaybook(rolling, { wholeWrite: true }));
-    expect(long!.tasks.map((t) => t.name)).toEqual([TASK.setSysctl, TASK.writeWhole, CLEAR_TASK.persist, CLEAR_TASK.runtime, HEADER_TASK, TASK.readBack]);
+    expect(long!.tasks.map((t) => t.name)).toEqual([TASK.setSysctl, TASK.writeWhole, CLEAR_TASK.persist, CLEAR_TASK.runtime, OWNED_TASK, HEADER_TASK, TASK.readBack]);
     const t = task(long!, TASK.writeWhole);
     expect(t['ansible.builtin.shell']).toEqual({ cmd: wholeWriteScript, stdin: '{{ fleet_reserved_ports }}' });
     expect(t.when).toBe(`fleet_reserved_ports | length > ${ONE_WRITE_LIMIT}`);

@@ -147,7 +147,7 @@ describe('judge', () => {
     expect(r.verdict).toBe('drift');
     expect(r.overriddenBy).toEqual(['/etc/sysctl.d/99-other.conf']);
     expect(r.boot?.reserved).toEqual({ value: '7000', file: '/etc/sysctl.d/99-other.conf', line: 2, written: '7000' });
-    expect(r.message).toBe(`at boot ${KEY} becomes "7000": set by /etc/sysctl.d/99-other.conf:2`);
+    expect(r.message).toBe(`at boot ${KEY} becomes "7000": set by /etc/sysctl.d/99-other.conf:2; /etc/sysctl.d/99-other.conf is read after ${PERSIST}: remove the key from it (or stop the tool that writes it), or use mode: additive with a persist_file that sorts after it (docs/kubernetes.md)`);
     expect(r.runtime).toEqual({ missing: '', extra: '' });
   });
 
@@ -171,12 +171,12 @@ describe('judge', () => {
   it('an invalid value in a later file overrides too: the kernel default stays', () => {
     const r = judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', files: [{ name: '99-sysctl.conf', text: `${KEY}=garbage\n` }] }));
     expect(r.overriddenBy).toEqual(['/etc/sysctl.d/99-sysctl.conf']);
-    expect(r.message).toBe(`at boot ${KEY} becomes "": /etc/sysctl.d/99-sysctl.conf:1 sets "garbage", which the kernel refuses, so the default stays`);
+    expect(r.message).toBe(`at boot ${KEY} becomes "": /etc/sysctl.d/99-sysctl.conf:1 sets "garbage", which the kernel refuses, so the default stays; /etc/sysctl.d/99-sysctl.conf is read after ${PERSIST}: remove the key from it (or stop the tool that writes it), or use mode: additive with a persist_file that sorts after it (docs/kubernetes.md)`);
   });
 
   it('a later -key line cancels ours: the kernel default stays', () => {
     const r = judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', files: [{ name: '99-z.conf', text: `-${KEY}\n` }] }));
-    expect(r.message).toBe(`at boot ${KEY} becomes "": /etc/sysctl.d/99-z.conf:1 cancels it (-key), so the kernel default stays`);
+    expect(r.message).toBe(`at boot ${KEY} becomes "": /etc/sysctl.d/99-z.conf:1 cancels it (-key), so the kernel default stays; /etc/sysctl.d/99-z.conf is read after ${PERSIST}: remove the key from it (or stop the tool that writes it), or use mode: additive with a persist_file that sorts after it (docs/kubernetes.md)`);
   });
 
   it('a later file with an acceptable value, or an earlier one with any value, is no override', () => {
@@ -205,7 +205,7 @@ describe('judge', () => {
       reserved: { value: '8080', file: PERSIST, line: 1, written: '8080' },
       range: { value: '32768 60999', file: '/etc/sysctl.d/99-tuning.conf', line: 1, written: '32768 60999' },
     });
-    expect(r.message).toBe(`at boot ${RANGE_KEY} becomes "32768 60999": set by /etc/sysctl.d/99-tuning.conf:1`);
+    expect(r.message).toBe(`at boot ${RANGE_KEY} becomes "32768 60999": set by /etc/sysctl.d/99-tuning.conf:1; /etc/sysctl.d/99-tuning.conf is read after ${PERSIST}: remove ${RANGE_KEY} from it, or set persist_file to a name that sorts after it`);
   });
 
   it('a boot file the reading user cannot open makes the boot value unknown: failed, naming the file (issue 10, case 6)', () => {
@@ -290,5 +290,60 @@ describe('judge', () => {
       expect(r.persistedDiff).toEqual({ missing: '41000-41005', extra: '' });
       expect(r.message).toBe(`runtime: missing ${desired}, extra 7000; persisted: missing 41000-41005`);
     });
+  });
+});
+
+describe('judge: other writers of the key (issue 12)', () => {
+  const LAST = '/etc/sysctl.d/99-zz-fleet-reserved-ports.conf';
+  const kubespray = { name: '99-sysctl.conf', text: `${KEY}=30000-32767\n` };
+  /** A host whose fleet file (`name`) holds `value` with an owned line, beside kubespray's file. */
+  function host(runtime: string, value: string, owned: string | undefined, name = '99-zz-fleet-reserved-ports.conf'): Observed {
+    const text = `${owned === undefined ? '' : `# fleet owns: ${owned}\n`}${KEY}=${value}\n`;
+    return {
+      reserved: mustParse(runtime),
+      reservedRaw: runtime,
+      range: [32768, 60999],
+      persist: { state: 'present', text },
+      files: [{ dir: '/etc/sysctl.d', name, state: 'content', text }, { dir: '/etc/sysctl.d', name: kubespray.name, state: 'content', text: kubespray.text }],
+      unreadableDirs: [],
+    };
+  }
+
+  it('additive: the union in a file read last is compliant', () => {
+    const r = judge(plan('5000-10000'), 'additive', LAST, host('5000-10000,30000-32767', '5000-10000,30000-32767', '5000-10000'));
+    expect(r).toMatchObject({ verdict: 'compliant', boot: { reserved: { value: '5000-10000,30000-32767', file: LAST } } });
+  });
+
+  it('additive: a port fleet added and the policy dropped is drift, runtime and persisted', () => {
+    const r = judge(plan('5000-8999'), 'additive', LAST, host('5000-10000,30000-32767', '5000-10000,30000-32767', '5000-10000'));
+    expect(r.verdict).toBe('drift');
+    expect(r.runtime).toEqual({ missing: '', extra: '9000-10000' });
+    expect(r.persistedDiff).toEqual({ missing: '', extra: '9000-10000' });
+    expect(r.message).toBe('runtime: still reserves 9000-10000, which fleet added and the policy no longer wants; persisted: still reserves 9000-10000, which fleet added and the policy no longer wants');
+  });
+
+  it('additive: dropped ports that another file reserves are not drift', () => {
+    expect(judge(plan('5000-8999'), 'additive', LAST, host('5000-10000,30000-32767', '5000-10000,30000-32767', '5000-8999,30000')).verdict).toBe('compliant');
+  });
+
+  it('additive: without an owned line, extra ports are fine (nothing is known to be fleet\'s)', () => {
+    expect(judge(plan('5000-8999'), 'additive', LAST, host('5000-10000,30000-32767', '5000-10000,30000-32767', undefined)).verdict).toBe('compliant');
+  });
+
+  it('additive: kubespray\'s later file deciding the boot value is drift naming it and the fix', () => {
+    const r = judge(plan('5000-10000'), 'additive', PERSIST, host('5000-10000,30000-32767', '5000-10000,30000-32767', '5000-10000', PERSIST_NAME));
+    expect(r.verdict).toBe('drift');
+    expect(r.overriddenBy).toEqual(['/etc/sysctl.d/99-sysctl.conf']);
+    expect(r.message).toBe(
+      `at boot ${KEY} becomes "30000-32767": set by /etc/sysctl.d/99-sysctl.conf:1; /etc/sysctl.d/99-sysctl.conf is read after ${PERSIST}: set persist_file to a name that sorts after it (e.g. ${LAST}); fleet then persists the union of the policy and the ports that file reserves (docs/kubernetes.md)`,
+    );
+  });
+
+  it('exact: kubespray\'s later file is drift naming it and how to resolve it', () => {
+    const r = judge(plan('5000-10000'), 'exact', PERSIST, host('5000-10000', '5000-10000', undefined, PERSIST_NAME));
+    expect(r.verdict).toBe('drift');
+    expect(r.overriddenBy).toEqual(['/etc/sysctl.d/99-sysctl.conf']);
+    expect(r.message).toContain('/etc/sysctl.d/99-sysctl.conf is read after');
+    expect(r.message).toContain('remove the key from it (or stop the tool that writes it), or use mode: additive with a persist_file that sorts after it');
   });
 });
