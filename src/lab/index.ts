@@ -9,5 +9,5 @@ export { hostEndpoint, renderInventory } from './inventory.js';
 export { sshArgv } from './ssh.js';
 export { checkLabEnvironment } from './env.js';
 export { acquireLock, prefixOwner } from './claim.js';
-export { startHostExporter, labPull, startLabPrometheus, isLabAddress, TEXTFILE_DIR, type HostExporter, type LabPrometheus } from './pull.js';
+export { startHostExporter, stopHostExporter, labPull, startLabPrometheus, isLabAddress, TEXTFILE_DIR, type HostExporter, type LabPrometheus } from './pull.js';
 export { addLoginUser, removeLoginUsers, addHiddenHosts, removeHiddenHosts, type LoginUser, type HiddenNet } from './shapes.js';

@@ -4,7 +4,7 @@
  * mount namespace) and runs ansible-pull inside its namespaces; one
  * Prometheus on the controller scrapes lab addresses only, on 127.0.0.1.
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -57,9 +57,8 @@ export async function startHostExporter(name: string, dir = defaultLabDir(), bin
     if (r.exitCode !== 0) throw new FleetError(`bind ${TEXTFILE_DIR} in ${name}: ${r.stderr.trim()}`, ExitCode.environment);
   }
   // A lab kept up between runs (FLEET_LAB_KEEP=1) still has the last one: stop it, by its recorded PID.
-  const pidFile = join(state.dir, 'hosts', name, 'node_exporter.pid');
-  const old = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0;
-  if (pidInNetns(old, host.netns) && cmdline(old).includes(binary)) await killAndWait([old]);
+  await stopHostExporter(name, dir, binary);
+  const pidFile = exporterPidFile(state.dir, name);
   const logFile = join(state.dir, 'hosts', name, 'node_exporter.log');
   const from = existsSync(logFile) ? statSync(logFile).size : 0;
   const target = `${host.address}:${EXPORTER_PORT}`;
@@ -68,6 +67,18 @@ export async function startHostExporter(name: string, dir = defaultLabDir(), bin
   await waitForLog(logFile, from, 'Listening on', child.pid, `node_exporter on ${name}`);
   writeFileSync(pidFile, `${child.pid}\n`);
   return { pid: child.pid, target, textfileDir };
+}
+
+const exporterPidFile = (labDir: string, name: string) => join(labDir, 'hosts', name, 'node_exporter.pid');
+
+/** Stop the node_exporter startHostExporter started in a host, by its recorded PID (nothing else). */
+export async function stopHostExporter(name: string, dir = defaultLabDir(), binary = 'prometheus-node-exporter'): Promise<void> {
+  const state = requireState(dir);
+  const host = findHost(state, name);
+  const pidFile = exporterPidFile(state.dir, name);
+  const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0;
+  if (pidInNetns(pid, host.netns) && cmdline(pid).includes(binary)) await killAndWait([pid]);
+  rmSync(pidFile, { force: true });
 }
 
 /** `ansible-pull -U URL ARGS` inside the host (its network, mount and UTS namespaces: its hostname, /root, /etc/sysctl.d). */

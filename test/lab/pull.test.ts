@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { run, which } from '../../src/io/exec.js';
-import { labPull, startHostExporter, startLabPrometheus, TEXTFILE_DIR, type LabPrometheus } from '../../src/lab/index.js';
+import { labPull, startHostExporter, startLabPrometheus, stopHostExporter, TEXTFILE_DIR, type LabPrometheus } from '../../src/lab/index.js';
 import type { RunReport } from '../../src/verify/types.js';
 import { checkExposition } from '../report/prom-format.js';
 import { describeLab, driftSysctl, lab, resetAll, sshHost } from './helpers.js';
@@ -72,6 +72,8 @@ describePull('pull mode: ansible-pull on every host, Prometheus for the fleet vi
   });
   afterAll(async () => {
     await prom?.stop();
+    // later test files share these hosts: an exporter left listening on :9100 would be a listener they see
+    await Promise.all(lab().hosts.map((h) => stopHostExporter(h.name, lab().dir)));
   });
 
   it('before any pull run every host is not_run (no metrics) and status exits 1', async () => {
