@@ -12,27 +12,14 @@ import { ONE_WRITE_LIMIT } from '../../src/ports/write-limit.js';
 import { TARGET_GROUP, TASK } from '../../src/render/playbooks.js';
 import { fleetSettings } from '../../src/ansible/config.js';
 import { PROJECT_FILES, renderProject, type RenderedFile, type RenderInput } from '../../src/render/project.js';
+import { testPolicy } from '../support/policy.js';
 import { onPath, quietAnsible } from '../support/tools.js';
 
 const HAS_PLAYBOOK = await onPath('ansible-playbook');
 const HAS_INVENTORY = await onPath('ansible-inventory');
 
 function policy(p: Partial<Policy> = {}): Policy {
-  return {
-    file: '/srv/fleet/policy.yaml',
-    version: 1,
-    mode: 'exact',
-    company: { reserved: mustParse('5000') },
-    minEphemeralPorts: 10000,
-    groups: {},
-    hosts: {},
-    inventory: { kind: 'source', source: '/srv/inventories/prod.yml' },
-    persistFile: DEFAULT_PERSIST_FILE,
-    ansible: { become: { reads: false }, timeout: 10, serial: '25%', maxFailPercentage: 10, user: 'deploy' },
-    targets: 'all',
-    audit: { allow: [] },
-    ...p,
-  };
+  return testPolicy({ ansible: { become: { reads: false }, timeout: 10, serial: '25%', maxFailPercentage: 10, user: 'deploy' }, ...p });
 }
 
 const inlinePolicy = policy({

@@ -12,28 +12,13 @@ import { TARGET_GROUP, TASK, writeTasks } from '../../src/render/playbooks.js';
 import type { HostTarget } from '../../src/render/project.js';
 import { DRIFT_REASONS, policyDigest, PULL_FILES, PULL_READ, PULL_TASK, pullPlaybook, renderPullProject, type PullInput } from '../../src/render/pull.js';
 import { checkExposition } from '../report/prom-format.js';
+import { testPolicy } from '../support/policy.js';
 import { onPath, quietAnsible } from '../support/tools.js';
 
 const HAS_PLAYBOOK = await onPath('ansible-playbook');
 const HAS_PROMTOOL = await onPath('promtool');
 
-function policy(p: Partial<Policy> = {}): Policy {
-  return {
-    file: '/srv/fleet/policy.yaml',
-    version: 1,
-    mode: 'exact',
-    company: { reserved: mustParse('5000') },
-    minEphemeralPorts: 10000,
-    groups: {},
-    hosts: {},
-    inventory: { kind: 'source', source: '/srv/inventories/prod.yml' },
-    persistFile: DEFAULT_PERSIST_FILE,
-    targets: 'all',
-    ansible: { become: { reads: false }, timeout: 10, user: 'deploy' },
-    audit: { allow: [] },
-    ...p,
-  };
-}
+const policy = testPolicy;
 
 const targets: HostTarget[] = [
   { host: 'web2', reserved: mustParse('5000,40000-40100') },
