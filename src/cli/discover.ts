@@ -80,7 +80,7 @@ export function registerDiscover(program: Command): void {
         }
         const source = file ? `policy ${file}` : `inventory ${opts.inventory}`;
         const base = proposalBase(policy, Boolean(file), source, s, out, opts.inventory);
-        return finish(s, reads, { minShare, mergeGap, minEphemeralPorts: policy.minEphemeralPorts, managedRanges: file ? managedRanges(policy, s) : {} }, base, out, opts);
+        return finish(reads, { minShare, mergeGap, minEphemeralPorts: policy.minEphemeralPorts, managedRanges: file ? managedRanges(policy, s) : {} }, base, out, opts);
       });
     });
 }
@@ -141,7 +141,6 @@ export function observations(reads: readonly HostRead[]): { read: HostListeners[
 }
 
 async function finish(
-  s: Session,
   reads: readonly HostRead[],
   options: Parameters<typeof proposePolicy>[2],
   base: ProposalBase,

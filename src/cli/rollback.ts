@@ -92,13 +92,12 @@ export function registerRollback(program: Command): void {
       const missing = hosts.filter((h) => !s.plans.some((p) => p.host === h.after.host)).map((h) => h.after.host);
       // a plan's refusal (capacity floor) is about the policy's value, not about restoring an earlier one
       s.plans = s.plans.filter((p) => wanted.has(p.host)).map(({ refused: _, ...p }) => p);
-      process.exitCode = await whileLocked(s, 'rollback', (signal) => rollbackFlow(s, file, opts, wanted, missing, interactive, signal));
+      process.exitCode = await whileLocked(s, 'rollback', (signal) => rollbackFlow(s, opts, wanted, missing, interactive, signal));
     });
 }
 
 async function rollbackFlow(
   s: Session,
-  file: string,
   opts: RollbackOptions,
   wanted: Map<string, Recorded>,
   missing: string[],
