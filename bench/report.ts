@@ -5,6 +5,7 @@
  */
 import { growth, SUPERLINEAR_FACTOR, type GrowthLine } from './growth.js';
 import type { Row } from './measure.js';
+import { type FixedResults, fixedMarkdown } from './fixed.js';
 import type { PlannerResult } from './planner.js';
 
 export interface Machine {
@@ -32,6 +33,8 @@ export interface BenchResults {
   reps: number;
   lab: { prefix: string; subnet: string };
   planner?: PlannerRun;
+  /** Issue 19: start-up pieces, small warm runs, the big-inventory trace. */
+  fixed?: FixedResults;
   sizes: Record<number, { read?: Row[]; write?: Row[]; reps?: number }>;
   skipped: string[];
   /** Conditions of earlier runs whose sizes this document kept (BENCH_APPEND). */
@@ -49,6 +52,7 @@ const ratio = (a: number | undefined, b: number | undefined) => (a && b ? a / b 
 const find = (rows: Row[] | undefined, name: string) => rows?.find((r) => r.name === name);
 
 function table(rows: Row[], n: number, base: string): string[] {
+  if (rows.length === 0) return ['(not measured in this run)'];
   const b = find(rows, base) ?? rows[0]!;
   const out = ['| contender | wall median (s) | × baseline wall | CPU median (s) | × baseline CPU | CPU per host (ms) | walls (s) |', '|---|---:|---:|---:|---:|---:|---|'];
   for (const r of rows) out.push(`| ${r.name} | ${f2(r.wall)} | ${f2(ratio(r.wall, b.wall))} | ${f2(r.cpu)} | ${f2(ratio(r.cpu, b.cpu))} | ${f0((r.cpu / n) * 1000)} | ${r.walls.map(f1).join(' ')} |`);
@@ -136,6 +140,7 @@ export function renderMarkdown(r: BenchResults): string {
     if (s.read) L.push('### Read', '', ...table(s.read, Number(n), `ansible -f ${n} -m raw`), '');
     if (s.write) L.push('### Write (apply + verify)', '', ...table(s.write, Number(n), 'ansible sysctl + command'), '');
   }
+  if (r.fixed) L.push(...fixedMarkdown(r.fixed));
   const p = r.planner;
   if (p) {
     L.push(`## Planner: ${p.hosts} hosts, ${p.groups} groups, inline inventory (policy ${f0(p.policyBytes / 1024)} KiB)`, '');

@@ -12,7 +12,10 @@
  * prefix and /24 let the bench run beside other labs), BENCH_OUT_DIR (bench/),
  * BENCH_APPEND=1 (keep the sizes and planner figures already in RESULTS.json and
  * add the sizes measured now, e.g. a long N=200 run after a shorter one),
- * BENCH_PLANNER=0 (skip the planner), BENCH_ONLY (comma-separated contender names
+ * BENCH_PLANNER=0 (skip the planner), BENCH_FIXED=0 (skip issue 19's fixed-cost
+ * section, measured once at the first size ≥ 20), BENCH_BIG_INVENTORY (10000),
+ * BENCH_BASELINE_ROOT (another built checkout of fleet whose `fleet check` runs
+ * beside this one: before/after in one run), BENCH_ONLY (comma-separated contender names
  * to run, e.g. only those of the growth table at a large N).
  * Needs root (the lab uses network namespaces); always takes its lab down.
  */
@@ -24,8 +27,9 @@ import { execa } from 'execa';
 import { closeConnections } from '../src/engine/connections.js';
 import { labDown, labUp } from '../src/lab/index.js';
 import { readContenders, writeContenders, writePolicy, fleet, expectCompliant, type BenchContext } from './contenders.js';
-import { alternate, type Contender } from './measure.js';
+import { alternate, type Contender, type Row } from './measure.js';
 import { timed } from './measure.js';
+import { baselineContext, labHostNames, pieceContenders, traceBig, warm, warmContenders } from './fixed.js';
 import type { PlannerResult } from './planner.js';
 import { renderMarkdown, targets, type BenchResults, type Machine } from './report.js';
 
@@ -97,9 +101,30 @@ async function size(results: BenchResults, n: number): Promise<void> {
   const bad = expectCompliant(n)([setup]);
   if (bad) throw new Error(`N=${n}: setting up the read value: ${bad}`);
   const opts = { reps: REPS, beforeEach: cold, log };
+  if (!results.fixed && env.BENCH_FIXED !== '0' && n >= WARM_N) await fixed(results, value);
   const read = await alternate(`N=${n} read`, only(readContenders(ctx, n, value)), opts);
   const write = await alternate(`N=${n} write`, only(writeContenders(ctx, n, nextValue)), opts);
   results.sizes[n] = { read, write, reps: REPS };
+}
+
+const WARM_N = 20;
+const BIG_INVENTORY = Number(env.BENCH_BIG_INVENTORY ?? 10000);
+/** Another checkout of fleet, built: its `fleet check` runs beside this one ("before" and "after" in one run). */
+const BASELINE = env.BENCH_BASELINE_ROOT ? resolve(env.BENCH_BASELINE_ROOT) : undefined;
+
+/** Issue 19's fixed cost: start-up pieces, 1 and 20 hosts warm, one host out of a 10,000-host inventory. */
+async function fixed(results: BenchResults, value: string): Promise<void> {
+  const names = labHostNames(ctx.inventory);
+  const pieces = await alternate('fixed cost', pieceContenders(ctx, BASELINE), { reps: Math.max(REPS, 5), log });
+  const warmRows: Record<number, Row[]> = {};
+  for (const k of [1, WARM_N]) {
+    const baseline = BASELINE ? baselineContext(ctx, BASELINE, `warm${k}`) : undefined;
+    warmRows[k] = await warm(`${k} hosts warm`, warmContenders(ctx, names.slice(0, k), baseline), Math.max(REPS, 5), log);
+  }
+  const filler = LAB.subnet.replace(/\.\d+\/\d+$/, '.250');
+  const trace = await traceBig(ctx, names[0]!, BIG_INVENTORY, filler, REPS, value, BASELINE);
+  log(`${BIG_INVENTORY}-host inventory, --limit ${names[0]}: ${trace.processes.join(', ')}`);
+  results.fixed = { pieces, warm: warmRows, trace };
 }
 
 const ONLY = env.BENCH_ONLY?.split(',').map((s) => s.trim());
@@ -143,6 +168,7 @@ async function main(): Promise<void> {
     const before = JSON.parse(readFileSync(join(OUT_DIR, 'RESULTS.json'), 'utf8')) as BenchResults;
     results.sizes = before.sizes;
     if (before.planner) results.planner = before.planner;
+    if (before.fixed) results.fixed = before.fixed;
     results.earlier = [...(before.earlier ?? []), before.machine];
   }
   log(`work dir ${work}; sizes ${sizes.join(',')}; ${REPS} repetitions; lab ${LAB.prefix} ${LAB.subnet}`);
