@@ -1,9 +1,6 @@
 /** Everything the commands print: stdout data, stderr diagnostics, colour, and the run report with its files and history. */
-import { loadHistory, saveHistory } from '../engine/history.js';
 import { formatDiagnostic, type Diagnostic } from '../policy/diagnostic.js';
-import { writeReports } from '../io/files.js';
-import { renderJson, renderTable, type ReportSpec } from '../report/index.js';
-import { withHistory } from '../report/history.js';
+import type { ReportSpec } from '../report/spec.js';
 import { sanitize } from '../report/text.js';
 import type { RunReport } from '../verify/types.js';
 import type { HistoryOptions } from './options.js';
@@ -27,8 +24,17 @@ export function printDiagnostics(diagnostics: readonly Diagnostic[]): void {
   for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
 }
 
-/** Print the result (table or the one JSON document), write every --report, and keep it in --history. */
+/**
+ * Print the result (table or the one JSON document), write every --report, and keep it in --history.
+ * The renderers and the history load here, when a run has a report: `fleet validate` and `--help` never load them.
+ */
 export async function emit(report: RunReport, opts: { json?: boolean; report?: ReportSpec[] } & HistoryOptions): Promise<void> {
+  const [{ loadHistory, saveHistory }, { writeReports }, { renderJson, renderTable }, { withHistory }] = await Promise.all([
+    import('../engine/history.js'),
+    import('../io/files.js'),
+    import('../report/index.js'),
+    import('../report/history.js'),
+  ]);
   const keep = opts.keep ?? 100;
   if (opts.history) report = withHistory(report, await loadHistory(opts.history, warn), keep);
   if (opts.json) process.stdout.write(renderJson(report));
