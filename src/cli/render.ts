@@ -22,5 +22,5 @@ export async function run(file: string, opts: { out: string; inventory?: string;
   const written = await writeProject(opts.out, files);
   if (opts.json) printJson({ out: opts.out, files: written, hosts: targets.length, refused: refused.map((p) => p.host), outsideTargets: s.outsideTargets });
   else process.stdout.write(`${written.join('\n')}\n${targets.length} hosts rendered into ${opts.out}\n`);
-return ExitCode.ok;
+  return ExitCode.ok;
 }
