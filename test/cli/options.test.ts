@@ -1,4 +1,5 @@
 /** The options table and the commands table are the only place options and exit-code help come from. */
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -72,5 +73,17 @@ describe('cli/ boundaries (grep)', () => {
         .map((l) => `${f}: ${l.trim()}`),
     );
     expect(offenders).toEqual([]);
+  });
+});
+
+describe('the built binary (dist/)', () => {
+  it('a reader that closes the pipe early (`fleet check --help | head -1`) is no crash: exit 0, no EPIPE trace', async () => {
+    const child = spawn(process.execPath, ['dist/cli/main.js', 'check', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // the read end is closed before fleet writes a byte
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((ok) => child.on('close', ok));
+    expect(stderr).not.toContain('EPIPE');
+    expect(code).toBe(0);
   });
 });
