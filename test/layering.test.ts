@@ -19,3 +19,25 @@ test.each(PURE)('src/%s imports nothing from io/, engine/, lab/, cli/ or a proce
   );
   expect(offenders).toEqual([]);
 });
+
+// The lab is built on the product's adapters (io/, engine/), never the other way round: the
+// product ships without needing lab/, and only cli/lab.ts (and tests) reach into it.
+test.each(['io', 'engine', 'inventory', ...PURE])('src/%s imports nothing from lab/ or cli/', (folder) => {
+  const offenders = files(join('src', folder)).flatMap((f) =>
+    readFileSync(f, 'utf8')
+      .split('\n')
+      .filter((line) => /from '\.\.\/(lab|cli)\/|import\('\.\.\/(lab|cli)\//.test(line))
+      .map((line) => `${f}: ${line.trim()}`),
+  );
+  expect(offenders).toEqual([]);
+});
+
+test('src/lab reuses the product: no atomic writer, /proc stat parser or lock of its own', () => {
+  const offenders = files(join('src', 'lab')).flatMap((f) =>
+    readFileSync(f, 'utf8')
+      .split('\n')
+      .filter((line) => /renameSync|\/stat`|flag: 'wx'/.test(line))
+      .map((line) => `${f}: ${line.trim()}`),
+  );
+  expect(offenders).toEqual([]);
+});

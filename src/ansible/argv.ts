@@ -6,8 +6,6 @@ export interface PlaybookArgs {
   inventories?: readonly string[];
   /** Ansible --limit pattern, passed through. */
   limit?: string;
-  check?: boolean;
-  diff?: boolean;
   /** Vault and become password options (paths to files, never secrets). */
   extra?: readonly string[];
 }
@@ -15,8 +13,6 @@ export interface PlaybookArgs {
 export function playbookArgv(a: PlaybookArgs): string[] {
   const argv = [a.playbook, ...(a.inventories ?? []).flatMap((i) => ['-i', i])];
   if (a.limit) argv.push('--limit', a.limit);
-  if (a.check) argv.push('--check');
-  if (a.diff) argv.push('--diff');
   argv.push(...(a.extra ?? []));
   return argv;
 }

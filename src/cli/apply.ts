@@ -1,16 +1,17 @@
-import type { Command } from 'commander';
+import { cleanupAfterSignal, whileLocked } from '../engine/guard.js';
+import { makePlan } from '../engine/plan-run.js';
 import { applyHosts, withPriorState, type Session } from '../engine/session.js';
 import { ExitCode, FleetError } from '../errors.js';
 import { setReadOnly } from '../io/exec.js';
-import { TASK } from '../render/playbooks.js';
 import { renderJson, renderPlanTable, type ReportSpec } from '../report/index.js';
 import { makeReport } from '../verify/report.js';
 import type { HostResult } from '../verify/types.js';
-import { addTargetOptions, examples, sessionFor, useColor, type TargetOptions } from './common.js';
-import { makePlan } from './plan.js';
-import { Progress } from './progress.js';
-import { addHistoryOptions, cleanupAfterSignal, collectReport, emit, signalExit, verdictExit, whileLocked, type HistoryOptions } from './run-support.js';
 import { confirm } from './confirm.js';
+import { signalExit, verdictExit } from './exit-codes.js';
+import type { HistoryOptions, TargetOptions } from './options.js';
+import { emit, useColor, warn } from './output.js';
+import { Progress } from './progress.js';
+import { sessionFor } from './targets.js';
 
 interface ApplyOptions extends TargetOptions, HistoryOptions {
   yes?: boolean;
@@ -18,39 +19,21 @@ interface ApplyOptions extends TargetOptions, HistoryOptions {
   report?: ReportSpec[];
 }
 
-export function registerApply(program: Command): void {
-  addHistoryOptions(addTargetOptions(
-    program
-      .command('apply')
-      .description('validate -> plan -> confirm -> apply with Ansible -> verify every host with sysctl -n -> summary')
-      .argument('<policy>', 'policy YAML file'),
-  ))
-    .option('-y, --yes', 'do not ask for confirmation (needed without a terminal)')
-    .option('-n, --dry-run', 'stop after the plan; change nothing')
-    .option('--report <format=path>', 'also write a report: json, junit, prometheus or html (repeatable)', collectReport)
-    .addHelpText(
-      'after',
-      examples([
-        'fleet apply examples/policy.yaml                 # asks before changing anything',
-        'fleet apply policy.yaml --yes --limit web        # unattended, only group web',
-        'fleet apply policy.yaml --dry-run                # plan only',
-        'fleet apply policy.yaml --yes --json > result.json',
-      ]) + '\nExit codes: 0 every targeted host verified compliant, 1 drift/failed/unreachable/not run, 2 invalid input, 3 environment, 130/143 interrupted.\n',
-    )
-    .action(async (file: string, opts: ApplyOptions) => {
-      if (opts.dryRun) setReadOnly(true);
-      const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
-      if (!opts.dryRun && !opts.yes && !interactive) {
-        throw new FleetError('refusing to apply without confirmation: no terminal to ask on; pass --yes to apply, or --dry-run to only plan', ExitCode.invalid);
-      }
-      const s = await sessionFor(file, opts);
-      process.exitCode = await whileLocked(s, 'apply', (signal) => applyFlow(s, file, opts, interactive, signal));
-    });
+export async function run(file: string, opts: ApplyOptions): Promise<number> {
+  if (opts.dryRun) setReadOnly(true);
+  const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
+  if (!opts.dryRun && !opts.yes && !interactive) {
+    throw new FleetError('refusing to apply without confirmation: no terminal to ask on; pass --yes to apply, or --dry-run to only plan', ExitCode.invalid);
+  }
+  const s = await sessionFor(file, opts);
+  return await whileLocked(s, 'apply', (signal) => applyFlow(s, file, opts, interactive, signal), warn);
 }
 
 async function applyFlow(s: Session, file: string, opts: ApplyOptions, interactive: boolean, signal: () => NodeJS.Signals | undefined): Promise<number> {
   const started = new Date();
-  const { report: plan, reads, targets } = await makePlan(s, 'plan');
+  const planProgress = new Progress('plan', s.plans.filter((p) => !p.refused).length);
+  const { report: plan, reads, targets } = await makePlan(s, planProgress.events('read'));
+  planProgress.finish();
   if (signal()) return finish(s, file, opts, started, plan.hosts, signal());
   if (opts.dryRun || !opts.yes || !opts.json) {
     const lines = renderPlanTable(plan, { color: useColor(process.stderr) });
@@ -68,11 +51,11 @@ async function applyFlow(s: Session, file: string, opts: ApplyOptions, interacti
       return ExitCode.drift;
     }
   }
-  const progress = new Progress('apply', toApply.length, TASK.readBack);
+  const progress = new Progress('apply', toApply.length);
   const { results, interrupted } = await applyHosts(
     s,
     toApply.map((r) => ({ plan: r.plan, target: targets.get(r.plan.host)! })),
-    { onEvent: progress.onEvent },
+    { onEvent: progress.events('write') },
   );
   progress.finish();
   const applied = new Set(results.map((r) => r.host));

@@ -1,14 +1,15 @@
-import type { Command } from 'commander';
+import { cleanupAfterSignal, whileLocked } from '../engine/guard.js';
 import { applyHosts, readHosts, targetFor, withPriorState, type HostRead, type Session } from '../engine/session.js';
 import { setReadOnly } from '../io/exec.js';
-import { TASK } from '../render/playbooks.js';
 import type { ReportSpec } from '../report/index.js';
 import { auditSockets } from '../verify/audit.js';
 import { makeReport } from '../verify/report.js';
 import { summarize, type HostResult, type Verdict } from '../verify/types.js';
-import { addTargetOptions, examples, sessionFor, type TargetOptions } from './common.js';
+import { signalExit, verdictExit } from './exit-codes.js';
+import type { HistoryOptions, TargetOptions } from './options.js';
+import { emit, warn } from './output.js';
 import { Progress } from './progress.js';
-import { addHistoryOptions, cleanupAfterSignal, collectReport, emit, FAILING_VERDICTS, parseFailOn, signalExit, verdictExit, whileLocked, type HistoryOptions } from './run-support.js';
+import { sessionFor } from './targets.js';
 
 interface CheckOptions extends TargetOptions, HistoryOptions {
   failOn?: Verdict[];
@@ -18,34 +19,11 @@ interface CheckOptions extends TargetOptions, HistoryOptions {
   remediate?: boolean;
 }
 
-export function registerCheck(program: Command): void {
-  addHistoryOptions(addTargetOptions(
-    program
-      .command('check')
-      .description('read-only compliance run: every host compliant, in drift (runtime or persisted), unreachable or failed')
-      .argument('<policy>', 'policy YAML file'),
-  ))
-    .option('--fail-on <verdicts>', `verdicts that make the run fail (exit 1), comma-separated: ${FAILING_VERDICTS.join(',')} (default: all)`, parseFailOn)
-    .option('--report <format=path>', 'write a report: json, junit, prometheus or html (repeatable)', collectReport)
-    .option('--audit', 'also list listeners outside the listen ranges and connections holding reserved ports (ss)')
-    .option('--strict-audit', 'audit findings make the run fail (exit 1); implies --audit')
-    .option('--remediate', 'then apply to the hosts in drift only, verify again, and report both states')
-    .addHelpText(
-      'after',
-      examples([
-        'fleet check examples/policy.yaml',
-        'fleet check policy.yaml --report junit=out/fleet.xml --report prometheus=/var/lib/node_exporter/textfile/fleet.prom',
-        'fleet check policy.yaml --audit --report html=out/fleet.html',
-        'fleet check policy.yaml --remediate --json',
-        'fleet check policy.yaml --fail-on drift --history /var/lib/fleet/history --report html=/var/www/fleet.html',
-      ]) + '\nExit codes: 0 all compliant, 1 any drift/failure (or audit finding with --strict-audit), 2 bad input, 3 environment.\n',
-    )
-    .action(async (file: string, opts: CheckOptions) => {
-      const audit = Boolean(opts.audit || opts.strictAudit);
-      setReadOnly(!opts.remediate);
-      const s = await sessionFor(file, opts);
-      process.exitCode = await whileLocked(s, opts.remediate ? 'check --remediate' : 'check', (signal) => checkFlow(s, file, opts, audit, signal));
-    });
+export async function run(file: string, opts: CheckOptions): Promise<number> {
+  const audit = Boolean(opts.audit || opts.strictAudit);
+  setReadOnly(!opts.remediate);
+  const s = await sessionFor(file, opts);
+  return await whileLocked(s, opts.remediate ? 'check --remediate' : 'check', (signal) => checkFlow(s, file, opts, audit, signal), warn);
 }
 
 function withAudit(s: Session, r: HostRead): HostResult {
@@ -55,16 +33,16 @@ function withAudit(s: Session, r: HostRead): HostResult {
 
 async function checkFlow(s: Session, file: string, opts: CheckOptions, audit: boolean, signal: () => NodeJS.Signals | undefined): Promise<number> {
   const started = new Date();
-  const progress = new Progress('check', s.plans.filter((p) => !p.refused).length, TASK.readState);
-  const reads = await readHosts(s, { audit, onEvent: progress.onEvent });
+  const progress = new Progress('check', s.plans.filter((p) => !p.refused).length);
+  const reads = await readHosts(s, { audit, onEvent: progress.events('read') });
   progress.finish();
   let hosts = reads.map((r) => withAudit(s, r));
   let before: { summary: ReturnType<typeof summarize>; hosts: HostResult[] } | undefined;
   const drifted = reads.filter((r) => r.result.verdict === 'drift' && r.observed);
   if (opts.remediate && !signal() && drifted.length > 0) {
     before = { summary: summarize(hosts), hosts };
-    const progressApply = new Progress('remediate', drifted.length, TASK.readBack);
-    const { results } = await applyHosts(s, drifted.map((r) => ({ plan: r.plan, target: targetFor(s, r) })), { onEvent: progressApply.onEvent });
+    const progressApply = new Progress('remediate', drifted.length);
+    const { results } = await applyHosts(s, drifted.map((r) => ({ plan: r.plan, target: targetFor(s, r) })), { onEvent: progressApply.events('write') });
     progressApply.finish();
     const fixed = new Map(withPriorState(s, drifted, results).map((r) => [r.host, r]));
     hosts = hosts.map((h) => (fixed.has(h.host) ? { ...fixed.get(h.host)!, ...(h.audit ? { audit: h.audit } : {}) } : h));

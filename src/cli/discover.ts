@@ -1,5 +1,5 @@
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import type { Command } from 'commander';
+import { cleanupAfterSignal, whileLocked } from '../engine/guard.js';
 import { openSession, readHosts, type HostRead, type Session } from '../engine/session.js';
 import { ExitCode, FleetError } from '../errors.js';
 import { setReadOnly } from '../io/exec.js';
@@ -9,14 +9,14 @@ import { isEmptyProposal, proposePolicy, type HostListeners, type Proposal, type
 import { formatDiagnostic, parsePolicyText, DEFAULT_MIN_EPHEMERAL_PORTS, DEFAULT_PERSIST_FILE, type Policy } from '../policy/index.js';
 import { EMPTY, format, type PortRange } from '../ports/portset.js';
 import { plural } from '../report/text.js';
-import { TASK } from '../render/playbooks.js';
 import { baseFromPolicy, inlineInventoryField, renderProposal, type ProposalBase } from '../render/proposal.js';
 import { discoveryDocument } from '../report/discovery.js';
+import { VERSION } from '../version.js';
 import { listenersOf } from '../verify/listeners.js';
-import { VERSION } from '../verify/report.js';
-import { examples, loadPolicyForRun, printJson, warn } from './common.js';
+import { signalExit } from './exit-codes.js';
+import { printJson, warn } from './output.js';
 import { Progress } from './progress.js';
-import { cleanupAfterSignal, signalExit, whileLocked } from './run-support.js';
+import { loadPolicyForRun } from './targets.js';
 
 interface DiscoverOptions {
   inventory?: string;
@@ -39,50 +39,31 @@ export function parseGap(text: string): number {
   return Number(text);
 }
 
-export function registerDiscover(program: Command): void {
-  program
-    .command('discover')
-    .description('read what every host listens on (read-only, ss) and propose a policy that reserves those ports')
-    .argument('[policy]', "a policy whose inventory, settings, min_ephemeral_ports and ephemeral ranges to use (or give -i)")
-    .option('-i, --inventory <source>', "inventory to read (file, directory or plugin config); overrides the policy's")
-    .option('-o, --out <file>', 'write the proposed policy to this file (default: stdout)')
-    .option('--min-share <share>', 'company-wide (or for a group) when listened on by at least this share of its hosts', '50%')
-    .option('--merge-gap <ports>', 'merge ports at most this many unused ports apart into one range', '10')
-    .option('--json', 'print one JSON document: every observation (host, port, protocol, process) and the proposal')
-    .addHelpText(
-      'after',
-      examples([
-        'fleet discover -i inventories/prod.yml --out policy.yaml',
-        'fleet discover policy.yaml --min-share 80% --merge-gap 0',
-        'fleet discover -i inventories/prod.yml --json | jq \'.observations[] | select(.port >= 1024)\'',
-      ]) + '\nExit codes: 0 every host read, 1 some host could not be read (the proposal says it is partial) or the proposal does not validate, 2 bad input, 3 environment.\n',
-    )
-    .action(async (file: string | undefined, opts: DiscoverOptions) => {
-      setReadOnly(true);
-      const minShare = parseShare(opts.minShare);
-      const mergeGap = parseGap(opts.mergeGap);
-      if (!file && !opts.inventory) throw new FleetError('discover needs hosts: give -i INVENTORY or a POLICY whose inventory to read', ExitCode.invalid);
-      const out = opts.out === undefined ? undefined : resolve(opts.out);
-      if (file && out === resolve(file)) throw new FleetError(`--out ${opts.out} would overwrite the policy it reads; write the proposal elsewhere and compare`, ExitCode.invalid);
-      const policy = file ? await loadPolicyForRun(file, opts.json) : inventoryOnly(resolve(opts.inventory!), out ?? resolve('discover.yaml'));
-      // Read with an empty policy: no host is refused, every targeted host is read.
-      const readPolicy: Policy = { ...policy, company: { reserved: EMPTY }, groups: {}, hosts: {}, minEphemeralPorts: 0 };
-      const label = file ?? opts.inventory!;
-      const s = await openSession(readPolicy, label, opts.inventory ? { inventory: opts.inventory } : {});
-      process.exitCode = await whileLocked(s, 'discover', async (signal) => {
-        const progress = new Progress('discover', s.plans.length, TASK.readState);
-        const reads = await readHosts(s, { audit: true, onEvent: progress.onEvent });
-        progress.finish();
-        const sig = signal();
-        if (sig) {
-          await cleanupAfterSignal(s);
-          return signalExit(sig)!;
-        }
-        const source = file ? `policy ${file}` : `inventory ${opts.inventory}`;
-        const base = proposalBase(policy, Boolean(file), source, s, out, opts.inventory);
-        return finish(reads, { minShare, mergeGap, minEphemeralPorts: policy.minEphemeralPorts, managedRanges: file ? managedRanges(policy, s) : {} }, base, out, opts);
-      });
-    });
+export async function run(file: string | undefined, opts: DiscoverOptions): Promise<number> {
+  setReadOnly(true);
+  const minShare = parseShare(opts.minShare);
+  const mergeGap = parseGap(opts.mergeGap);
+  if (!file && !opts.inventory) throw new FleetError('discover needs hosts: give -i INVENTORY or a POLICY whose inventory to read', ExitCode.invalid);
+  const out = opts.out === undefined ? undefined : resolve(opts.out);
+  if (file && out === resolve(file)) throw new FleetError(`--out ${opts.out} would overwrite the policy it reads; write the proposal elsewhere and compare`, ExitCode.invalid);
+  const policy = file ? await loadPolicyForRun(file, opts.json) : inventoryOnly(resolve(opts.inventory!), out ?? resolve('discover.yaml'));
+  // Read with an empty policy: no host is refused, every targeted host is read.
+  const readPolicy: Policy = { ...policy, company: { reserved: EMPTY }, groups: {}, hosts: {}, minEphemeralPorts: 0 };
+  const label = file ?? opts.inventory!;
+  const s = await openSession(readPolicy, label, opts.inventory ? { inventory: opts.inventory } : {});
+  return await whileLocked(s, 'discover', async (signal) => {
+    const progress = new Progress('discover', s.plans.length);
+    const reads = await readHosts(s, { audit: true, onEvent: progress.events('read') });
+    progress.finish();
+    const sig = signal();
+    if (sig) {
+      await cleanupAfterSignal(s);
+      return signalExit(sig)!;
+    }
+    const source = file ? `policy ${file}` : `inventory ${opts.inventory}`;
+    const base = proposalBase(policy, Boolean(file), source, s, out, opts.inventory);
+    return finish(reads, { minShare, mergeGap, minEphemeralPorts: policy.minEphemeralPorts, managedRanges: file ? managedRanges(policy, s) : {} }, base, out, opts);
+  }, warn);
 }
 
 /** A policy shell around a bare inventory: fleet's defaults; `anchor` places its state folder (.fleet/). */

@@ -2,10 +2,11 @@
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { ExitCode, FleetError } from '../errors.js';
-import {
-  labDown, labExec, labStatus, labSysctl, labUp, readOnlyProcSys, rebootHost, setLatency, startSshd, stopSshd,
-  type LabState, type LabStatus,
-} from '../lab/index.js';
+import type { LabState, LabStatus } from '../lab/index.js';
+import type { ExitHolder } from './program.js';
+
+/** The lab's code loads only when a lab command runs. */
+const lab = () => import('../lab/index.js');
 
 interface DirOpt {
   dir?: string;
@@ -49,8 +50,8 @@ Examples:
 Hosts get addresses 198.18.0.11, .12, ... on bridge fleetbr0 (198.18.0.1); nothing in
 198.18.0.0/15 can leave the machine. Rerunning repairs a broken lab and keeps healthy hosts.`;
 
-export function registerLab(program: Command): void {
-  const lab = program
+export function registerLab(program: Command, exit: ExitHolder): void {
+  const labCmd = program
     .command('lab')
     .description('local test fleet: real sshd hosts in network namespaces (needs root)')
     .addHelpText('after', `
@@ -59,7 +60,7 @@ Examples:
   $ sudo fleet lab stop h2 && sudo fleet lab status
   $ sudo fleet lab down`);
 
-  withDir(lab.command('up'))
+  withDir(labCmd.command('up'))
     .description('start (or repair) the lab and write inventories/lab.yml')
     .option('--hosts <n>', 'number of hosts', intArg('--hosts', 1, 200))
     .option('--groups <spec>', 'Ansible groups in host order, e.g. web=2,db=1 (default: all in "lab")')
@@ -69,12 +70,12 @@ Examples:
     .addHelpText('after', EXAMPLES_UP)
     .action(async (o: DirOpt & { hosts?: number; groups?: string; inventory: string; prefix: string; subnet: string }) => {
       const started = performance.now();
-      const state = await labUp({ hosts: o.hosts, groups: o.groups, dir: o.dir, inventory: o.inventory, prefix: o.prefix, subnet: o.subnet });
+      const state = await (await lab()).labUp({ hosts: o.hosts, groups: o.groups, dir: o.dir, inventory: o.inventory, prefix: o.prefix, subnet: o.subnet });
       for (const line of hostLines(state)) process.stdout.write(`${line}\n`);
       say(`lab up: ${state.hosts.length} hosts in ${((performance.now() - started) / 1000).toFixed(1)} s; inventory ${state.inventory}`);
     });
 
-  withDir(lab.command('status'))
+  withDir(labCmd.command('status'))
     .description('show hosts and their health; exit 1 when a host is down or no lab runs')
     .option('--json', 'print one JSON document')
     .addHelpText('after', `
@@ -82,14 +83,14 @@ Examples:
   $ fleet lab status
   $ fleet lab status --json | jq '.hosts[] | select(.sshd == "down") | .name'`)
     .action(async (o: DirOpt & { json?: boolean }) => {
-      const status = await labStatus(resolveDir(o.dir));
+      const status = await (await lab()).labStatus(resolveDir(o.dir));
       if (o.json) process.stdout.write(JSON.stringify(status, null, 2) + '\n');
       else if (!status.running) say(`no lab in ${status.dir} (start one with \`sudo fleet lab up\`)`);
       else for (const line of formatStatus(status)) process.stdout.write(`${line}\n`);
-      if (!status.running || !status.healthy) process.exitCode = ExitCode.drift;
+      if (!status.running || !status.healthy) exit.code = ExitCode.drift;
     });
 
-  withDir(lab.command('down'))
+  withDir(labCmd.command('down'))
     .description('remove every namespace, link, route, process and file of the lab')
     .option('--prefix <name>', 'name prefix to clean up when the state file is lost', 'fleet')
     .addHelpText('after', `
@@ -97,68 +98,68 @@ Examples:
   $ sudo fleet lab down
   $ sudo fleet lab down --dir /tmp/lab2 --prefix fleet2`)
     .action(async (o: DirOpt & { prefix: string }) => {
-      const report = await labDown(resolveDir(o.dir), { prefix: o.prefix });
+      const report = await (await lab()).labDown(resolveDir(o.dir), { prefix: o.prefix });
       say(report.removed.length > 0 ? `lab down: removed ${report.removed.join(', ')}` : 'lab down: nothing to remove');
     });
 
-  withDir(lab.command('stop <host>'))
+  withDir(labCmd.command('stop <host>'))
     .description('stop a host\'s sshd and its sessions (the host becomes unreachable)')
     .addHelpText('after', '\nExample:\n  $ sudo fleet lab stop h2 && ansible -i inventories/lab.yml h2 -m ping   # UNREACHABLE')
     .action(async (host: string, o: DirOpt) => {
-      await stopSshd(host, resolveDir(o.dir));
+      await (await lab()).stopSshd(host, resolveDir(o.dir));
       say(`${host}: sshd stopped`);
     });
 
-  withDir(lab.command('start <host>'))
+  withDir(labCmd.command('start <host>'))
     .description('start a stopped host\'s sshd again')
     .addHelpText('after', '\nExample:\n  $ sudo fleet lab start h2')
     .action(async (host: string, o: DirOpt) => {
-      await startSshd(host, resolveDir(o.dir));
+      await (await lab()).startSshd(host, resolveDir(o.dir));
       say(`${host}: sshd started`);
     });
 
-  withDir(lab.command('sysctl <host> <key> <value>'))
+  withDir(labCmd.command('sysctl <host> <key> <value>'))
     .description('set a net.* sysctl inside one host, behind Ansible\'s back (drift); prints the value read back')
     .addHelpText('after', '\nExamples:\n  $ sudo fleet lab sysctl h1 net.ipv4.ip_local_reserved_ports 7000-7010\n  $ sudo fleet lab sysctl h1 net.ipv4.ip_local_reserved_ports ""   # clear')
     .action(async (host: string, key: string, value: string, o: DirOpt) => {
-      process.stdout.write(`${await labSysctl(host, key, value, resolveDir(o.dir))}\n`);
+      process.stdout.write(`${await (await lab()).labSysctl(host, key, value, resolveDir(o.dir))}\n`);
     });
 
-  withDir(lab.command('exec <host> <argv...>'))
+  withDir(labCmd.command('exec <host> <argv...>'))
     .description('run a command inside a host (its network, mount and UTS namespaces); exits with its code')
     .addHelpText('after', '\nExamples:\n  $ sudo fleet lab exec h1 -- sysctl -n net.ipv4.ip_local_reserved_ports\n  $ sudo fleet lab exec h1 -- ls /etc/sysctl.d')
     .action(async (host: string, argv: string[], o: DirOpt) => {
-      const r = await labExec(host, argv, resolveDir(o.dir));
+      const r = await (await lab()).labExec(host, argv, resolveDir(o.dir));
       process.stdout.write(r.stdout);
       process.stderr.write(r.stderr);
       if (r.spawnError) throw new FleetError(`could not run ${argv[0]}: ${r.spawnError}`, ExitCode.environment);
-      process.exitCode = r.exitCode ?? 1;
+      exit.code = r.exitCode ?? 1;
     });
 
-  withDir(lab.command('readonly <host> <state>'))
+  withDir(labCmd.command('readonly <host> <state>'))
     .description('make /proc/sys read-only inside a host ("on"), so every sysctl write there fails; "off" undoes it')
     .addHelpText('after', '\nExamples:\n  $ sudo fleet lab readonly h3 on\n  $ sudo fleet lab readonly h3 off')
     .action(async (host: string, state: string, o: DirOpt) => {
       if (state !== 'on' && state !== 'off') throw new FleetError(`readonly takes "on" or "off", got "${state}"`, ExitCode.invalid);
-      await readOnlyProcSys(host, state === 'on', resolveDir(o.dir));
+      await (await lab()).readOnlyProcSys(host, state === 'on', resolveDir(o.dir));
       say(`${host}: /proc/sys ${state === 'on' ? 'read-only' : 'writable'}`);
     });
 
-  withDir(lab.command('reboot <host>'))
+  withDir(labCmd.command('reboot <host>'))
     .description('reboot a host: new namespace (kernel defaults), its /etc/sysctl.d/*.conf applied in order, sshd restarted')
     .addHelpText('after', '\nExample:\n  $ sudo fleet lab reboot h1 && sudo fleet lab exec h1 -- sysctl -n net.ipv4.ip_local_reserved_ports')
     .action(async (host: string, o: DirOpt) => {
-      const applied = await rebootHost(host, resolveDir(o.dir));
+      const applied = await (await lab()).rebootHost(host, resolveDir(o.dir));
       for (const a of applied) process.stdout.write(`${a.ok ? 'applied' : 'FAILED'}\t${a.file}\n`);
       for (const a of applied.filter((x) => !x.ok)) say(`${host}: ${a.file}: ${a.output}`);
       say(`${host}: rebooted (${applied.length} sysctl file(s))`);
     });
 
-  withDir(lab.command('latency <host> <ms>'))
+  withDir(labCmd.command('latency <host> <ms>'))
     .description('delay every packet to and from a host by MS each way (0 clears); rewrites the inventory')
     .addHelpText('after', '\nExamples:\n  $ sudo fleet lab latency h2 200\n  $ sudo fleet lab latency h2 0')
     .action(async (host: string, ms: string, o: DirOpt) => {
-      await setLatency(host, intArg('latency', 0, 60_000)(ms), resolveDir(o.dir));
+      await (await lab()).setLatency(host, intArg('latency', 0, 60_000)(ms), resolveDir(o.dir));
       say(`${host}: latency ${ms === '0' ? 'cleared' : `${ms} ms each way`}`);
     });
 }

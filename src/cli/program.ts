@@ -1,35 +1,37 @@
 import { Command } from 'commander';
-import { registerApply } from './apply.js';
-import { registerCheck } from './check.js';
-import { registerDiff } from './diff.js';
-import { registerRollback } from './rollback.js';
-import { registerDiscover } from './discover.js';
-import { registerMergeReports } from './merge-reports.js';
-import { registerPlan } from './plan.js';
-import { registerRender } from './render.js';
-import { registerStatus } from './status.js';
-import { registerValidate } from './validate.js';
+import { VERSION } from '../version.js';
+import { COMMANDS, helpAfter, type CommandModule } from './commands.js';
 import { registerLab } from './lab.js';
+import { addOptions } from './options.js';
 
-/** Build the commander program. Every command lives in its own file and only owns options and exit codes. */
-export function buildProgram(): Command {
+/** Where a command leaves its exit code for main.ts, the one place that sets process.exitCode. */
+export interface ExitHolder {
+  code: number;
+}
+
+/**
+ * Build the commander program from the tables in commands.ts and options.ts.
+ * A command's module is imported when it runs, not before.
+ */
+export function buildProgram(exit: ExitHolder = { code: 0 }): Command {
   const program = new Command('fleet');
   program
     .description('Make a listen-port policy (net.ipv4.ip_local_reserved_ports) true on every host, through Ansible, and prove it.')
-    .version('0.1.0')
+    .version(VERSION)
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
-  registerValidate(program);
-  registerRender(program);
-  registerPlan(program);
-  registerApply(program);
-  registerCheck(program);
-  registerDiff(program);
-  registerRollback(program);
-  registerStatus(program);
-  registerDiscover(program);
-  registerMergeReports(program);
-  registerLab(program);
+  for (const spec of COMMANDS) {
+    const cmd = program.command(spec.name).description(spec.description);
+    for (const [syntax, help] of spec.args) cmd.argument(syntax, help);
+    addOptions(cmd, spec.name)
+      .addHelpText('after', helpAfter(spec))
+      .action(async (...args: unknown[]) => {
+        // commander passes the positional arguments, the options, then the Command itself
+        const mod: CommandModule = await spec.load();
+        exit.code = await (mod.run as (...a: unknown[]) => Promise<number>)(...args.slice(0, -1));
+      });
+  }
+  registerLab(program, exit);
   return program;
 }

@@ -1,4 +1,4 @@
-import type { AnsibleEvent } from '../ansible/events.js';
+import { hostProgress, type HostProgress, type Phase } from '../engine/progress.js';
 import { sanitize } from '../report/text.js';
 
 /**
@@ -13,21 +13,23 @@ export class Progress {
   constructor(
     private readonly label: string,
     private readonly total: number,
-    private readonly finalTask: string,
     private readonly stream: NodeJS.WriteStream = process.stderr,
     private readonly tty = Boolean(process.stderr.isTTY) && process.env.CI === undefined,
   ) {}
 
-  onEvent = (ev: AnsibleEvent): void => {
-    if (!ev.host || this.done.has(ev.host)) return;
-    const bad = ev.kind === 'failed' || ev.kind === 'unreachable';
-    if (!bad && !(ev.kind === 'ok' && ev.task === this.finalTask)) return;
+  /** The engine's `onEvent` for a run of this phase, feeding this progress. */
+  events(phase: Phase): ReturnType<typeof hostProgress> {
+    return hostProgress(phase, this.onHost);
+  }
+
+  onHost = (ev: HostProgress): void => {
+    if (this.done.has(ev.host)) return;
     this.done.add(ev.host);
-    if (bad) {
+    if (ev.outcome !== 'done') {
       this.failed++;
       // host names and messages come from hosts and Ansible: no escape sequence reaches the terminal
-      const msg = sanitize(String(ev.result?.msg ?? '').split('\n')[0]?.slice(0, 160) ?? '', true);
-      this.write(`${this.label}: ${sanitize(ev.host, true)} ${ev.kind}${msg ? `: ${msg}` : ''}`, true);
+      const msg = sanitize((ev.message ?? '').split('\n')[0]?.slice(0, 160) ?? '', true);
+      this.write(`${this.label}: ${sanitize(ev.host, true)} ${ev.outcome}${msg ? `: ${msg}` : ''}`, true);
     }
     const step = Math.floor((this.done.size * 10) / Math.max(1, this.total));
     if (this.tty || step > this.lastStep || this.done.size === this.total) {

@@ -1,19 +1,20 @@
 import { readFile } from 'node:fs/promises';
-import type { Command } from 'commander';
+import { cleanupAfterSignal, whileLocked } from '../engine/guard.js';
 import { restoreHosts } from '../engine/rollback.js';
 import { openSession, readHosts, withPriorState, type HostRead, type Session } from '../engine/session.js';
 import { ExitCode, FleetError } from '../errors.js';
 import { setReadOnly } from '../io/exec.js';
-import { TASK } from '../render/playbooks.js';
 import type { ReportSpec } from '../report/index.js';
 import { renderRestorePlan, type RestoreRow } from '../report/rollback.js';
 import { changedSince, checkPriorState } from '../verify/prior.js';
 import { makeReport } from '../verify/report.js';
 import type { HostResult, PriorState, RunReport } from '../verify/types.js';
-import { examples, loadPolicyForRun, useColor, warn } from './common.js';
-import { Progress } from './progress.js';
-import { addHistoryOptions, cleanupAfterSignal, collectReport, emit, signalExit, verdictExit, whileLocked, type HistoryOptions } from './run-support.js';
 import { confirm } from './confirm.js';
+import { signalExit, verdictExit } from './exit-codes.js';
+import type { HistoryOptions } from './options.js';
+import { emit, useColor, warn } from './output.js';
+import { Progress } from './progress.js';
+import { loadPolicyForRun } from './targets.js';
 
 interface RollbackOptions extends HistoryOptions {
   yes?: boolean;
@@ -56,44 +57,25 @@ export async function readApplyReport(file: string): Promise<{ report: RunReport
   return { report: r as RunReport, hosts };
 }
 
-export function registerRollback(program: Command): void {
-  addHistoryOptions(program
-    .command('rollback')
-    .description('restore, on the hosts an apply changed, the state recorded in its JSON report before the change; verify it like apply')
-    .argument('<report>', 'JSON report of an apply (fleet apply --report json=FILE)')
-    .option('-y, --yes', 'do not ask for confirmation (needed without a terminal)')
-    .option('-n, --dry-run', 'show what would be restored; change nothing')
-    .option('--force', 'also restore hosts that something else changed since the report')
-    .option('--policy <file>', "policy for the inventory and Ansible settings (default: the one the report names)")
-    .option('-i, --inventory <source>', "inventory to use instead of the policy's")
-    .option('--json', 'print one JSON document on stdout, nothing else')
-    .option('--report <format=path>', 'also write a report: json, junit, prometheus or html (repeatable)', collectReport))
-    .addHelpText(
-      'after',
-      examples(['fleet apply policy.yaml --yes --report json=out/apply.json', 'fleet rollback out/apply.json --dry-run', 'fleet rollback out/apply.json --yes --report json=out/rollback.json']) +
-        '\nExit codes: 0 every host restored and verified, 1 a host refused (changed since), failed or unreachable, 2 invalid report, 3 environment, 130/143 interrupted.\n',
-    )
-    .action(async (file: string, opts: RollbackOptions) => {
-      if (opts.dryRun) setReadOnly(true);
-      const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
-      if (!opts.dryRun && !opts.yes && !interactive) {
-        throw new FleetError('refusing to roll back without confirmation: no terminal to ask on; pass --yes, or --dry-run to only show what would change', ExitCode.invalid);
-      }
-      const { report, hosts } = await readApplyReport(file);
-      if (hosts.length === 0) {
-        warn(`report ${file} records no host changed by its run: nothing to roll back`);
-        process.exitCode = ExitCode.ok;
-        return;
-      }
-      const policyFile = opts.policy ?? report.policy;
-      const policy = await loadPolicyForRun(policyFile, opts.json);
-      const s = await openSession(policy, policyFile, opts.inventory ? { inventory: opts.inventory } : {});
-      const wanted = new Map(hosts.map((h) => [h.after.host, h]));
-      const missing = hosts.filter((h) => !s.plans.some((p) => p.host === h.after.host)).map((h) => h.after.host);
-      // a plan's refusal (capacity floor) is about the policy's value, not about restoring an earlier one
-      s.plans = s.plans.filter((p) => wanted.has(p.host)).map(({ refused: _, ...p }) => p);
-      process.exitCode = await whileLocked(s, 'rollback', (signal) => rollbackFlow(s, opts, wanted, missing, interactive, signal));
-    });
+export async function run(file: string, opts: RollbackOptions): Promise<number> {
+  if (opts.dryRun) setReadOnly(true);
+  const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
+  if (!opts.dryRun && !opts.yes && !interactive) {
+    throw new FleetError('refusing to roll back without confirmation: no terminal to ask on; pass --yes, or --dry-run to only show what would change', ExitCode.invalid);
+  }
+  const { report, hosts } = await readApplyReport(file);
+  if (hosts.length === 0) {
+    warn(`report ${file} records no host changed by its run: nothing to roll back`);
+    return ExitCode.ok;
+  }
+  const policyFile = opts.policy ?? report.policy;
+  const policy = await loadPolicyForRun(policyFile, opts.json);
+  const s = await openSession(policy, policyFile, opts.inventory ? { inventory: opts.inventory } : {});
+  const wanted = new Map(hosts.map((h) => [h.after.host, h]));
+  const missing = hosts.filter((h) => !s.plans.some((p) => p.host === h.after.host)).map((h) => h.after.host);
+  // a plan's refusal (capacity floor) is about the policy's value, not about restoring an earlier one
+  s.plans = s.plans.filter((p) => wanted.has(p.host)).map(({ refused: _, ...p }) => p);
+  return await whileLocked(s, 'rollback', (signal) => rollbackFlow(s, opts, wanted, missing, interactive, signal), warn);
 }
 
 async function rollbackFlow(
@@ -105,8 +87,8 @@ async function rollbackFlow(
   signal: () => NodeJS.Signals | undefined,
 ): Promise<number> {
   const started = new Date();
-  const progress = new Progress('read', s.plans.length, TASK.readState);
-  const reads = s.plans.length ? await readHosts(s, { audit: false, onEvent: progress.onEvent }) : [];
+  const progress = new Progress('read', s.plans.length);
+  const reads = s.plans.length ? await readHosts(s, { audit: false, onEvent: progress.events('read') }) : [];
   progress.finish();
   const rows: RestoreRow[] = [];
   const todo: { read: HostRead; prior: PriorState }[] = [];
@@ -140,8 +122,8 @@ async function rollbackFlow(
   let results: HostResult[] = [];
   let interrupted = false;
   if (!signal() && todo.length > 0) {
-    const p = new Progress('rollback', todo.length, TASK.readBack);
-    ({ results, interrupted } = await restoreHosts(s, todo.map((t) => ({ plan: t.read.plan, prior: t.prior })), { onEvent: p.onEvent }));
+    const p = new Progress('rollback', todo.length);
+    ({ results, interrupted } = await restoreHosts(s, todo.map((t) => ({ plan: t.read.plan, prior: t.prior })), { onEvent: p.events('write') }));
     p.finish();
   }
   const sig = signal() ?? (interrupted ? 'SIGINT' : undefined);

@@ -18,10 +18,11 @@
  *   its lock: it is never cleared by mistake, at worst held until that pid exits.
  */
 import { randomBytes } from 'node:crypto';
-import { constants, readFileSync } from 'node:fs';
+import { constants } from 'node:fs';
 import { link, open, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { ExitCode, FleetError } from '../errors.js';
+import { processStart } from '../io/proc.js';
 
 /** What a lock file holds: enough to tell a live holder from a stale one. */
 export interface LockInfo {
@@ -37,16 +38,6 @@ export interface LockInfo {
 
 /** An unreadable lock file younger than this is being written by someone: held, not stale. */
 export const UNREADABLE_GRACE_MS = 10_000;
-
-export function processStart(pid: number, procRoot = '/proc'): string | undefined {
-  try {
-    const stat = readFileSync(`${procRoot}/${pid}/stat`, 'utf8');
-    // the command name may contain spaces and parentheses: fields start after the last ')'
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
 
 /** kill(pid, 0): ESRCH means gone; EPERM means alive under another user. */
 function processExists(pid: number): boolean {
@@ -169,11 +160,22 @@ async function clearIfSame(path: string, seen: Seen, me: LockInfo, depth = 0): P
   }
 }
 
-function heldError(path: string, seen: Seen | undefined): FleetError {
+/** The lock is held by a live run (exit 3); `holder` is what its file says, when readable. */
+export class LockHeldError extends FleetError {
+  constructor(
+    message: string,
+    fixes: string[],
+    readonly holder?: LockInfo,
+  ) {
+    super(message, ExitCode.environment, fixes);
+  }
+}
+
+function heldError(path: string, seen: Seen | undefined): LockHeldError {
   const fix = [`wait for it to finish; if that process is gone, remove ${path}`];
-  if (!seen?.info) return new FleetError(`another fleet run is taking the lock ${path} right now`, ExitCode.environment, fix);
+  if (!seen?.info) return new LockHeldError(`another fleet run is taking the lock ${path} right now`, fix);
   const h = seen.info;
-  return new FleetError(`another fleet ${h.command} is running on this policy (pid ${h.pid} on ${h.host}, since ${h.since})`, ExitCode.environment, fix);
+  return new LockHeldError(`another fleet ${h.command} is running on this policy (pid ${h.pid} on ${h.host}, since ${h.since})`, fix, h);
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));

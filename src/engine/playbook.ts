@@ -9,8 +9,6 @@ export interface PlaybookRun {
   collector: OutcomeCollector;
   exitCode: number | undefined;
   signal: string | undefined;
-  stderr: string;
-  durationMs: number;
 }
 
 /**
@@ -29,11 +27,10 @@ export async function runPlaybook(opts: {
   /** Vault and become password options (file paths). */
   extra?: readonly string[];
   write: boolean;
-  limit?: string;
   onEvent?: (ev: AnsibleEvent) => void;
 }): Promise<PlaybookRun> {
   const collector = new OutcomeCollector();
-  const argv = playbookArgv({ playbook: opts.playbook, inventories: opts.inventories, ...(opts.limit ? { limit: opts.limit } : {}), ...(opts.extra ? { extra: opts.extra } : {}) });
+  const argv = playbookArgv({ playbook: opts.playbook, inventories: opts.inventories, ...(opts.extra ? { extra: opts.extra } : {}) });
   const r = await run('ansible-playbook', argv, {
     write: opts.write,
     cwd: opts.cwd,
@@ -53,7 +50,7 @@ export async function runPlaybook(opts: {
   if (!interrupted && collector.stats === undefined && r.exitCode !== 0) {
     throw missingCollection(r.stderr) ?? new FleetError(`ansible-playbook failed before running any host (exit ${r.exitCode}): ${firstError(r.stderr || collector.noise.join('\n'))}`, ExitCode.environment);
   }
-  return { collector, exitCode: r.exitCode, signal: r.signal, stderr: r.stderr, durationMs: r.durationMs };
+  return { collector, exitCode: r.exitCode, signal: r.signal };
 }
 
 /**

@@ -7,8 +7,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { acquireLock, LockHeldError } from '../engine/lock.js';
 import { ExitCode, FleetError } from '../errors.js';
-import { procAlive } from './procs.js';
 
 export const CLAIMS_DIR = '/run/fleet-lab';
 
@@ -41,31 +41,26 @@ export function releasePrefix(prefix: string, dir: string): void {
 }
 
 /**
- * Exclusive lock `name`, held by this process until `release()`. A lock
- * whose holder died is taken over. Waits up to `timeoutMs`.
+ * Exclusive lock `name` (in CLAIMS_DIR), held by this process until the
+ * returned release. It is fleet's own per-policy lock (engine/lock.ts: atomic
+ * create, stale holders cleared, PID reuse detected), waited on: while a live
+ * run holds it, retry every half second up to `timeoutMs`.
  */
-export async function acquireLock(name: string, timeoutMs: number, onWait: (holder: number) => void = () => undefined): Promise<() => void> {
+export async function waitForLabLock(name: string, timeoutMs: number, onWait: (holder: number) => void = () => undefined): Promise<() => Promise<void>> {
   mkdirSync(CLAIMS_DIR, { recursive: true });
   const file = join(CLAIMS_DIR, `${name}.lock`);
   const deadline = Date.now() + timeoutMs;
   let told = false;
   for (;;) {
     try {
-      writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
-      return () => {
-        if (existsSync(file) && readFileSync(file, 'utf8').trim() === String(process.pid)) rmSync(file);
-      };
+      const lock = await acquireLock(file, `lab ${name}`);
+      return () => lock.release();
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if (!(e instanceof LockHeldError)) throw e;
+      if (Date.now() > deadline) throw new FleetError(`the lab lock ${file} is still held${e.holder ? ` by pid ${e.holder.pid}` : ''}`, ExitCode.environment);
+      if (!told && e.holder) onWait(e.holder.pid);
+      told = true;
     }
-    const holder = Number(readFileSync(file, 'utf8').trim());
-    if (!procAlive(holder)) {
-      rmSync(file, { force: true });
-      continue;
-    }
-    if (Date.now() > deadline) throw new FleetError(`the lab lock ${file} is still held by pid ${holder}`, ExitCode.environment);
-    if (!told) onWait(holder);
-    told = true;
     await sleep(500);
   }
 }

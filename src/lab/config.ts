@@ -1,7 +1,7 @@
 /** Turn `LabOptions` into a concrete, validated `LabConfig`. Pure. */
 import { resolve } from 'node:path';
 import { ExitCode, FleetError } from '../errors.js';
-import type { GroupSpec, HostPlan, LabConfig, LabOptions } from './types.js';
+import type { GroupSpec, LabHostSpec, LabConfig, LabOptions } from './types.js';
 
 const DEFAULT_GROUP = 'lab';
 /** Host addresses are x.y.z.(10+n); keep n small enough for one /24. */
@@ -29,7 +29,7 @@ export function parseLabSubnet(subnet: string): string {
 }
 
 /** Assign hosts to groups in order; hosts past the spec's total land in `lab`. */
-export function planHosts(count: number, groups: GroupSpec, hostPrefix: string, net: string): HostPlan[] {
+export function labHostSpecs(count: number, groups: GroupSpec, hostPrefix: string, net: string): LabHostSpec[] {
   const names: string[] = [];
   for (const [group, n] of groups) for (let i = 0; i < n; i++) names.push(group);
   if (names.length > count) {
@@ -69,6 +69,6 @@ export function resolveConfig(opts: LabOptions, cwd = process.cwd()): LabConfig 
     hostPrefix,
     proxyPortBase: opts.proxyPortBase ?? 2200,
     concurrency: opts.concurrency ?? 16,
-    hosts: planHosts(count, groups, hostPrefix, net),
+    hosts: labHostSpecs(count, groups, hostPrefix, net),
   };
 }

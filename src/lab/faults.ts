@@ -21,7 +21,7 @@ async function withHost<T>(name: string, dir: string, fn: (state: LabState, host
   try {
     return await fn(state, host);
   } finally {
-    saveState(state);
+    await saveState(state);
   }
 }
 
@@ -127,7 +127,7 @@ export async function setLatency(name: string, ms: number, dir = defaultLabDir()
       host.proxyPid = await startProxy(state, host, ms);
       host.latencyMs = ms;
     }
-    writeInventory(state);
+    await writeInventory(state);
   });
 }
 

@@ -7,10 +7,10 @@ import { ensureKey } from './keys.js';
 import { createHostNet, deleteHostNet } from './net.js';
 import { netnsInode, pidInNetns } from './procs.js';
 import { bootDirOf, renderSshdConfig, startHostSshd, stopHostProcesses } from './sshd.js';
-import type { HostPlan, LabHost, LabState } from './types.js';
+import type { LabHostSpec, LabHost, LabState } from './types.js';
 
 /** The state record for a planned host: names and per-host paths. */
-export function hostRecord(state: Pick<LabState, 'dir' | 'prefix' | 'proxyPortBase'>, plan: HostPlan): LabHost {
+export function hostRecord(state: Pick<LabState, 'dir' | 'prefix' | 'proxyPortBase'>, plan: LabHostSpec): LabHost {
   const home = join(state.dir, 'hosts', plan.name);
   return {
     ...plan,

@@ -77,7 +77,7 @@ export async function labUp(opts: LabOptions = {}): Promise<LabState> {
   // Safety first: nothing addressed to the lab range may leave the machine.
   state.createdUnreachableRoute = (await ensureUnreachableRoute()) || state.createdUnreachableRoute;
   state.createdRunSshd = ensureRunSshd() || state.createdRunSshd;
-  saveState(state);
+  await saveState(state);
   await ensureBridge(state.bridge, state.gateway);
 
   const wanted = new Map(cfg.hosts.map((p) => [p.name, p]));
@@ -87,7 +87,7 @@ export async function labUp(opts: LabOptions = {}): Promise<LabState> {
   }
   const previous = new Map(state.hosts.map((h) => [h.name, h]));
   state.hosts = cfg.hosts.map((p) => ({ ...(previous.get(p.name) ?? hostRecord(state, p)), groups: p.groups }));
-  saveState(state);
+  await saveState(state);
   await removeStrays(state, new Set(state.hosts.map((h) => h.netns)));
 
   await ensureKey(state.clientKey, 'fleet-lab client');
@@ -101,10 +101,10 @@ export async function labUp(opts: LabOptions = {}): Promise<LabState> {
     });
   } finally {
     // Record whatever did start, so `down` and the next `up` know about it.
-    saveState(state);
+    await saveState(state);
   }
   writeKnownHosts(state.knownHosts, state.hosts, state.gateway);
-  writeInventory(state);
+  await writeInventory(state);
   return state;
 }
 

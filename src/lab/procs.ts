@@ -2,28 +2,9 @@
  * Processes the lab started, identified by PID and double-checked before any
  * signal: a recorded PID may have been reused by an unrelated process.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-
-/** Alive and not a zombie. */
-export function procAlive(pid: number | null | undefined): pid is number {
-  if (!pid) return false;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
-}
-
-export function cmdline(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-  } catch {
-    return '';
-  }
-}
+import { cmdline, procAlive } from '../io/proc.js';
 
 /** Identity (device:inode) of a namespace file, or undefined. */
 function nsId(path: string): string | undefined {

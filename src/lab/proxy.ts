@@ -1,7 +1,8 @@
 /** Latency faults: a delaying TCP proxy per host on the bridge address (these kernels lack tc netem). */
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { spawnDetached } from '../io/exec.js';
-import { cmdline, killAndWait, pidsWithCmdline, procAlive } from './procs.js';
+import { cmdline, procAlive } from '../io/proc.js';
+import { killAndWait, pidsWithCmdline } from './procs.js';
 import { PROXY_SCRIPT } from './proxy-script.js';
 import { waitForLog } from './sshd.js';
 import type { LabHost, LabState } from './types.js';

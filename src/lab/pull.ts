@@ -11,7 +11,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { run, spawnDetached, type ExecResult } from '../io/exec.js';
 import { ExitCode, FleetError } from '../errors.js';
 import { labExec } from './faults.js';
-import { cmdline, killAndWait, pidInNetns, procAlive } from './procs.js';
+import { cmdline, procAlive } from '../io/proc.js';
+import { killAndWait, pidInNetns } from './procs.js';
 import { waitForLog } from './sshd.js';
 import { defaultLabDir, findHost, requireState } from './state.js';
 

@@ -8,7 +8,8 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawnDetached } from '../io/exec.js';
 import { ExitCode, FleetError } from '../errors.js';
-import { killAndWait, netnsPids, pidInNetns, procAlive } from './procs.js';
+import { procAlive } from '../io/proc.js';
+import { killAndWait, netnsPids, pidInNetns } from './procs.js';
 import type { LabHost } from './types.js';
 
 /**

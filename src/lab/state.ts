@@ -1,7 +1,8 @@
 /** The lab state file, `<dir>/state.json`: what exists and which PIDs are ours. */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ExitCode, FleetError } from '../errors.js';
+import { writeFileAtomic } from '../io/files.js';
 import type { LabHost, LabState } from './types.js';
 
 export function statePath(dir: string): string {
@@ -26,13 +27,10 @@ export function requireState(dir: string): LabState {
   return state;
 }
 
-/** Write via rename so a crash never leaves half a file (up must be able to repair from it). */
-export function saveState(state: LabState): void {
-  mkdirSync(state.dir, { recursive: true });
+/** Atomically (io/files.ts), so a crash never leaves half a file: up must be able to repair from it. */
+export async function saveState(state: LabState): Promise<void> {
   state.updatedAt = new Date().toISOString();
-  const file = statePath(state.dir);
-  writeFileSync(`${file}.tmp`, JSON.stringify(state, null, 2) + '\n');
-  renameSync(`${file}.tmp`, file);
+  await writeFileAtomic(statePath(state.dir), JSON.stringify(state, null, 2) + '\n');
 }
 
 export function findHost(state: LabState, name: string): LabHost {

@@ -38,11 +38,11 @@ export interface LabConfig {
   hostPrefix: string;
   proxyPortBase: number;
   concurrency: number;
-  hosts: HostPlan[];
+  hosts: LabHostSpec[];
 }
 
 /** One host the lab should have: name, number, address and groups. */
-export interface HostPlan {
+export interface LabHostSpec {
   name: string;
   index: number;
   address: string;
@@ -50,7 +50,7 @@ export interface HostPlan {
 }
 
 /** One running (or stopped) lab host as recorded in the state file. */
-export interface LabHost extends HostPlan {
+export interface LabHost extends LabHostSpec {
   /** Network namespace, `<prefix>-<name>`. */
   netns: string;
   /** Root-namespace end of the host's veth pair, enslaved to the bridge. */

@@ -1,6 +1,8 @@
 /**
- * Checks that tie the policy to its inline inventory. A source inventory is
- * only read later (by ansible-inventory), so these run for inline ones only.
+ * Checks that need more than one field: where the persist file lies (every
+ * policy: a folder systemd-sysctl reads at boot, and in additive mode its
+ * order), and, for an inline inventory only, that groups and hosts the policy
+ * names exist in it (a source inventory is read later, by ansible-inventory).
  */
 import type { Problem } from './field-checks.js';
 import type { CheckResult } from './checks.js';

@@ -1,8 +1,9 @@
 import { compareNatural } from '../ports/order.js';
 import type { Policy } from '../policy/types.js';
+import { VERSION } from '../version.js';
 import { summarize, type HostResult, type Provenance, type RunReport } from './types.js';
 
-export const VERSION = '0.1.0';
+export { VERSION } from '../version.js';
 
 /** Assemble the report every formatter reads. Hosts in natural order (h2 before h10). */
 export function makeReport(args: {

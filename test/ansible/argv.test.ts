@@ -6,12 +6,8 @@ const show = (argv: string[]) => argv.join(' ');
 describe('playbookArgv', () => {
   const table: [PlaybookArgs, string][] = [
     [{ playbook: 'playbooks/apply.yml' }, 'playbooks/apply.yml'],
-    [{ playbook: 'playbooks/check.yml', check: true }, 'playbooks/check.yml --check'],
-    [{ playbook: 'p.yml', diff: true }, 'p.yml --diff'],
-    [{ playbook: 'p.yml', check: true, diff: true }, 'p.yml --check --diff'],
     [{ playbook: 'p.yml', limit: 'web:&eu' }, 'p.yml --limit web:&eu'],
-    [{ playbook: 'p.yml', limit: 'web', check: true, diff: true }, 'p.yml --limit web --check --diff'],
-    [{ playbook: 'p.yml', limit: '', check: false, diff: false }, 'p.yml'],
+    [{ playbook: 'p.yml', limit: '' }, 'p.yml'],
   ];
   it.each(table)('%j -> %s', (input, expected) => {
     expect(show(playbookArgv(input))).toBe(expected);

@@ -3,18 +3,17 @@
  * and `fleet check` on each file of test/fixtures/bad-policies/ (and a few
  * generated here) exit 2 with file:LINE:COL and a field path, start no
  * Ansible process (FLEET_TRACE_EXEC records every spawn), render nothing and
- * run no injected command. Needs dist/ (`npm run build`), not the lab.
+ * run no injected command. In process (runCli), not the lab.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+import { sharedTempDir } from '../support/tmp.js';
 
-const CLI = resolve('dist/cli/main.js');
 const fixtures = fileURLToPath(new URL('../fixtures/bad-policies/', import.meta.url));
-const tmp = mkdtempSync(join(tmpdir(), 'fleet-bad-input-'));
+const tmp = sharedTempDir('bad-input');
 const pwned = join(tmp, 'pwned');
 
 // `file:LINE:COL path: message`, as test/policy/bad-policies.test.ts requires of loadPolicy.
@@ -42,15 +41,11 @@ interface Outcome {
   stateDirCreated: boolean;
 }
 
-/** Run `node dist/cli/main.js ...args` with its own trace file and state dir. */
+/** Run fleet ARGS with its own trace file and state dir. */
 async function fleet(tag: string, args: string[]): Promise<Outcome> {
   const trace = join(tmp, `${tag}.trace`);
   const state = join(tmp, `${tag}.state`);
-  const r = await execa(process.execPath, [CLI, ...args], {
-    reject: false,
-    env: { FLEET_TRACE_EXEC: trace, FLEET_STATE_DIR: state, NO_COLOR: '1' },
-    timeout: 30_000,
-  });
+  const r = await runCli(args, { env: { FLEET_TRACE_EXEC: trace, FLEET_STATE_DIR: state } });
   const spawned = existsSync(trace) ? readFileSync(trace, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { cmd: string }).cmd) : [];
   return { exitCode: r.exitCode, stderr: String(r.stderr), spawned, stateDirCreated: existsSync(state) };
 }
@@ -84,7 +79,6 @@ const outcomes = new Map<string, Outcome>();
 
 describe('hostile and broken policies at the CLI: exit 2, a position and a field, no Ansible', () => {
   beforeAll(async () => {
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` before these tests`);
     for (const [name, body] of Object.entries(generated)) writeFileSync(join(tmp, name), body);
     const runs = files.flatMap((file) =>
       commands.map(([cmd, ...rest]) => async () => {
@@ -94,7 +88,6 @@ describe('hostile and broken policies at the CLI: exit 2, a position and a field
     );
     await pool(runs, 4);
   }, 400_000);
-  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it('covers the fixture corpus (at least 30 files) and the generated files', () => {
     expect(files.length).toBeGreaterThanOrEqual(30 + Object.keys(generated).length);

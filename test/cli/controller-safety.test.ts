@@ -1,19 +1,18 @@
 /**
  * Controller safety at the CLI (issue 15): state folders others could write,
  * policies that would run commands on the controller, empty shards, and
- * merging an incomplete set of shard reports. Needs dist/ (`npm run build`)
- * and Ansible on PATH, not the lab: hosts here are closed local ports.
+ * merging an incomplete set of shard reports. In process (runCli), with
+ * Ansible on PATH, not the lab: hosts here are closed local ports.
  */
-import { existsSync, lchownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, chmodSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, lchownSync, mkdirSync, readFileSync, statSync, symlinkSync, chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { host, report } from '../fixtures/reports/build.js';
+import { runCli } from '../support/cli.js';
+import { sharedTempDir } from '../support/tmp.js';
 
-const CLI = resolve('dist/cli/main.js');
-const tmp = mkdtempSync(join(tmpdir(), 'fleet-controller-safety-'));
+const tmp = sharedTempDir('controller-safety');
 let n = 0;
 
 interface Outcome {
@@ -26,11 +25,7 @@ interface Outcome {
 /** `fleet ARGS` with its own trace of spawned processes; FLEET_STATE_DIR as given. */
 async function fleet(args: string[], stateDir: string): Promise<Outcome> {
   const trace = join(tmp, `trace-${++n}`);
-  const r = await execa(process.execPath, [CLI, ...args], {
-    reject: false,
-    env: { FLEET_TRACE_EXEC: trace, FLEET_STATE_DIR: stateDir, NO_COLOR: '1' },
-    timeout: 60_000,
-  });
+  const r = await runCli(args, { env: { FLEET_TRACE_EXEC: trace, FLEET_STATE_DIR: stateDir } });
   const spawned = existsSync(trace)
     ? readFileSync(trace, 'utf8')
         .split('\n')
@@ -61,10 +56,6 @@ function policy(name: string, extra: Record<string, unknown> = {}, hostVars: Rec
 
 const playbooks = (o: Outcome) => o.spawned.filter((c) => c.startsWith('ansible-playbook') && !c.includes('--version'));
 
-beforeAll(() => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` before these tests`);
-});
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('state folders (issue 15 case 3)', () => {
   it('a fresh state folder and every folder in it is 0700', async () => {

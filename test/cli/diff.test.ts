@@ -1,17 +1,19 @@
 /**
  * `fleet diff OLD NEW` (issue 12): per-host changes between two revisions of
  * a policy, offline. FLEET_TRACE_EXEC proves no process is started, except
- * ansible-inventory when the hosts come from a source inventory. Needs dist/.
+ * ansible-inventory when the hosts come from a source inventory. In process
+ * (runCli), except the `<(...)` case: a real shell gives the binary a pipe. Needs dist/.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+import { sharedTempDir } from '../support/tmp.js';
 import { onPath } from '../support/tools.js';
 
 const CLI = resolve('dist/cli/main.js');
-const tmp = mkdtempSync(join(tmpdir(), 'fleet-diff-'));
+const tmp = sharedTempDir('diff');
 let n = 0;
 const hasInventoryTool = await onPath('ansible-inventory');
 
@@ -33,7 +35,7 @@ async function diff(args: string[], shell = false) {
   const env = { FLEET_TRACE_EXEC: trace, FLEET_STATE_DIR: join(tmp, 'state'), NO_COLOR: '1' };
   const r = shell
     ? await execa('bash', ['-c', `"${process.execPath}" "${CLI}" diff ${args.join(' ')}`], { reject: false, env })
-    : await execa(process.execPath, [CLI, 'diff', ...args], { reject: false, env });
+    : await runCli(['diff', ...args], { env });
   const spawned = existsSync(trace) ? readFileSync(trace, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { cmd: string }).cmd) : [];
   return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr), spawned };
 }
@@ -62,7 +64,7 @@ describe('fleet diff', () => {
   it('a table and markdown for a pull request; identical revisions exit 0', async () => {
     const text = await diff([oldP, newP]);
     expect(text.exitCode).toBe(0);
-    expect(text.stdout).toMatchInlineSnapshot(`
+    expect(text.stdout.trimEnd()).toMatchInlineSnapshot(`
       "HOST  BEFORE               AFTER                  ADD          REMOVE      EPHEMERAL FREE  NOTE
       c1    5000-10000,11211  →  5000-8999,11211        -            9000-10000  28232 → 28232   -1001 ports
       c2    5000-10000,11211  →  5000-8999,11211        -            9000-10000  28232 → 59976   -1001 ports, port range unmanaged → 1024-65000

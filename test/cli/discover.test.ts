@@ -3,16 +3,13 @@
  * any Ansible), and the adapter from readHosts' results to observations — the
  * one place discover depends on the read-back parser's output.
  */
-import { resolve } from 'node:path';
-import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { observations, parseGap, parseShare } from '../../src/cli/discover.js';
 import type { HostRead } from '../../src/engine/session.js';
 import { planHosts } from '../../src/plan/desired.js';
 import { EMPTY } from '../../src/ports/portset.js';
 import { parseSockets, type Observed } from '../../src/verify/readback.js';
-
-const CLI = resolve('dist/cli/main.js');
+import { runCli } from '../support/cli.js';
 
 describe('discover options', () => {
   it.each([
@@ -35,16 +32,16 @@ describe('discover options', () => {
   });
 
   it('without -i or a POLICY, or with a bad share: exit 2 with the reason', async () => {
-    const none = await execa('node', [CLI, 'discover'], { reject: false });
+    const none = await runCli(['discover']);
     expect(none.exitCode).toBe(2);
     expect(none.stderr).toContain('give -i INVENTORY or a POLICY');
-    const bad = await execa('node', [CLI, 'discover', '-i', 'x.yml', '--min-share', '150%'], { reject: false });
+    const bad = await runCli(['discover', '-i', 'x.yml', '--min-share', '150%']);
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toContain('--min-share 150%');
   });
 
   it('refuses to write the proposal over the policy it reads (exit 2, before reading anything)', async () => {
-    const r = await execa('node', [CLI, 'discover', 'no-such-policy.yaml', '--out', './no-such-policy.yaml'], { reject: false });
+    const r = await runCli(['discover', 'no-such-policy.yaml', '--out', './no-such-policy.yaml']);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('--out ./no-such-policy.yaml would overwrite the policy it reads');
   });

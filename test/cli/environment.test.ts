@@ -7,18 +7,17 @@
  * can see, which inventory file exists), never Ansible's behaviour: wherever
  * Ansible runs here it is the real one. The one fake program is an
  * `ansible-playbook` that only answers `--version` like an old release would.
- * Needs dist/ (`npm run build`), not the lab.
+ * In process (runCli), not the lab.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { which } from '../../src/io/exec.js';
+import { runCli } from '../support/cli.js';
+import { sharedTempDir } from '../support/tmp.js';
 
-const CLI = resolve('dist/cli/main.js');
-const tmp = mkdtempSync(join(tmpdir(), 'fleet-env-'));
+const tmp = sharedTempDir('env');
 const real: Record<string, string> = {};
 
 /** A policy with an inline inventory: loading it needs no Ansible, so the environment check is what fails. */
@@ -42,26 +41,19 @@ function binDir(name: string, entries: Record<string, { link: string } | { scrip
   return dir;
 }
 
-async function fleet(args: string[], env: Record<string, string> = {}) {
-  // process.execPath: node is found without PATH, so PATH can be anything the test needs
-  const r = await execa(process.execPath, [CLI, ...args], {
-    reject: false,
-    env: { FLEET_STATE_DIR: join(tmp, 'state'), NO_COLOR: '1', ...env },
-    timeout: 60_000,
-  });
-  return { exitCode: r.exitCode, stderr: String(r.stderr), stdout: String(r.stdout) };
+function fleet(args: string[], env: Record<string, string> = {}) {
+  // in process: PATH can be anything the test needs, it is this process's for the run only
+  return runCli(args, { env: { FLEET_STATE_DIR: join(tmp, 'state'), ...env } });
 }
 
 describe('environment errors: exit 3 with the fix', () => {
   beforeAll(async () => {
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` before these tests`);
     for (const p of ['ansible-playbook', 'ansible-inventory', 'ansible-config', 'ansible', 'ssh']) {
       const found = await which(p);
       if (!found) throw new Error(`${p} is not installed here; these tests need the real one to build their PATHs`);
       real[p] = found;
     }
   });
-  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it('no Ansible (nor ssh) on PATH: names what is missing and how to install it', async () => {
     const bin = binDir('bare', { node: { link: process.execPath } });

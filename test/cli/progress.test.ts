@@ -19,7 +19,9 @@ class FakeStream {
 
 function progress(total: number, tty: boolean) {
   const stream = new FakeStream();
-  const p = new Progress('apply', total, TASK.readBack, stream as unknown as NodeJS.WriteStream, tty);
+  const bar = new Progress('apply', total, stream as unknown as NodeJS.WriteStream, tty);
+  // the engine's onEvent for a write run (apply, remediate, rollback): a host is done at its read-back
+  const p = { onEvent: bar.events('write'), finish: () => bar.finish() };
   return { p, stream };
 }
 
@@ -93,6 +95,25 @@ describe('Progress: text from hosts and Ansible (issue 15 case 7)', () => {
     expect(text).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
     expect(text).toContain('h1 failed: badrest');
     expect(text).toContain('h2␇ unreachable: red over'); // a bell shown, not rung
+  });
+});
+
+describe('Progress: the phase says which task ends a host', () => {
+  it('a read run counts a host done at its read, not at a read-back', () => {
+    const stream = new FakeStream();
+    const bar = new Progress('check', 2, stream as unknown as NodeJS.WriteStream, false);
+    const onEvent = bar.events('read');
+    onEvent(done('h1'));
+    expect(stream.chunks).toEqual([]);
+    onEvent({ kind: 'ok', host: 'h1', task: TASK.readState, result: {} });
+    expect(stream.lines).toEqual(['check: 1/2 hosts done, 0 failed or unreachable']);
+  });
+
+  it('takes neutral host events directly', () => {
+    const stream = new FakeStream();
+    const bar = new Progress('check', 1, stream as unknown as NodeJS.WriteStream, false);
+    bar.onHost({ host: 'h1', outcome: 'unreachable', message: 'no route' });
+    expect(stream.lines).toEqual(['check: h1 unreachable: no route', 'check: 1/1 hosts done, 1 failed or unreachable']);
   });
 });
 

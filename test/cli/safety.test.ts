@@ -4,13 +4,13 @@
  * world-writable file or folder in what it generates, even under umask 000.
  * Needs dist/ (`npm run build`), not the lab.
  */
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { sharedTempDir } from '../support/tmp.js';
 
 const CLI = resolve('dist/cli/main.js');
 const SRC = resolve('src');
@@ -42,7 +42,7 @@ describe('static: processes only through src/io/exec.ts, never through a shell',
 });
 
 describe('generated files: no key material, safe permissions', () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'fleet-safety-'));
+  const tmp = sharedTempDir('safety');
   const stateRoot = join(tmp, 'state');
   const keyFile = join(tmp, 'keys', 'id_ed25519');
   let keyLines: string[] = [];
@@ -50,7 +50,7 @@ describe('generated files: no key material, safe permissions', () => {
   const sockets = new Set<Socket>();
   let policy = '';
 
-  /** `fleet ARGS` under umask 000, so only fleet's own modes keep files private. */
+  /** `fleet ARGS` under umask 000, so only fleet's own modes keep files private (a subprocess: the umask is per process). */
   function fleet(args: string[]) {
     return execa('sh', ['-c', 'umask 000 && exec "$@"', 'sh', process.execPath, CLI, ...args], {
       reject: false,
@@ -87,7 +87,6 @@ describe('generated files: no key material, safe permissions', () => {
   afterAll(async () => {
     for (const s of sockets) s.destroy();
     await new Promise((r) => server?.close(r));
-    rmSync(tmp, { recursive: true, force: true });
   });
 
   function assertNoKey(label: string, text: string): void {

@@ -4,11 +4,9 @@
  * the path from a Prometheus answer to the report, the table and the exit code.
  */
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Ajv } from 'ajv';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDuration } from '../../src/cli/status.js';
 import { loadPolicy } from '../../src/policy/index.js';
@@ -16,11 +14,12 @@ import { planHosts } from '../../src/plan/desired.js';
 import { inlineInventory } from '../../src/inventory/inline.js';
 import { policyDigest, pullTargets } from '../../src/render/pull.js';
 import type { RunReport } from '../../src/verify/types.js';
+import { runCli } from '../support/cli.js';
+import { sharedTempDir } from '../support/tmp.js';
 
-const CLI = resolve('dist/cli/main.js');
 const schema = JSON.parse(readFileSync(new URL('../../schema/report.schema.json', import.meta.url), 'utf8')) as object;
 const validateReport = new Ajv({ allErrors: true, strict: true }).compile(schema);
-const dir = mkdtempSync(join(tmpdir(), 'fleet-status-'));
+const dir = sharedTempDir('status');
 const policyFile = join(dir, 'prod.yaml');
 writeFileSync(policyFile, ['version: 1', 'reserved_ports: 5000-10000', 'min_ephemeral_ports: 1000', 'inventory:', '  hosts: { h1: , h2: , h3: }', ''].join('\n'));
 
@@ -63,7 +62,7 @@ function vector(hosts: Record<string, { current: string; compliant: boolean; age
   return { status: 'success', data: { resultType: 'vector', result } };
 }
 
-const status = (...args: string[]) => execa('node', [CLI, 'status', policyFile, '--prometheus', url, ...args], { reject: false, env: { NO_COLOR: '1' } });
+const status = (...args: string[]) => runCli(['status', policyFile, '--prometheus', url, ...args]);
 
 describe('fleet status (stand-in Prometheus)', () => {
   it('all hosts compliant: exit 0, the same table as check, one query for this policy', async () => {
@@ -101,11 +100,11 @@ describe('fleet status (stand-in Prometheus)', () => {
     const bad = await status();
     expect(bad.exitCode).toBe(3);
     expect(bad.stderr).toContain('invalid parameter "query"');
-    const down = await execa('node', [CLI, 'status', policyFile, '--prometheus', 'http://127.0.0.1:1'], { reject: false });
+    const down = await runCli(['status', policyFile, '--prometheus', 'http://127.0.0.1:1']);
     expect(down.exitCode).toBe(3);
     expect(down.stderr).toMatch(/cannot reach Prometheus at http:\/\/127\.0\.0\.1:1\//);
-    expect((await execa('node', [CLI, 'status', policyFile, '--prometheus', 'ftp://x'], { reject: false })).exitCode).toBe(2);
-    expect((await execa('node', [CLI, 'status', policyFile, '--prometheus', 'http://u:p@x'], { reject: false })).exitCode).toBe(2);
+    expect((await runCli(['status', policyFile, '--prometheus', 'ftp://x'])).exitCode).toBe(2);
+    expect((await runCli(['status', policyFile, '--prometheus', 'http://u:p@x'])).exitCode).toBe(2);
     expect((await status('--max-age', 'soon')).exitCode).toBe(2);
   });
 });
@@ -113,16 +112,16 @@ describe('fleet status (stand-in Prometheus)', () => {
 describe('fleet render --pull', () => {
   it('writes the repository; --pull-mode without --pull and an additive policy are usage errors (exit 2)', async () => {
     const out = join(dir, 'repo');
-    const ok = await execa('node', [CLI, 'render', policyFile, '--pull', '--pull-mode', 'check', '--out', out], { reject: false });
+    const ok = await runCli(['render', policyFile, '--pull', '--pull-mode', 'check', '--out', out]);
     expect(ok.exitCode, ok.stderr).toBe(0);
     expect(readFileSync(join(out, 'inventory.yml'), 'utf8')).toContain(`fleet_policy_sha256: "${await digest()}"`);
     expect(readFileSync(join(out, 'inventory.yml'), 'utf8')).toContain('fleet_pull_mode: "check"');
-    const lone = await execa('node', [CLI, 'render', policyFile, '--pull-mode', 'check', '--out', join(dir, 'x')], { reject: false });
+    const lone = await runCli(['render', policyFile, '--pull-mode', 'check', '--out', join(dir, 'x')]);
     expect(lone.exitCode).toBe(2);
     expect(lone.stderr).toContain('--pull-mode needs --pull');
     const additive = join(dir, 'additive.yaml');
     writeFileSync(additive, readFileSync(policyFile, 'utf8') + 'mode: additive\n');
-    const r = await execa('node', [CLI, 'render', additive, '--pull', '--out', join(dir, 'y')], { reject: false });
+    const r = await runCli(['render', additive, '--pull', '--out', join(dir, 'y')]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('pull mode needs `mode: exact`');
   });

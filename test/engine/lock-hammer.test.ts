@@ -5,23 +5,22 @@
  * separate Node processes: needs `npm run build`.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { acquireLock } from '../../src/engine/lock.js';
+import { sharedTempDir } from '../support/tmp.js';
 
 const LIB = resolve('dist/engine/lock.js');
 const PROCESSES = 20;
 const ROUNDS = 50;
 
-let dir: string;
+const dir = sharedTempDir('lock-hammer');
 beforeAll(() => {
   if (!existsSync(LIB)) throw new Error(`${LIB} is missing: run \`npm run build\` before these tests`);
-  dir = mkdtempSync(join(tmpdir(), 'fleet-lock-hammer-'));
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Each worker: ROUNDS times take the lock (retrying while held), log enter/exit with O_APPEND, release; every fifth round (not the last) plant a stale lock. */
 const WORKER = `

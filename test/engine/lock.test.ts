@@ -1,18 +1,18 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { acquireLock, isStale, lockInternals, UNREADABLE_GRACE_MS, type LockInfo } from '../../src/engine/lock.js';
 import { FleetError } from '../../src/errors.js';
+import { tempDir } from '../support/tmp.js';
 
 let dir: string;
 let path: string;
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'fleet-lock-'));
+  dir = tempDir('lock');
   path = join(dir, '.fleet.lock');
 });
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const startOf = (pid: number) => {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { expect, it } from 'vitest';
 import { provenanceOf } from '../../src/engine/provenance.js';
 import { loadPolicy } from '../../src/policy/index.js';
+import { tempDir } from '../support/tmp.js';
 
 const POLICY = 'version: 1\nreserved_ports: 40000\ninventory: {hosts: {a: {}}}\n';
 
 it('operator user@controller, policy sha256 of the bytes, git commit and dirtiness of the policy folder', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'fleet-prov-'));
+  const dir = tempDir('prov');
   const file = join(dir, 'policy.yaml');
   writeFileSync(file, POLICY);
   const { policy } = await loadPolicy(file);

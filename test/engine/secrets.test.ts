@@ -1,14 +1,13 @@
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { vaultProblem } from '../../src/engine/playbook.js';
 import { runtimeBase, runtimeDirFor, shortName } from '../../src/engine/runtime-dir.js';
 import { becomeArgv, resolveSecrets, secretArgv } from '../../src/engine/secrets.js';
 import { ExitCode } from '../../src/errors.js';
+import { sharedTempDir } from '../support/tmp.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'fleet-secrets-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = sharedTempDir('secrets');
 
 describe('secret options reach Ansible as file paths only', () => {
   it('vault ids are passed through in order; become password file only to ansible-playbook', async () => {

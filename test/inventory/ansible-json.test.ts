@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAnsibleInventory } from '../../src/inventory/ansible-json.js';
 import type { Inventory } from '../../src/inventory/types.js';
 import { onPath, quietAnsible } from '../support/tools.js';
+import { tempDir } from '../support/tmp.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/inventory/${name}`, import.meta.url));
 const HAS_ANSIBLE_INVENTORY = await onPath('ansible-inventory');
@@ -101,21 +102,17 @@ describe('parseAnsibleInventory on real ansible-inventory output', () => {
 
   it('reads an INI inventory written in a temp dir', async (ctx) => {
     if (!HAS_ANSIBLE_INVENTORY) ctx.skip('ansible-inventory is not on PATH');
-    const dir = mkdtempSync(join(tmpdir(), 'fleet-inv-'));
-    try {
-      const file = join(dir, 'hosts.ini');
-      writeFileSync(
-        file,
-        ['solo ansible_host=10.0.0.1', '', '[app_a]', 'app1 ansible_host=10.0.1.1 ansible_port=2200', '', '[app_b]', 'app1', 'app2', '', '[app:children]', 'app_a', 'app_b', '', '[dc1:children]', 'app', ''].join('\n'),
-      );
-      const r = await execa('ansible-inventory', ['-i', file, '--list'], { env: quietAnsible, cwd: tmpdir(), reject: false });
-      expect(r.exitCode, r.stderr).toBe(0);
-      const inv = parseAnsibleInventory(JSON.parse(r.stdout), file);
-      expect(groupsOf(inv)).toEqual({ app1: ['app', 'app_a', 'app_b', 'dc1'], app2: ['app', 'app_b', 'dc1'], solo: [] });
-      expect(inv.hosts.find((h) => h.name === 'app1')!.vars).toMatchObject({ ansible_host: '10.0.1.1', ansible_port: 2200 });
-      expect(inv.groups).toEqual(['app', 'app_a', 'app_b', 'dc1']);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const dir = tempDir('inv');
+    const file = join(dir, 'hosts.ini');
+    writeFileSync(
+      file,
+      ['solo ansible_host=10.0.0.1', '', '[app_a]', 'app1 ansible_host=10.0.1.1 ansible_port=2200', '', '[app_b]', 'app1', 'app2', '', '[app:children]', 'app_a', 'app_b', '', '[dc1:children]', 'app', ''].join('\n'),
+    );
+    const r = await execa('ansible-inventory', ['-i', file, '--list'], { env: quietAnsible, cwd: tmpdir(), reject: false });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const inv = parseAnsibleInventory(JSON.parse(r.stdout), file);
+    expect(groupsOf(inv)).toEqual({ app1: ['app', 'app_a', 'app_b', 'dc1'], app2: ['app', 'app_b', 'dc1'], solo: [] });
+    expect(inv.hosts.find((h) => h.name === 'app1')!.vars).toMatchObject({ ansible_host: '10.0.1.1', ansible_port: 2200 });
+    expect(inv.groups).toEqual(['app', 'app_a', 'app_b', 'dc1']);
   });
 });

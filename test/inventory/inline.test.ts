@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import type { InventorySpec } from '../../src/policy/types.js';
 import { parsePolicyText } from '../../src/policy/parse.js';
 import { toAnsibleYaml } from '../../src/render/yaml.js';
 import { onPath, quietAnsible } from '../support/tools.js';
+import { tempDir } from '../support/tmp.js';
 
 type Inline = Extract<InventorySpec, { kind: 'inline' }>;
 
@@ -118,18 +118,14 @@ describe('inlineInventoryDoc', () => {
 
   it('round-trips through real ansible-inventory to the same hosts, groups and vars', async (ctx) => {
     if (!HAS_ANSIBLE_INVENTORY) ctx.skip('ansible-inventory is not on PATH');
-    const dir = mkdtempSync(join(tmpdir(), 'fleet-inline-'));
-    try {
-      const file = join(dir, 'hosts.yml');
-      writeFileSync(file, toAnsibleYaml(inlineInventoryDoc(spec), 'test'));
-      const r = await execa('ansible-inventory', ['-i', file, '--list'], { env: quietAnsible, cwd: dir, reject: false });
-      expect(r.exitCode, r.stderr).toBe(0);
-      const viaAnsible = parseAnsibleInventory(JSON.parse(r.stdout), 'x');
-      const direct = inlineInventory(spec, 'x');
-      expect(viaAnsible.hosts).toEqual(direct.hosts);
-      expect(viaAnsible.groups).toEqual(direct.groups);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const dir = tempDir('inline');
+    const file = join(dir, 'hosts.yml');
+    writeFileSync(file, toAnsibleYaml(inlineInventoryDoc(spec), 'test'));
+    const r = await execa('ansible-inventory', ['-i', file, '--list'], { env: quietAnsible, cwd: dir, reject: false });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const viaAnsible = parseAnsibleInventory(JSON.parse(r.stdout), 'x');
+    const direct = inlineInventory(spec, 'x');
+    expect(viaAnsible.hosts).toEqual(direct.hosts);
+    expect(viaAnsible.groups).toEqual(direct.groups);
   });
 });

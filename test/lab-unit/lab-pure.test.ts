@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { isFleetError } from '../../src/errors.js';
-import { parseGroupSpec, parseLabSubnet, planHosts, resolveConfig } from '../../src/lab/config.js';
+import { parseGroupSpec, parseLabSubnet, labHostSpecs, resolveConfig } from '../../src/lab/config.js';
 import { checkLabEnvironment } from '../../src/lab/env.js';
 import { filterNetKeys, hostRecord } from '../../src/lab/host.js';
 import { renderInventory } from '../../src/lab/inventory.js';
@@ -28,13 +28,13 @@ describe('group spec and host plan', () => {
   it.each(['web', 'web=x', '=2', '', '1web=2'])('rejects %j with exit 2', (text) => expect(thrown(() => parseGroupSpec(text)).code).toBe(2));
 
   it('assigns hosts in order and puts the rest in "lab"', () => {
-    const plan = planHosts(4, [['web', 2], ['db', 1]], 'h', '198.18.0');
+    const plan = labHostSpecs(4, [['web', 2], ['db', 1]], 'h', '198.18.0');
     expect(plan.map((h) => [h.name, h.address, h.groups[0]])).toEqual([
       ['h1', '198.18.0.11', 'web'], ['h2', '198.18.0.12', 'web'], ['h3', '198.18.0.13', 'db'], ['h4', '198.18.0.14', 'lab'],
     ]);
   });
 
-  it('refuses more group members than hosts', () => expect(thrown(() => planHosts(2, [['web', 3]], 'h', '198.18.0')).code).toBe(2));
+  it('refuses more group members than hosts', () => expect(thrown(() => labHostSpecs(2, [['web', 3]], 'h', '198.18.0')).code).toBe(2));
 
   it('defaults the host count to the group total', () => expect(resolveConfig({ groups: 'a=2,b=2' }, '/p').hosts).toHaveLength(4));
 
@@ -50,7 +50,7 @@ describe('group spec and host plan', () => {
 
 function fakeState(): LabState {
   const base = { dir: '/p/.lab', prefix: 'fleet', proxyPortBase: 2200 };
-  const hosts = planHosts(3, [['web', 2], ['db', 1]], 'h', '198.18.0').map((p) => hostRecord(base, p));
+  const hosts = labHostSpecs(3, [['web', 2], ['db', 1]], 'h', '198.18.0').map((p) => hostRecord(base, p));
   return {
     version: 1, ...base, bridge: 'fleetbr0', subnet: '198.18.0.0/24', gateway: '198.18.0.1', inventory: '/p/inventories/lab.yml', hostPrefix: 'h',
     clientKey: '/p/.lab/keys/client_ed25519', knownHosts: '/p/.lab/keys/known_hosts', authorizedKeys: '/p/.lab/keys/authorized_keys',

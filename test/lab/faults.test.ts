@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { run } from '../../src/io/exec.js';
-import { procAlive } from '../../src/lab/procs.js';
+import { procAlive } from '../../src/io/proc.js';
 import { describeLab, driftSysctl, execIn, lab, labHost, latency, reboot, resetAll, setReadOnly, sshHost, sshRun, startHost, stopHost } from './helpers.js';
 
 const KEY = 'net.ipv4.ip_local_reserved_ports';

@@ -9,7 +9,7 @@
  * of one lab wait their turn.
  */
 import type { TestProject } from 'vitest/node';
-import { acquireLock, labDown, labUp, type LabState } from '../../src/lab/index.js';
+import { labDown, labUp, waitForLabLock, type LabState } from '../../src/lab/index.js';
 import { TEST_LAB } from './lab-config.js';
 
 declare module 'vitest' {
@@ -23,19 +23,19 @@ export { TEST_LAB };
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   let state: LabState | null = null;
-  let release = (): void => undefined;
+  let release = async (): Promise<void> => undefined;
   if (process.getuid?.() !== 0) {
     if (process.env.CI === 'true') throw new Error('lab tests need root (CI=true: refusing to skip them)');
     process.stderr.write('lab tests skipped: they need root (network namespaces); run `sudo npm test`\n');
   } else {
     try {
       // Concurrent lab runs in one checkout would share (and tear down) one lab: take turns.
-      release = await acquireLock(`test-run-${TEST_LAB.prefix}`, 15 * 60_000, (pid) => process.stderr.write(`lab: waiting for another lab test run (pid ${pid})\n`));
+      release = await waitForLabLock(`test-run-${TEST_LAB.prefix}`, 15 * 60_000, (pid) => process.stderr.write(`lab: waiting for another lab test run (pid ${pid})\n`));
       const started = performance.now();
       state = await labUp(TEST_LAB);
       process.stderr.write(`lab: ${state.hosts.length} hosts up in ${Math.round(performance.now() - started)} ms\n`);
     } catch (e) {
-      release();
+      await release();
       if (process.env.CI === 'true') throw e;
       process.stderr.write(`lab tests skipped: the lab could not start: ${e instanceof Error ? e.message : String(e)}\n`);
     }
@@ -45,7 +45,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     try {
       if (state && process.env.FLEET_LAB_KEEP !== '1') await labDown(state.dir);
     } finally {
-      release();
+      await release();
     }
   };
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { run } from '../../src/io/exec.js';
-import { procAlive } from '../../src/lab/procs.js';
+import { procAlive } from '../../src/io/proc.js';
 import { labDown, labStatus, labUp, sshArgv, type LabState } from '../../src/lab/index.js';
 import { TEST_LAB, TEST_NET } from './lab-config.js';
 import { DEFAULT_PORT_RANGE, DEFAULT_RESERVED_PORTS, describeLab, driftSysctl, hostNames, lab, resetAll, sshHost } from './helpers.js';

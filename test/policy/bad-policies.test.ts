@@ -1,10 +1,10 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ExitCode, FleetError } from '../../src/errors.js';
 import { loadPolicy } from '../../src/policy/load.js';
+import { sharedTempDir } from '../support/tmp.js';
 
 const dir = fileURLToPath(new URL('../fixtures/bad-policies/', import.meta.url));
 const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml')).sort();
@@ -40,11 +40,7 @@ describe('bad policies: every fixture is rejected with exit 2, a position, a pat
 });
 
 describe('files that are not policies at all', () => {
-  let tmp = '';
-  beforeAll(async () => {
-    tmp = await mkdtemp(join(tmpdir(), 'fleet-policy-'));
-  });
-  afterAll(() => rm(tmp, { recursive: true, force: true }));
+  const tmp = sharedTempDir('policy');
 
   it('huge-file.yaml (> 1 MiB, generated here rather than committed)', async () => {
     const file = join(tmp, 'huge-file.yaml');

@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { parse } from 'yaml';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readScript } from '../../src/ansible/scripts.js';
 import { parseAnsibleInventory } from '../../src/inventory/ansible-json.js';
 import { DEFAULT_PERSIST_FILE, type Policy } from '../../src/policy/types.js';
@@ -14,6 +14,7 @@ import { fleetSettings } from '../../src/ansible/config.js';
 import { PROJECT_FILES, renderProject, type RenderedFile, type RenderInput } from '../../src/render/project.js';
 import { testPolicy } from '../support/policy.js';
 import { onPath, quietAnsible } from '../support/tools.js';
+import { tempDir } from '../support/tmp.js';
 
 const HAS_PLAYBOOK = await onPath('ansible-playbook');
 const HAS_INVENTORY = await onPath('ansible-inventory');
@@ -194,14 +195,9 @@ describe('renderProject', () => {
 });
 
 describe('the rendered project, read by real Ansible', () => {
-  const dirs: string[] = [];
-  afterAll(() => {
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  });
 
   function write(files: RenderedFile[]): string {
-    const dir = mkdtempSync(join(tmpdir(), 'fleet-render-'));
-    dirs.push(dir);
+    const dir = tempDir('render');
     for (const f of files) {
       mkdirSync(dirname(join(dir, f.path)), { recursive: true });
       writeFileSync(join(dir, f.path), f.content);
@@ -250,8 +246,7 @@ describe('the rendered project, read by real Ansible', () => {
 
   it('with a source inventory, the source keeps connection vars and fleet adds its own', async (ctx) => {
     if (!HAS_INVENTORY) ctx.skip('ansible-inventory is not on PATH');
-    const srcDir = mkdtempSync(join(tmpdir(), 'fleet-src-'));
-    dirs.push(srcDir);
+    const srcDir = tempDir('src');
     const source = join(srcDir, 'prod.ini');
     writeFileSync(source, '[web]\nweb1 ansible_host=10.1.0.1\nweb2 ansible_host=10.1.0.2\n\n[db]\ndb1 ansible_host=10.2.0.1 ansible_port=2200\n');
     const dir = write(renderProject(input(policy({ inventory: { kind: 'source', source } }))));
@@ -264,8 +259,7 @@ describe('the rendered project, read by real Ansible', () => {
 
   it('host names from a source inventory that YAML would read specially (<<, ~, yes, null) keep their fleet variables (issue 15 case 8)', async (ctx) => {
     if (!HAS_INVENTORY) ctx.skip('ansible-inventory is not on PATH');
-    const srcDir = mkdtempSync(join(tmpdir(), 'fleet-src-'));
-    dirs.push(srcDir);
+    const srcDir = tempDir('src');
     const source = join(srcDir, 'odd.yml');
     const names = ['<<', '~', 'yes', 'null', 'web1'];
     writeFileSync(source, `all:\n  hosts:\n${names.map((n) => `    ${JSON.stringify(n)}:\n      ansible_host: 10.0.0.1\n`).join('')}`);
@@ -282,8 +276,7 @@ describe('the rendered project, read by real Ansible', () => {
 
   it('with a source inventory, both playbooks pass --syntax-check', async (ctx) => {
     if (!HAS_PLAYBOOK) ctx.skip('ansible-playbook is not on PATH');
-    const srcDir = mkdtempSync(join(tmpdir(), 'fleet-src-'));
-    dirs.push(srcDir);
+    const srcDir = tempDir('src');
     const source = join(srcDir, 'prod.yml');
     writeFileSync(source, 'all:\n  hosts:\n    web1:\n    web2:\n    db1:\n');
     const dir = write(renderProject(input(policy({ inventory: { kind: 'source', source } }))));

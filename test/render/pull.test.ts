@@ -1,9 +1,8 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { parse, stringify } from 'yaml';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { KEY_RANGE, KEY_RESERVED } from '../../src/ansible/scripts.js';
 import { ExitCode, FleetError } from '../../src/errors.js';
 import { DEFAULT_PERSIST_FILE, DEFAULT_PULL, type Policy } from '../../src/policy/types.js';
@@ -14,6 +13,7 @@ import { DRIFT_REASONS, policyDigest, PULL_FILES, PULL_READ, PULL_TASK, pullPlay
 import { checkExposition } from '../report/prom-format.js';
 import { testPolicy } from '../support/policy.js';
 import { onPath, quietAnsible } from '../support/tools.js';
+import { sharedTempDir } from '../support/tmp.js';
 
 const HAS_PLAYBOOK = await onPath('ansible-playbook');
 const HAS_PROMTOOL = await onPath('promtool');
@@ -144,8 +144,7 @@ describe('pullPlaybook', () => {
  * template tasks run, nothing touches a sysctl.
  */
 describe.skipIf(!HAS_PLAYBOOK)('the host-side judge and textfile, run by Ansible on crafted read-backs', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'fleet-pull-judge-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = sharedTempDir('pull-judge');
 
   // What the read tasks register (as ansible-core 2.14 does, checked by the real reads below): with
   // failed_when: false, `failed` is false whatever happened; command's rc/stdout/stderr (rc and msg

@@ -1,20 +1,17 @@
 // Tests for src/io/files.ts. They live here because the report writer is
 // the only user of these helpers; they touch a temp folder, nothing else.
-import { chmod, lstat, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile, mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, lstat, readdir, readFile, readlink, stat, symlink, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { beforeEach, describe, expect, test } from 'vitest';
 import { FleetError } from '../../src/errors.js';
 import { writeFileAtomic, writeReports } from '../../src/io/files.js';
 import { parseReportSpec, renderReport } from '../../src/report/index.js';
 import { checkReport } from '../fixtures/reports/build.js';
+import { tempDir } from '../support/tmp.js';
 
 let dir: string;
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'fleet-files-'));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+beforeEach(() => {
+  dir = tempDir('files');
 });
 
 describe('writeFileAtomic', () => {

@@ -1,10 +1,10 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadHistory, saveHistory } from '../../src/engine/history.js';
 import { historyFileName, sinceLast, sinceLastLine, withHistory } from '../../src/report/history.js';
 import { host, report } from '../fixtures/reports/build.js';
+import { tempDir } from '../support/tmp.js';
 
 const at = (i: number) => new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString();
 const run = (i: number, verdicts: Record<string, 'compliant' | 'drift' | 'unreachable'>) =>
@@ -32,7 +32,7 @@ describe('--history', () => {
   });
 
   it('keeps the newest N reports on disk, oldest first when read back; other files are ignored', async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'fleet-history-')), 'h');
+    const dir = join(tempDir('history'), 'h');
     for (let i = 1; i <= 5; i++) await saveHistory(dir, withHistory(run(i, { c1: 'compliant' }), [], 3), 3);
     writeFileSync(join(dir, 'notes.txt'), 'x');
     writeFileSync(join(dir, historyFileName({ startedAt: at(0), command: 'check' })), '{broken');

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KEY_RANGE, KEY_RESERVED, MARK, READBACK_FORMAT, readScript, SYSCTL_DIRS } from '../../src/ansible/scripts.js';
@@ -8,6 +7,7 @@ import { format } from '../../src/ports/portset.js';
 import { TASK } from '../../src/render/playbooks.js';
 import { parseReadback, parseSockets, valueInFile, type Observed } from '../../src/verify/readback.js';
 import { APPLY_MIXED, CHECK_MIXED, recordedStdout } from '../ansible/recorded.js';
+import { tempDir } from '../support/tmp.js';
 
 function observed(stdout: string): Observed {
   const r = parseReadback(stdout);
@@ -87,23 +87,19 @@ describe('readScript', () => {
   });
 
   it('runs under a POSIX sh and parses (local machine, persist file from a temp dir)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fleet-readback-'));
-    try {
-      const persist = join(dir, "it's here.conf");
-      // no trailing newline, and a forged marker inside
-      writeFileSync(persist, `# managed\n${MARK}end\n${KEY_RESERVED}=35000,40000-40100`);
-      const script = readScript(true).replaceAll('{{ fleet_persist_file | quote }}', `'${persist.replaceAll("'", "'\\''")}'`);
-      const stdout = execFileSync('sh', ['-c', script], { encoding: 'utf8' });
-      const r = parseReadback(stdout);
-      expect(r.ok, r.ok ? '' : r.error).toBe(true);
-      if (!r.ok) return;
-      expect(r.observed.persist).toEqual({ state: 'present', text: `# managed\n${MARK}end\n${KEY_RESERVED}=35000,40000-40100` });
-      expect(format(r.observed.reserved)).toBe(r.observed.reservedRaw);
-      const absent = execFileSync('sh', ['-c', readScript(false).replaceAll('{{ fleet_persist_file | quote }}', `'${join(dir, 'nope.conf')}'`)], { encoding: 'utf8' });
-      expect(observed(absent).persist).toEqual({ state: 'absent' });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const dir = tempDir('readback');
+    const persist = join(dir, "it's here.conf");
+    // no trailing newline, and a forged marker inside
+    writeFileSync(persist, `# managed\n${MARK}end\n${KEY_RESERVED}=35000,40000-40100`);
+    const script = readScript(true).replaceAll('{{ fleet_persist_file | quote }}', `'${persist.replaceAll("'", "'\\''")}'`);
+    const stdout = execFileSync('sh', ['-c', script], { encoding: 'utf8' });
+    const r = parseReadback(stdout);
+    expect(r.ok, r.ok ? '' : r.error).toBe(true);
+    if (!r.ok) return;
+    expect(r.observed.persist).toEqual({ state: 'present', text: `# managed\n${MARK}end\n${KEY_RESERVED}=35000,40000-40100` });
+    expect(format(r.observed.reserved)).toBe(r.observed.reservedRaw);
+    const absent = execFileSync('sh', ['-c', readScript(false).replaceAll('{{ fleet_persist_file | quote }}', `'${join(dir, 'nope.conf')}'`)], { encoding: 'utf8' });
+    expect(observed(absent).persist).toEqual({ state: 'absent' });
   });
 });
 

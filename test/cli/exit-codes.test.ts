@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
-import { parseFailOn, verdictExit } from '../../src/cli/run-support.js';
+import { verdictExit } from '../../src/cli/exit-codes.js';
+import { parseFailOn } from '../../src/cli/options.js';
 import { host, report } from '../fixtures/reports/build.js';
 
 it('--fail-on: only the named verdicts fail the run; unknown names are exit 2', () => {

@@ -1,0 +1,39 @@
+/** Read every targeted host (read-only) and turn the reads into the plan: what apply would change, host by host. */
+import type { AnsibleEvent } from '../ansible/events.js';
+import { capacity, DEFAULT_EPHEMERAL } from '../ports/capacity.js';
+import { difference, format, type PortSet } from '../ports/portset.js';
+import { makeReport } from '../verify/report.js';
+import type { HostResult, RunReport } from '../verify/types.js';
+import { readHosts, targetFor, type HostRead, type Session } from './session.js';
+
+/** What apply would do on one host, as a report row: current -> target, add, remove, free ports before -> after. */
+export function planRow(s: Session, r: HostRead): { result: HostResult; target?: PortSet } {
+  if (!r.observed || r.result.verdict === 'refused') return { result: r.result };
+  const target = targetFor(s, r);
+  const current = r.observed.reserved;
+  const range = r.plan.ephemeral ?? r.observed.range ?? DEFAULT_EPHEMERAL;
+  return {
+    target,
+    result: {
+      ...r.result,
+      desired: format(target),
+      runtime: { missing: format(difference(target, current)), extra: format(difference(current, target)) },
+      freeEphemeralBefore: capacity(current, r.observed.range ?? DEFAULT_EPHEMERAL).free,
+      freeEphemeral: capacity(target, range).free,
+    },
+  };
+}
+
+/** Read every host (read-only) and build the plan report, the reads, and each readable host's target set. */
+export async function makePlan(s: Session, onEvent?: (ev: AnsibleEvent) => void): Promise<{ report: RunReport; reads: HostRead[]; targets: Map<string, PortSet> }> {
+  const started = new Date();
+  const reads = await readHosts(s, { audit: false, ...(onEvent ? { onEvent } : {}) });
+  const targets = new Map<string, PortSet>();
+  const rows = reads.map((r) => {
+    const row = planRow(s, r);
+    if (row.target) targets.set(r.plan.host, row.target);
+    return row.result;
+  });
+  const report = makeReport({ command: 'plan', policy: s.policy, outsideTargets: s.outsideTargets, policyLabel: s.policyLabel, startedAt: started, finishedAt: new Date(), hosts: rows, provenance: s.provenance });
+  return { report, reads, targets };
+}
