@@ -10,7 +10,8 @@ import { checkFields, ownedByFieldChecks, type Problem } from './field-checks.js
 import { checkInventory } from './inventory-checks.js';
 import { policySchema } from './schema.js';
 import type { Policy } from './types.js';
-import { locate, pathAt, readYaml, type YamlSource } from './yaml-source.js';
+import { readYamlFast } from './yaml-fast.js';
+import { locate, pathAt, readYaml } from './yaml-source.js';
 import { problemsFromIssues } from './zod-issues.js';
 
 /** Larger than any real policy by far; beyond it the file is a mistake (or an attack). */
@@ -42,6 +43,13 @@ export function parsePolicyText(text: string, file: string): PolicyParseResult {
     const before = src.slice(0, bad).split('\n');
     return { errors: [at(before.length, (before.at(-1)?.length ?? 0) + 1, 'the file contains binary data (a NUL, control character or invalid UTF-8); a policy is YAML text')], warnings: [] };
   }
+  // The common case, a plain valid policy, never builds the yaml library's
+  // Document; any problem is located (and worded) on the full read below.
+  const fast = readYamlFast(src);
+  if (fast) {
+    const r = validate(fast.data, (path, at) => fast.lines.linePos(fast.locate(path, at)), file, []);
+    if (r.errors.length === 0) return r;
+  }
   const y = readYaml(src);
   const fromOffset = (offset: number, message: string, severity: Diagnostic['severity']): Diagnostic => {
     const { line, col } = y.lines.linePos(offset);
@@ -54,23 +62,26 @@ export function parsePolicyText(text: string, file: string): PolicyParseResult {
     const kind = Array.isArray(y.data) ? 'a list' : `a single value (${JSON.stringify(y.data)})`;
     return { errors: [at(1, 1, `the top level must be a mapping of keys like \`version: 1\`, but it is ${kind}`)], warnings };
   }
-  return validate(y, file, warnings);
+  return validate(y.data, (path, at) => y.lines.linePos(locate(y.doc, path, at)), file, warnings);
 }
 
+/** Line and column of the field at `path` (its key when `at` is 'key'). */
+type Position = (path: FieldPath, at?: 'key' | 'value') => { line: number; col: number };
+
 /** Shape (zod), field values, then, on a clean shape, cross-field checks. */
-function validate(y: YamlSource, file: string, warnings: Diagnostic[]): PolicyParseResult {
+function validate(data: unknown, position: Position, file: string, warnings: Diagnostic[]): PolicyParseResult {
   const toDiag = (p: Problem, severity: Diagnostic['severity']): Diagnostic => {
-    const { line, col } = y.lines.linePos(locate(y.doc, p.path, p.at));
+    const { line, col } = position(p.path, p.at);
     return { file, line, col, path: formatPath(p.path), message: p.message, severity };
   };
-  const fieldProblems = checkFields(y.data);
-  const parsed = policySchema.safeParse(y.data, { reportInput: true });
+  const fieldProblems = checkFields(data);
+  const parsed = policySchema.safeParse(data, { reportInput: true });
   const keep = (path: FieldPath, code: string, input: unknown) =>
     !(ownedByFieldChecks(path, code, input) && fieldProblems.some((f) => within(f.path, path)));
   const zodIssues = parsed.success ? [] : parsed.error.issues;
-  const problems = [...problemsFromIssues(zodIssues, y.data, policySchema, keep), ...fieldProblems];
+  const problems = [...problemsFromIssues(zodIssues, data, policySchema, keep), ...fieldProblems];
   // Safety net: a zod failure must never pass silently, even if field checks and zod disagree.
-  if (!parsed.success && problems.length === 0) problems.push(...problemsFromIssues(parsed.error.issues, y.data, policySchema));
+  if (!parsed.success && problems.length === 0) problems.push(...problemsFromIssues(parsed.error.issues, data, policySchema));
   if (problems.length > 0 || !parsed.success) return { errors: sortDiagnostics(problems.map((p) => toDiag(p, 'error'))), warnings };
   const policy = buildPolicy(parsed.data, file);
   const checks = [checkPolicy(policy), checkInventory(policy)];
