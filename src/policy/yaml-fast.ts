@@ -28,7 +28,9 @@ const TRUE = new Set(['true', 'True', 'TRUE']);
 const FALSE = new Set(['false', 'False', 'FALSE']);
 const NULL = new Set(['~', 'null', 'Null', 'NULL']);
 const PLAIN_FIRST = /[A-Za-z0-9_./~]/;
-const PLAIN_REST = /[A-Za-z0-9_./-]/;
+/** Characters that may follow the first of a plain word: [A-Za-z0-9_./-], as a table by char code. */
+const PLAIN_REST = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./-') PLAIN_REST[c.charCodeAt(0)] = 1;
 
 function plainValue(word: string): unknown {
   if (INT.test(word)) return Number(word);
@@ -78,7 +80,7 @@ class Reader {
     }
     if (c === undefined || !PLAIN_FIRST.test(c)) throw OUTSIDE;
     let j = i + 1;
-    while (j < s.length && PLAIN_REST.test(s[j]!)) j++;
+    while (j < s.length && PLAIN_REST[s.charCodeAt(j)] === 1) j++;
     this.after(j, flow);
     return [plainValue(s.slice(i, j)), j];
   }

@@ -104,9 +104,14 @@ export function has(s: PortSet, port: number): boolean {
   return false;
 }
 
+/** `5000-6000`: the one text form of a range, in the kernel's values and in every message. */
+export function rangeText([lo, hi]: PortRange): string {
+  return `${lo}-${hi}`;
+}
+
 /** Canonical kernel form: `5000-6000,10000,10005-10010`; empty set is ``. */
 export function format(s: PortSet): string {
-  return s.map(([lo, hi]) => (lo === hi ? `${lo}` : `${lo}-${hi}`)).join(',');
+  return s.map((r) => (r[0] === r[1] ? `${r[0]}` : rangeText(r))).join(',');
 }
 
 /** Result type for parsers: errors are data, the caller decides how to report. */
