@@ -261,11 +261,6 @@ function rangesSeen(read: readonly HostListeners[]): { range: string; hosts: num
   return [...count].map(([range, hosts]) => ({ range, hosts })).sort((a, b) => b.hosts - a.hosts || compareText(a.range, b.range));
 }
 
-/** Every port the proposal reserves for a host (company, its groups, its own). */
-export function proposedFor(p: Proposal, host: string, groups: readonly string[]): PortSet {
-  return union(setOf(p.company), ...groups.map((g) => setOf(p.groups[g])), setOf(p.hosts[host]));
-}
-
 /** Whether the proposal reserves anything at all (an empty policy is not valid). */
 export function isEmptyProposal(p: Proposal): boolean {
   return p.company.entries.length === 0 && Object.keys(p.groups).length === 0 && Object.keys(p.hosts).length === 0;

@@ -83,14 +83,6 @@ export function size(s: PortSet): number {
   return n;
 }
 
-export function equals(a: PortSet, b: PortSet): boolean {
-  return a.length === b.length && a.every(([lo, hi], i) => b[i]![0] === lo && b[i]![1] === hi);
-}
-
-export function isSubset(a: PortSet, b: PortSet): boolean {
-  return difference(a, b).length === 0;
-}
-
 export function has(s: PortSet, port: number): boolean {
   let lo = 0;
   let hi = s.length - 1;
