@@ -9,8 +9,9 @@
  */
 import type { FieldPath, Problem } from './diagnostic.js';
 import { connectionProblem, SSH_ARG_KEYS, sshArgsProblem } from './connection-checks.js';
-import { hostVarProblem, nameProblem, NON_STRING_HOST_VARS } from './names.js';
+import { hostVarProblem, nameProblem } from './names.js';
 import { parsePortsValue, parseRangeValue } from './port-values.js';
+import { NON_STRING_HOST_VARS } from './schema.js';
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const entries = (v: unknown) => (isRecord(v) ? Object.entries(v) : []);

@@ -24,9 +24,6 @@ export const HOST_VAR_KEYS = [
   'ansible_connection',
 ] as const;
 
-/** Host variables that are not strings (zod checks their type; no string rule applies). */
-export const NON_STRING_HOST_VARS: ReadonlySet<string> = new Set(['ansible_port', 'ansible_become']);
-
 /** Host variable strings: no Jinja, no `$`, no backticks, no line breaks (same rule as hostVarProblem). */
 export const SAFE_VAR_STRING = /^(?![\s\S]*\{[{%#])[^$`\r\n\0]*$/;
 

@@ -55,7 +55,9 @@ function named<T extends z.ZodType>(kind: 'host' | 'group', value: T) {
   return z.record(z.string(), value).meta({ propertyNames });
 }
 const safeString = z.string().meta({ pattern: SAFE_VAR_STRING.source });
-const varTypes: Record<string, z.ZodType> = { ansible_port: portNumber, ansible_become: z.boolean() }; // NON_STRING_HOST_VARS
+const varTypes: Record<string, z.ZodType> = { ansible_port: portNumber, ansible_become: z.boolean() };
+/** Host variables that are not strings: zod checks their type, and no string rule applies to them. */
+export const NON_STRING_HOST_VARS: ReadonlySet<string> = new Set(Object.keys(varTypes));
 const hostVars = z.strictObject(Object.fromEntries(HOST_VAR_KEYS.map((k) => [k, (varTypes[k] ?? safeString).optional()])));
 const inlineGroup = z.union([
   z.array(hostName),

@@ -85,4 +85,12 @@ describe('one validation path', () => {
       'inventory.hosts["bad name"]', 'inventory.hosts["bad name"].ansible_host', 'reserved_ports[0]', 'reserved_ports[1]',
     ].sort());
   });
+
+  it('a string where a number or boolean belongs is one type error, not also a content problem', () => {
+    const text = 'version: 1\nreserved_ports: 40000\ninventory:\n  hosts:\n    h1: {ansible_become: "{{ x }}", ansible_host: "{{ y }}"}\n';
+    expect(parsePolicyText(text, 'p.yaml').errors.map((d) => `${d.path}: ${d.message}`)).toEqual([
+      'inventory.hosts.h1.ansible_become: expected true or false, got "{{ x }}"',
+      'inventory.hosts.h1.ansible_host: "{{ y }}" contains Jinja template syntax `{{`',
+    ]);
+  });
 });
