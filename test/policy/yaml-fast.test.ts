@@ -97,6 +97,19 @@ describe('readYamlFast: a shortcut that agrees with the yaml library or steps as
     expect(agrees(text)).toBe(true);
   });
 
+  it.each([
+    ['a comment before the first key of a nested mapping', 'a:\n  # c\n  b: 1\n'],
+    ['a comment at column 0 inside a nested mapping', 'a:\n  b: 1\n# c\n  c: 2\n'],
+    ['a comment before a nested list', 'a:\n    # c\n  - 1\n'],
+    ['blank lines and trailing spaces', 'a:   \n\n  b:    x   \n\n'],
+    ['an empty value at the end of the text', 'a: 1\nb:'],
+    ['nested flow collections', 'a: [1, [2, "x"], {k: [v]}, {}]\nb: {c: {d: e}}\n'],
+    ['extra spaces after a list dash', 'a:\n  -   1\n  -  "2"\n'],
+    ['words the core schema keeps as strings', 'a: [yes, on, 1_000, Infinity, a.b, x-1, 1-2]\n'],
+  ])('agrees on %s', (_, text) => {
+    expect(agrees(text)).toBe(true);
+  });
+
   const word = fc.constantFrom('a', 'b', 'web', 'h1', '8080', '0', '5000-6000', 'true', 'null', '"q w"', "'s'", '[]', '{}', '[1, x]', '{k: v}', '~', '/etc/x.conf');
   const key = fc.constantFrom('a', 'b', 'web', 'h1', 'reserved_ports', '"k:1"', 'x_y');
   const line = fc.tuple(fc.constantFrom('', '  ', '    ', '      '), fc.oneof(fc.tuple(key, fc.constantFrom(':', ': '), fc.option(word)).map(([k, c, w]) => `${k}${c}${w ?? ''}`), word.map((w) => `- ${w}`), fc.constantFrom('# c', ''))).map(([i, t]) => i + t);
