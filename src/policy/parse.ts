@@ -47,7 +47,8 @@ export function parsePolicyText(text: string, file: string): PolicyParseResult {
     if (r.errors.length === 0) return r;
   }
   const y = readYaml(src);
-  const place = placer(file, (path, at) => y.lines.linePos(locate(y.doc, path, at)), (offset) => y.lines.linePos(offset));
+  const position: Position = (path, at) => y.lines.linePos(locate(y.doc, path, at));
+  const place = placer(file, position, y.lines.linePos);
   const warnings = y.warnings.map((w) => place(w, 'warning'));
   if (y.errors.length > 0) return { errors: y.errors.map((e) => place(e, 'error')), warnings };
   if (y.data === null || y.data === undefined) return { errors: [at(1, 1, 'the file is empty; a policy needs at least `version: 1`, `inventory` and `reserved_ports`')], warnings };
@@ -55,7 +56,7 @@ export function parsePolicyText(text: string, file: string): PolicyParseResult {
     const kind = Array.isArray(y.data) ? 'a list' : `a single value (${JSON.stringify(y.data)})`;
     return { errors: [at(1, 1, `the top level must be a mapping of keys like \`version: 1\`, but it is ${kind}`)], warnings };
   }
-  return validate(y.data, (path, at) => y.lines.linePos(locate(y.doc, path, at)), file, warnings);
+  return validate(y.data, position, file, warnings);
 }
 
 /** Line and column of the field at `path` (its key when `at` is 'key'). */
