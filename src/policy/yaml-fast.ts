@@ -51,10 +51,9 @@ export interface FastYaml {
 
 class Reader {
   readonly pos = new Map<Container, Map<string | number, Pos>>();
+  /** The line being read, and its offset in the text. */
   line = '';
   base = 0;
-
-  constructor(readonly text: string) {}
 
   record(c: Container, key: string | number, p: Pos): void {
     let m = this.pos.get(c);
@@ -150,7 +149,8 @@ class Reader {
   /** True when the rest of the line from `i` is blank or a comment. */
   done(i: number): boolean {
     const j = this.skip(i);
-    return j >= this.line.length || (this.line[j] === '#' && (j === i ? i === 0 || this.line[i - 1] === ' ' : true));
+    // `#` starts a comment only after a space (or at the start of the line)
+    return j >= this.line.length || (this.line[j] === '#' && (j > i || i === 0 || this.line[i - 1] === ' '));
   }
 }
 
@@ -162,7 +162,7 @@ interface Frame {
 /** Read `text` if it is inside the subset; undefined otherwise (then use readYaml). */
 export function readYamlFast(text: string): FastYaml | undefined {
   if (text.includes('\t') || text.includes('\r')) return undefined;
-  const r = new Reader(text);
+  const r = new Reader();
   const lines = new LineCounter();
   const root: Record<string, unknown> = {};
   let rootAt = -1;
