@@ -69,7 +69,7 @@ const inventorySchema = z.union(
     z.string().min(1).describe('Inventory source (file, directory or plugin config), relative to the policy file.'),
     z.strictObject({ source: z.string().min(1) }),
     z.strictObject({
-      hosts: named('host', z.union([hostVars, z.null()])),
+      hosts: named('host', hostVars.nullable()),
       groups: named('group', inlineGroup).optional(),
       allow_local_connection: z.boolean().optional().describe('Allow ansible_connection: local (tasks run on the controller itself).'),
     }),
