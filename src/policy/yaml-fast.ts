@@ -17,6 +17,9 @@ interface Pos {
 }
 
 type Container = Record<string, unknown> | unknown[];
+type Entries = Map<string, Pos>;
+/** Offsets inside one container: a mapping's entries by key, or a list's items (key and value alike). */
+type Offsets = Entries | number[];
 
 /** Thrown (and caught in readYamlFast) when the text leaves the subset. */
 const OUTSIDE = Symbol('outside the fast subset');
@@ -27,12 +30,15 @@ const CORE_NUMBER = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$
 const TRUE = new Set(['true', 'True', 'TRUE']);
 const FALSE = new Set(['false', 'False', 'FALSE']);
 const NULL = new Set(['~', 'null', 'Null', 'NULL']);
-const PLAIN_FIRST = /[A-Za-z0-9_./~]/;
-/** Characters that may follow the first of a plain word: [A-Za-z0-9_./-], as a table by char code. */
-const PLAIN_REST = new Uint8Array(128);
-for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./-') PLAIN_REST[c.charCodeAt(0)] = 1;
+/** Plain words by char code: bit 1, may start one ([A-Za-z0-9_./~]); bit 2, may follow ([A-Za-z0-9_./-]). */
+const PLAIN = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./') PLAIN[c.charCodeAt(0)] = 3;
+PLAIN['~'.charCodeAt(0)] = 1;
+PLAIN['-'.charCodeAt(0)] = 2;
 
 function plainValue(word: string): unknown {
+  // most words are names: only a digit, a dot, `~` or the letters of true/false/null can start anything else
+  if (!/^[0-9.~tTfFnN]/.test(word)) return word;
   if (INT.test(word)) return Number(word);
   if (TRUE.has(word)) return true;
   if (FALSE.has(word)) return false;
@@ -50,14 +56,17 @@ export interface FastYaml {
 }
 
 class Reader {
-  readonly pos = new Map<Container, Map<string | number, Pos>>();
+  readonly pos = new Map<Container, Offsets>();
   /** The line being read, and its offset in the text. */
   line = '';
   base = 0;
 
-  record(c: Container, key: string | number, p: Pos): void {
-    let m = this.pos.get(c);
-    if (!m) this.pos.set(c, (m = new Map()));
+  offsets<T extends Offsets>(c: Container, o: T): T {
+    this.pos.set(c, o);
+    return o;
+  }
+
+  entry(m: Entries, key: string, p: Pos): void {
     if (m.has(key)) throw OUTSIDE; // a duplicate key: the yaml library words that error
     m.set(key, p);
   }
@@ -77,9 +86,9 @@ class Reader {
       this.after(end + 1, flow);
       return [body, end + 1];
     }
-    if (c === undefined || !PLAIN_FIRST.test(c)) throw OUTSIDE;
+    if (c === undefined || ((PLAIN[s.charCodeAt(i)] ?? 0) & 1) === 0) throw OUTSIDE;
     let j = i + 1;
-    while (j < s.length && PLAIN_REST[s.charCodeAt(j)] === 1) j++;
+    while (j < s.length && ((PLAIN[s.charCodeAt(j)] ?? 0) & 2) !== 0) j++;
     this.after(j, flow);
     return [plainValue(s.slice(i, j)), j];
   }
@@ -101,10 +110,10 @@ class Reader {
     const out: unknown[] = [];
     let i = this.skip(start + 1);
     if (this.line[i] === ']') return [out, i + 1];
+    const items = this.offsets(out, [] as number[]);
     for (;;) {
-      const at = this.base + i;
+      items.push(this.base + i);
       const [v, j] = this.value(i, true);
-      this.record(out, out.length, { key: at, value: at });
       out.push(v);
       i = this.skip(j);
       const c = this.line[i];
@@ -119,6 +128,7 @@ class Reader {
     const out: Record<string, unknown> = {};
     let i = this.skip(start + 1);
     if (this.line[i] === '}') return [out, i + 1];
+    const entries = this.offsets(out, new Map() as Entries);
     for (;;) {
       const keyAt = this.base + i;
       const [k, j] = this.key(i);
@@ -126,7 +136,7 @@ class Reader {
       i = this.skip(j + 1);
       const valueAt = this.base + i;
       const [v, after] = this.value(i, true);
-      this.record(out, k, { key: keyAt, value: v === null ? keyAt : valueAt });
+      this.entry(entries, k, { key: keyAt, value: v === null ? keyAt : valueAt });
       out[k] = v;
       i = this.skip(after);
       const c = this.line[i];
@@ -157,6 +167,7 @@ class Reader {
 interface Frame {
   indent: number;
   node: Container;
+  offsets: Offsets;
 }
 
 /** Read `text` if it is inside the subset; undefined otherwise (then use readYaml). */
@@ -172,7 +183,7 @@ export function readYamlFast(text: string): FastYaml | undefined {
   const settle = (v: unknown, valueAt: number) => {
     const p = pending!;
     (p.frame.node as Record<string, unknown>)[p.key] = v;
-    r.record(p.frame.node, p.key, { key: p.keyAt, value: valueAt });
+    r.entry(p.frame.offsets as Entries, p.key, { key: p.keyAt, value: valueAt });
     pending = undefined;
   };
   try {
@@ -189,14 +200,14 @@ export function readYamlFast(text: string): FastYaml | undefined {
         const at = start + indent;
         if (stack.length === 0) {
           if (indent !== 0) throw OUTSIDE;
-          stack.push({ indent: 0, node: root });
+          stack.push({ indent: 0, node: root, offsets: r.offsets(root, new Map() as Entries) });
           rootAt = at;
         }
         if (pending) {
           if (indent > pending.frame.indent) {
             const node: Container = r.line.startsWith('- ', indent) ? [] : {};
             settle(node, at);
-            stack.push({ indent, node });
+            stack.push({ indent, node, offsets: r.offsets(node, Array.isArray(node) ? [] : new Map()) });
           } else {
             if (indent === pending.frame.indent && r.line.startsWith('-', indent)) throw OUTSIDE;
             settle(null, pending.keyAt);
@@ -211,7 +222,7 @@ export function readYamlFast(text: string): FastYaml | undefined {
           if (r.done(i)) throw OUTSIDE;
           const [v, j] = r.value(i, false);
           if (!r.done(j)) throw OUTSIDE;
-          r.record(top.node, top.node.length, { key: start + i, value: start + i });
+          (top.offsets as number[]).push(start + i);
           top.node.push(v);
         } else {
           const [k, colon] = r.key(indent);
@@ -222,7 +233,7 @@ export function readYamlFast(text: string): FastYaml | undefined {
             const [v, j] = r.value(i, false);
             if (!r.done(j)) throw OUTSIDE;
             top.node[k] = v;
-            r.record(top.node, k, { key: at, value: v === null ? at : start + i });
+            r.entry(top.offsets as Entries, k, { key: at, value: v === null ? at : start + i });
           }
         }
       }
@@ -238,8 +249,9 @@ export function readYamlFast(text: string): FastYaml | undefined {
     let node: unknown = root;
     let offset = rootAt;
     for (const [i, seg] of path.entries()) {
-      const m = typeof node === 'object' && node !== null ? r.pos.get(node as Container) : undefined;
-      const p = Array.isArray(node) ? (typeof seg === 'number' ? m?.get(seg) : undefined) : m?.get(String(seg));
+      const o = typeof node === 'object' && node !== null ? r.pos.get(node as Container) : undefined;
+      const item = Array.isArray(o) && typeof seg === 'number' ? o[seg] : undefined;
+      const p = o instanceof Map ? o.get(String(seg)) : item === undefined ? undefined : { key: item, value: item };
       if (!p) break;
       if (i === path.length - 1 && at === 'key') return p.key;
       node = (node as Record<string, unknown>)[seg as string];
