@@ -42,7 +42,12 @@ export function readYaml(text: string): YamlSource {
     return { doc, lines, data: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), errors, warnings };
   } catch (e) {
     let offset = 0;
-    visit(doc, { Alias: (_, node) => ((offset = node.range?.[0] ?? 0), visit.BREAK) });
+    visit(doc, {
+      Alias: (_, node) => {
+        offset = node.range?.[0] ?? 0;
+        return visit.BREAK;
+      },
+    });
     const why = e instanceof ReferenceError && /alias/i.test(e.message)
       ? `aliases expand to too much data (more than ${MAX_ALIAS_COUNT} nodes); write the values out instead`
       : `the YAML could not be read: ${e instanceof Error ? e.message : String(e)}`;
