@@ -18,10 +18,8 @@ export const MARK = '@@fleet ';
 /** Version of the read-back format; the parser refuses any other. */
 export const READBACK_FORMAT = 'readback-2';
 
-// systemd-sysctl's directories, highest priority first; a file name in an
-// earlier one masks the same name in later ones. /lib/sysctl.d is read only
-// by split-/usr builds; on merged-/usr it is /usr/lib/sysctl.d, masked by it.
-export const SYSCTL_DIRS = ['/etc/sysctl.d', '/run/sysctl.d', '/usr/local/lib/sysctl.d', '/usr/lib/sysctl.d', '/lib/sysctl.d'];
+import { SYSCTL_DIRS } from '../policy/types.js';
+export { SYSCTL_DIRS };
 
 const hex = 'od -An -v -tx1';
 

@@ -1,7 +1,7 @@
 import type { Inventory } from '../inventory/types.js';
 import type { Policy } from '../policy/types.js';
 import { capacity, DEFAULT_EPHEMERAL, explainCapacity, type Capacity } from '../ports/capacity.js';
-import { difference, union, type PortRange, type PortSet } from '../ports/portset.js';
+import { difference, rangeText, union, type PortRange, type PortSet } from '../ports/portset.js';
 import { droppedPorts, type HostHolds } from '../verify/owned.js';
 
 /** What the policy wants on one host, before looking at the host. */
@@ -60,9 +60,9 @@ function planOne(policy: Policy, host: string, groups: string[]): HostPlan {
   if (hostRules?.ephemeral) {
     ephemeral = hostRules.ephemeral;
   } else if (groupRanges.length) {
-    const distinct = new Set(groupRanges.map((r) => r.range.join('-')));
+    const distinct = new Set(groupRanges.map((r) => rangeText(r.range)));
     if (distinct.size > 1) {
-      refused = `groups disagree on ephemeral_range (${groupRanges.map((r) => `${r.from}: ${r.range.join('-')}`).join(', ')}); set one for host ${host}`;
+      refused = `groups disagree on ephemeral_range (${groupRanges.map((r) => `${r.from}: ${rangeText(r.range)}`).join(', ')}); set one for host ${host}`;
     }
     ephemeral = groupRanges[0]!.range;
   }

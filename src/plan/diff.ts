@@ -6,7 +6,7 @@
  */
 import type { Policy } from '../policy/types.js';
 import { compareNatural } from '../ports/order.js';
-import { difference, format, size } from '../ports/portset.js';
+import { difference, format, rangeText, size } from '../ports/portset.js';
 import type { HostPlan } from './desired.js';
 
 /** One host whose desired state differs between the two revisions. */
@@ -50,7 +50,7 @@ export interface PolicyDiff {
   unchanged: number;
 }
 
-const rangeOf = (p: HostPlan | undefined) => (p?.ephemeral ? `${p.ephemeral[0]}-${p.ephemeral[1]}` : undefined);
+const rangeOf = (p: HostPlan | undefined) => (p?.ephemeral ? rangeText(p.ephemeral) : undefined);
 
 /** Compare two revisions' plans host by host. */
 export function diffPlans(oldP: { label: string; policy: Policy; plans: HostPlan[] }, newP: { label: string; policy: Policy; plans: HostPlan[] }): PolicyDiff {

@@ -18,7 +18,7 @@
  */
 import { capacity, DEFAULT_EPHEMERAL } from '../ports/capacity.js';
 import { compareText } from '../ports/order.js';
-import { difference, fromPorts, size, union, type PortRange, type PortSet } from '../ports/portset.js';
+import { difference, fromPorts, rangeText, size, union, type PortRange, type PortSet } from '../ports/portset.js';
 import type { Listener } from '../verify/listeners.js';
 
 /** Ports below this are left out: the kernel's ephemeral range never starts lower by default. */
@@ -255,15 +255,10 @@ function shortfalls(
 function rangesSeen(read: readonly HostListeners[]): { range: string; hosts: number }[] {
   const count = new Map<string, number>();
   for (const h of read) {
-    const r = h.range ? `${h.range[0]}-${h.range[1]}` : 'unknown';
+    const r = h.range ? rangeText(h.range) : 'unknown';
     count.set(r, (count.get(r) ?? 0) + 1);
   }
   return [...count].map(([range, hosts]) => ({ range, hosts })).sort((a, b) => b.hosts - a.hosts || compareText(a.range, b.range));
-}
-
-/** Every port the proposal reserves for a host (company, its groups, its own). */
-export function proposedFor(p: Proposal, host: string, groups: readonly string[]): PortSet {
-  return union(setOf(p.company), ...groups.map((g) => setOf(p.groups[g])), setOf(p.hosts[host]));
 }
 
 /** Whether the proposal reserves anything at all (an empty policy is not valid). */

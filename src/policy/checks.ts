@@ -3,9 +3,8 @@
  * plus warnings for things that are legal but probably not what was meant.
  */
 import { DEFAULT_EPHEMERAL, capacity, explainCapacity } from '../ports/capacity.js';
-import { difference, format, intersect, range, union, type PortRange } from '../ports/portset.js';
-import type { FieldPath } from './diagnostic.js';
-import type { Problem } from './field-checks.js';
+import { difference, format, intersect, range, rangeText, union, type PortRange } from '../ports/portset.js';
+import type { FieldPath, Problem } from './diagnostic.js';
 import type { Policy, PortRules } from './types.js';
 
 /** The result of cross-field checks. */
@@ -34,7 +33,6 @@ function levels(p: Policy): Level[] {
 
 const at = (l: Level): FieldPath =>
   [...l.base, l.own.reserved.length === 0 && l.own.ephemeral ? 'ephemeral_range' : 'reserved_ports'];
-const span = ([lo, hi]: PortRange) => `${lo}-${hi}`;
 
 function capacityErrors(p: Policy, ls: Level[]): Problem[] {
   const out: Problem[] = [];
@@ -54,14 +52,14 @@ function levelWarnings(ls: Level[]): Problem[] {
   const out: Problem[] = [];
   for (const l of ls) {
     if (l.own.ephemeral && l.own.ephemeral[0] < 1024) {
-      out.push({ path: [...l.base, 'ephemeral_range'], message: `ephemeral range ${span(l.own.ephemeral)} starts below 1024, so outgoing connections can take system ports that services expect to bind` });
+      out.push({ path: [...l.base, 'ephemeral_range'], message: `ephemeral range ${rangeText(l.own.ephemeral)} starts below 1024, so outgoing connections can take system ports that services expect to bind` });
     }
     const outside = difference(l.own.reserved, range(l.ephemeral[0], l.ephemeral[1]));
     if (outside.length === 0) continue;
     const verb = outside.length === 1 ? 'lies' : 'lie';
     out.push({
       path: [...l.base, 'reserved_ports'],
-      message: `${format(outside)} ${verb} outside the ephemeral range ${span(l.ephemeral)}, so the kernel never hands these ports out today; reserving them has no effect until the ephemeral range grows to include them`,
+      message: `${format(outside)} ${verb} outside the ephemeral range ${rangeText(l.ephemeral)}, so the kernel never hands these ports out today; reserving them has no effect until the ephemeral range grows to include them`,
     });
   }
   return out;

@@ -6,7 +6,21 @@
 /** A path into the policy document, as zod and the yaml library spell it. */
 export type FieldPath = readonly (string | number)[];
 
-/** One problem found in a policy file. `line` and `col` are 1-based. */
+/**
+ * One problem in a policy (error or warning, from any check), before it is
+ * placed on a line: the field it is about, with `at: 'key'` pointing at the
+ * key instead of the value; YAML syntax problems also carry the offset in the
+ * text where the reader stopped. Rule functions return paths relative to the
+ * value they were given; callers prefix them.
+ */
+export interface Problem {
+  path: FieldPath;
+  message: string;
+  at?: 'key' | 'value';
+  offset?: number;
+}
+
+/** One problem found in a policy file, placed: `line` and `col` are 1-based. */
 export interface Diagnostic {
   /** The file as the user gave it (relative stays relative). */
   file: string;

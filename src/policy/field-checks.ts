@@ -1,21 +1,17 @@
 /**
- * Checks zod cannot word well: port values (kernel rules), host and group
- * names (Ansible and shell safety) and inline host variable strings. They
- * walk the raw data defensively, so they run even when the shape is wrong and
- * every problem is reported at once. zod issues at these places are dropped
- * (see ownedByFieldChecks) so each problem is reported once.
+ * The rule pass: the one place port values (kernel rules), host and group
+ * names (Ansible and shell safety) and inline host variable strings are
+ * checked, by the rule functions of port-values.ts, names.ts and
+ * connection-checks.ts. zod checks only the shape around them (schema.ts
+ * carries these rules as JSON Schema metadata, never as checks), so every
+ * problem is found once. The walk is defensive: it runs next to zod even when
+ * the shape is wrong, and every problem is reported at once.
  */
-import type { FieldPath } from './diagnostic.js';
+import type { FieldPath, Problem } from './diagnostic.js';
 import { connectionProblem, SSH_ARG_KEYS, sshArgsProblem } from './connection-checks.js';
 import { hostVarProblem, nameProblem } from './names.js';
 import { parsePortsValue, parseRangeValue } from './port-values.js';
-
-/** A problem at a field path; `at: 'key'` points at the key instead of the value. */
-export interface Problem {
-  path: FieldPath;
-  message: string;
-  at?: 'key' | 'value';
-}
+import { NON_STRING_HOST_VARS } from './schema.js';
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const entries = (v: unknown) => (isRecord(v) ? Object.entries(v) : []);
@@ -60,7 +56,8 @@ export function checkFields(data: unknown): Problem[] {
     const m = nameProblem('host', host);
     if (m) out.push({ path: ['inventory', 'hosts', host], message: m, at: 'key' });
     for (const [k, v] of entries(vars)) {
-      if (typeof v !== 'string') continue;
+      // a string where a number or boolean belongs is zod's type error, not a content problem
+      if (typeof v !== 'string' || NON_STRING_HOST_VARS.has(k)) continue;
       const bad =
         hostVarProblem(v, k) ??
         (SSH_ARG_KEYS.has(k) ? sshArgsProblem(k, v) : undefined) ??
@@ -78,19 +75,4 @@ export function checkFields(data: unknown): Problem[] {
     }
   }
   return out;
-}
-
-const PORT_KEYS = new Set(['reserved_ports', 'ephemeral_range']);
-
-/** True when a zod issue at `path` about `input` is already covered by checkFields. */
-export function ownedByFieldChecks(path: FieldPath, code: string, input: unknown): boolean {
-  if (code === 'invalid_key') return true; // every record in the schema is keyed by a host or group name
-  const [a, b, c, d, e] = path;
-  if (PORT_KEYS.has(String(a))) return true;
-  if ((a === 'groups' || a === 'hosts') && PORT_KEYS.has(String(c))) return true;
-  if (a === 'audit' && b === 'allow_ports') return true;
-  // Strings in name lists (groups.G[i], groups.G.hosts[i], groups.G.children[i]) and host variables.
-  if (typeof input !== 'string' || a !== 'inventory' || c === undefined) return false;
-  if (b === 'groups') return typeof d === 'number' || ((d === 'hosts' || d === 'children') && typeof e === 'number');
-  return b === 'hosts' && path.length === 4;
 }

@@ -1,24 +1,22 @@
 /**
- * Checks that need more than one field: where the persist file lies (every
- * policy: a folder systemd-sysctl reads at boot, and in additive mode its
- * order), and, for an inline inventory only, that groups and hosts the policy
- * names exist in it (a source inventory is read later, by ansible-inventory).
+ * Checks that tie the policy to its files on the hosts: where the persist
+ * file lies among systemd-sysctl's folders, and, for an inline inventory
+ * (a source inventory is only read later, by Ansible), that its
+ * groups, children and hosts are consistent with the policy.
  */
-import type { Problem } from './field-checks.js';
+import type { Problem } from './diagnostic.js';
 import type { CheckResult } from './checks.js';
-import type { Policy } from './types.js';
-
-/** Folders systemd-sysctl reads at boot; a persist file elsewhere is never applied. */
-const SYSCTL_DIRS = ['/etc/sysctl.d/', '/run/sysctl.d/', '/usr/local/lib/sysctl.d/', '/usr/lib/sysctl.d/', '/lib/sysctl.d/'];
+import { SYSCTL_DIRS, type Policy } from './types.js';
 
 function persistWarnings(p: Policy): Problem[] {
   const f = p.persistFile;
-  const inDir = (d: string) => f.startsWith(d) && !f.slice(d.length).includes('/');
+  // directly in folder `d` (a persist file in a subfolder is never read)
+  const inDir = (d: string) => f.startsWith(`${d}/`) && !f.slice(d.length + 1).includes('/');
   const read = f === '/etc/sysctl.conf' || SYSCTL_DIRS.some(inDir);
-  if (!read) return [{ path: ['persist_file'], message: `${f} is not in a folder systemd-sysctl reads at boot (${SYSCTL_DIRS[0]}...), so the setting would not survive a reboot` }];
-  if (inDir('/run/sysctl.d/')) return [{ path: ['persist_file'], message: `${f} is under /run, a tmpfs emptied at every boot: the file and the setting are gone after a reboot (use /etc/sysctl.d/)` }];
-  const pkg = ['/usr/lib/sysctl.d/', '/lib/sysctl.d/'].find(inDir);
-  if (pkg) return [{ path: ['persist_file'], message: `${f} is in ${pkg}, which belongs to packages: a package update can replace or remove it, and a file of the same name in /etc/sysctl.d masks it (use /etc/sysctl.d/)` }];
+  if (!read) return [{ path: ['persist_file'], message: `${f} is not in a folder systemd-sysctl reads at boot (${SYSCTL_DIRS[0]}/...), so the setting would not survive a reboot` }];
+  if (inDir('/run/sysctl.d')) return [{ path: ['persist_file'], message: `${f} is under /run, a tmpfs emptied at every boot: the file and the setting are gone after a reboot (use /etc/sysctl.d/)` }];
+  const pkg = ['/usr/lib/sysctl.d', '/lib/sysctl.d'].find(inDir);
+  if (pkg) return [{ path: ['persist_file'], message: `${f} is in ${pkg}/, which belongs to packages: a package update can replace or remove it, and a file of the same name in /etc/sysctl.d masks it (use /etc/sysctl.d/)` }];
   return p.mode === 'additive' ? sortsBeforeOthers(f) : [];
 }
 

@@ -9,6 +9,8 @@ export const GROUP_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** DNS names, IPv4 and IPv6 literals; nothing a shell or Jinja would read specially, and no `name:port` (see hostPatternProblem). */
 export const HOST_NAME = /^(?![^:]*:\d+$)[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 export const MAX_HOST_NAME = 253;
+/** A host name with no `:` and no character a shell or Jinja reads specially: always valid. */
+const PLAIN_HOST = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /** Connection variables an inline inventory may set; everything else belongs in a real inventory. */
 export const HOST_VAR_KEYS = [
@@ -52,6 +54,8 @@ export function hostPatternProblem(name: string): string | undefined {
 
 /** Why `name` is not a valid group or host name, or undefined when it is fine. */
 export function nameProblem(kind: 'group' | 'host', name: string): string | undefined {
+  // the common case, decided at once: these characters are safe for Ansible, Jinja and a shell
+  if (kind === 'group' ? GROUP_NAME.test(name) : name.length <= MAX_HOST_NAME && PLAIN_HOST.test(name)) return undefined;
   const shown = JSON.stringify(name.length > 60 ? `${name.slice(0, 60)}…` : name);
   if (name === '') return `an empty ${kind} name is not allowed`;
   const pattern = kind === 'host' ? hostPatternProblem(name) : undefined;

@@ -4,13 +4,13 @@
  */
 import { buildPolicy } from './build.js';
 import { checkPolicy } from './checks.js';
-import type { Diagnostic, FieldPath } from './diagnostic.js';
-import { formatPath } from './diagnostic.js';
-import { checkFields, ownedByFieldChecks, type Problem } from './field-checks.js';
+import { formatPath, type Diagnostic, type FieldPath, type Problem } from './diagnostic.js';
+import { checkFields } from './field-checks.js';
 import { checkInventory } from './inventory-checks.js';
 import { policySchema } from './schema.js';
 import type { Policy } from './types.js';
-import { locate, pathAt, readYaml, type YamlSource } from './yaml-source.js';
+import { readYamlFast } from './yaml-fast.js';
+import { locate, readYaml } from './yaml-source.js';
 import { problemsFromIssues } from './zod-issues.js';
 
 /** Larger than any real policy by far; beyond it the file is a mistake (or an attack). */
@@ -22,9 +22,6 @@ export interface PolicyParseResult {
   errors: Diagnostic[];
   warnings: Diagnostic[];
 }
-
-/** True when `path` lies at or below `ancestor`. */
-const within = (path: FieldPath, ancestor: FieldPath) => path.length >= ancestor.length && ancestor.every((s, i) => String(s) === String(path[i]));
 
 /** Where the text stops being text: NUL, other control characters, or bytes that were not UTF-8. */
 function binaryOffset(text: string): number {
@@ -42,40 +39,50 @@ export function parsePolicyText(text: string, file: string): PolicyParseResult {
     const before = src.slice(0, bad).split('\n');
     return { errors: [at(before.length, (before.at(-1)?.length ?? 0) + 1, 'the file contains binary data (a NUL, control character or invalid UTF-8); a policy is YAML text')], warnings: [] };
   }
+  // The common case, a plain valid policy, never builds the yaml library's
+  // Document; any problem is located (and worded) on the full read below.
+  const fast = readYamlFast(src);
+  if (fast) {
+    const r = validate(fast.data, (path, at) => fast.lines.linePos(fast.locate(path, at)), file);
+    if (r.errors.length === 0) return r;
+  }
   const y = readYaml(src);
-  const fromOffset = (offset: number, message: string, severity: Diagnostic['severity']): Diagnostic => {
-    const { line, col } = y.lines.linePos(offset);
-    return at(line, col, message, formatPath(pathAt(y.doc, offset)), severity);
-  };
-  const warnings = y.warnings.map((w) => fromOffset(w.offset, w.message, 'warning'));
-  if (y.errors.length > 0) return { errors: y.errors.map((e) => fromOffset(e.offset, e.message, 'error')), warnings };
+  const position: Position = (path, at) => y.lines.linePos(locate(y.doc, path, at));
+  const place = placer(file, position, y.lines.linePos);
+  const warnings = y.warnings.map((w) => place(w, 'warning'));
+  if (y.errors.length > 0) return { errors: y.errors.map((e) => place(e, 'error')), warnings };
   if (y.data === null || y.data === undefined) return { errors: [at(1, 1, 'the file is empty; a policy needs at least `version: 1`, `inventory` and `reserved_ports`')], warnings };
   if (typeof y.data !== 'object' || Array.isArray(y.data)) {
     const kind = Array.isArray(y.data) ? 'a list' : `a single value (${JSON.stringify(y.data)})`;
     return { errors: [at(1, 1, `the top level must be a mapping of keys like \`version: 1\`, but it is ${kind}`)], warnings };
   }
-  return validate(y, file, warnings);
+  return validate(y.data, position, file, warnings);
 }
 
-/** Shape (zod), field values, then, on a clean shape, cross-field checks. */
-function validate(y: YamlSource, file: string, warnings: Diagnostic[]): PolicyParseResult {
-  const toDiag = (p: Problem, severity: Diagnostic['severity']): Diagnostic => {
-    const { line, col } = y.lines.linePos(locate(y.doc, p.path, p.at));
+/** Line and column of the field at `path` (its key when `at` is 'key'). */
+type Position = (path: FieldPath, at?: 'key' | 'value') => { line: number; col: number };
+
+/** Problem -> Diagnostic: placed by its offset when it has one, else by its field path. */
+function placer(file: string, position: Position, offsetPos?: (offset: number) => { line: number; col: number }) {
+  return (p: Problem, severity: Diagnostic['severity']): Diagnostic => {
+    const { line, col } = p.offset !== undefined && offsetPos ? offsetPos(p.offset) : position(p.path, p.at);
     return { file, line, col, path: formatPath(p.path), message: p.message, severity };
   };
-  const fieldProblems = checkFields(y.data);
-  const parsed = policySchema.safeParse(y.data, { reportInput: true });
-  const keep = (path: FieldPath, code: string, input: unknown) =>
-    !(ownedByFieldChecks(path, code, input) && fieldProblems.some((f) => within(f.path, path)));
-  const zodIssues = parsed.success ? [] : parsed.error.issues;
-  const problems = [...problemsFromIssues(zodIssues, y.data, policySchema, keep), ...fieldProblems];
-  // Safety net: a zod failure must never pass silently, even if field checks and zod disagree.
-  if (!parsed.success && problems.length === 0) problems.push(...problemsFromIssues(parsed.error.issues, y.data, policySchema));
-  if (problems.length > 0 || !parsed.success) return { errors: sortDiagnostics(problems.map((p) => toDiag(p, 'error'))), warnings };
+}
+
+/**
+ * Shape (zod) and the rule pass (field-checks.ts) side by side, so every
+ * problem is reported at once; on a clean result, cross-field checks.
+ */
+function validate(data: unknown, position: Position, file: string, warnings: Diagnostic[] = []): PolicyParseResult {
+  const place = placer(file, position);
+  const parsed = policySchema.safeParse(data, { reportInput: true });
+  const problems = [...(parsed.success ? [] : problemsFromIssues(parsed.error.issues, data, policySchema)), ...checkFields(data)];
+  if (problems.length > 0 || !parsed.success) return { errors: sortDiagnostics(problems.map((p) => place(p, 'error'))), warnings };
   const policy = buildPolicy(parsed.data, file);
   const checks = [checkPolicy(policy), checkInventory(policy)];
-  const errors = sortDiagnostics(checks.flatMap((c) => c.errors).map((p) => toDiag(p, 'error')));
-  const all = sortDiagnostics([...warnings, ...checks.flatMap((c) => c.warnings).map((p) => toDiag(p, 'warning'))]);
+  const errors = sortDiagnostics(checks.flatMap((c) => c.errors).map((p) => place(p, 'error')));
+  const all = sortDiagnostics([...warnings, ...checks.flatMap((c) => c.warnings).map((p) => place(p, 'warning'))]);
   return errors.length > 0 ? { errors, warnings: all } : { policy, errors, warnings: all };
 }
 

@@ -5,13 +5,7 @@
  * booleans and other things that are not ports.
  */
 import { MAX_PORT, MIN_PORT, normalize, parseToken, type PortRange, type PortSet } from '../ports/portset.js';
-import type { FieldPath } from './diagnostic.js';
-
-/** A problem inside one value; `path` is relative to the value. */
-export interface ValueProblem {
-  path: FieldPath;
-  message: string;
-}
+import type { FieldPath, Problem } from './diagnostic.js';
 
 const EXPECTED = 'expected a port like 8080 or a range like "5000-10000"';
 
@@ -52,9 +46,9 @@ function parseEntry(v: unknown): { ranges: PortRange[]; error?: string } {
 }
 
 /** Parse a `reserved_ports`/`allow_ports` value: one entry or a list of entries. */
-export function parsePortsValue(value: unknown): { set: PortSet; problems: ValueProblem[] } {
+export function parsePortsValue(value: unknown): { set: PortSet; problems: Problem[] } {
   const items = Array.isArray(value) ? value : [value];
-  const problems: ValueProblem[] = [];
+  const problems: Problem[] = [];
   const ranges: PortRange[] = [];
   items.forEach((item, i) => {
     const path = Array.isArray(value) ? [i] : [];
@@ -66,11 +60,11 @@ export function parsePortsValue(value: unknown): { set: PortSet; problems: Value
 }
 
 /** Parse an `ephemeral_range` value: `"32768-60999"` or `[32768, 60999]`. */
-export function parseRangeValue(value: unknown): { range?: PortRange; problems: ValueProblem[] } {
+export function parseRangeValue(value: unknown): { range?: PortRange; problems: Problem[] } {
   const fail = (message: string, path: FieldPath = []) => ({ problems: [{ path, message }] });
   if (Array.isArray(value)) {
     if (value.length !== 2) return fail(`a range needs exactly two numbers like [32768, 60999], got ${value.length}`);
-    const problems = value.flatMap((v, i): ValueProblem[] => {
+    const problems = value.flatMap((v, i): Problem[] => {
       const m = typeof v === 'number' ? numberProblem(v) : `${describeValue(v)} is not a port number`;
       return m ? [{ path: [i], message: m }] : [];
     });

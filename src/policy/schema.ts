@@ -1,9 +1,10 @@
 /**
  * The shape of a policy file v1, in zod. It is the single source for both
- * validation and the published JSON Schema (schema/policy.schema.json, for
- * editors). Port values, names and host variable strings are also described
- * here for the JSON Schema, but their messages come from port-values.ts and
- * names.ts (see field-checks.ts), which know the kernel's and Ansible's rules.
+ * shape validation and the published JSON Schema (schema/policy.schema.json,
+ * for editors). Port values, names and host variable strings are checked by
+ * the rule functions only (port-values.ts, names.ts, run by field-checks.ts);
+ * here their rules are JSON Schema metadata, which zod publishes but never
+ * checks, so each problem is found, and worded, in one place.
  */
 import { z } from 'zod';
 import { DEFAULT_MIN_EPHEMERAL_PORTS, DEFAULT_PERSIST_FILE } from './types.js';
@@ -18,22 +19,30 @@ export const PORTS_STRING = new RegExp(`^${TOKEN}(?:,${TOKEN})*$`);
 export const RANGE_STRING = new RegExp(`^${PORT}-${PORT}$`);
 
 const portNumber = z.int().min(1).max(65535);
-const portEntry = z.union([portNumber, z.string().regex(PORTS_STRING)]);
-/** reserved_ports / allow_ports: one entry or a list of entries. */
-export const portsSchema = z
-  .union([portEntry, z.array(portEntry)])
-  .describe('A port (8080), a range ("5000-10000"), a kernel-form list ("5000-6000,7000", no spaces), or a list of those.');
-export const rangeSchema = z
-  .union([z.string().regex(RANGE_STRING), z.tuple([portNumber, portNumber])])
-  .describe('net.ipv4.ip_local_port_range: "32768-60999" or [32768, 60999].');
+const PORT_NUMBER_JSON = { type: 'integer', minimum: 1, maximum: 65535 };
+const PORT_ENTRY_JSON = { anyOf: [PORT_NUMBER_JSON, { type: 'string', pattern: PORTS_STRING.source }] };
+/** reserved_ports / allow_ports: one entry or a list of entries (checked by parsePortsValue). */
+export const portsSchema = z.unknown().meta({
+  anyOf: [PORT_ENTRY_JSON, { type: 'array', items: PORT_ENTRY_JSON }],
+  description: 'A port (8080), a range ("5000-10000"), a kernel-form list ("5000-6000,7000", no spaces), or a list of those.',
+});
+/** ephemeral_range (checked by parseRangeValue). */
+export const rangeSchema = z.unknown().meta({
+  anyOf: [
+    { type: 'string', pattern: RANGE_STRING.source },
+    { type: 'array', items: [PORT_NUMBER_JSON, PORT_NUMBER_JSON], additionalItems: false, minItems: 2, maxItems: 2 },
+  ],
+  description: 'net.ipv4.ip_local_port_range: "32768-60999" or [32768, 60999].',
+});
 
 const levelSchema = z.strictObject({
   reserved_ports: portsSchema.optional(),
   ephemeral_range: rangeSchema.optional(),
 });
 
-const groupName = z.string().regex(GROUP_NAME);
-const hostName = z.string().max(MAX_HOST_NAME).regex(HOST_NAME);
+// names and host variable strings: checked by names.ts
+const groupName = z.string().meta({ pattern: GROUP_NAME.source });
+const hostName = z.string().meta({ maxLength: MAX_HOST_NAME, pattern: HOST_NAME.source });
 
 /**
  * A mapping keyed by host or group names. Keys are plain strings for zod,
@@ -45,8 +54,10 @@ function named<T extends z.ZodType>(kind: 'host' | 'group', value: T) {
   const propertyNames = kind === 'host' ? { type: 'string', pattern: HOST_NAME.source, maxLength: MAX_HOST_NAME } : { type: 'string', pattern: GROUP_NAME.source };
   return z.record(z.string(), value).meta({ propertyNames });
 }
-const safeString = z.string().regex(SAFE_VAR_STRING);
+const safeString = z.string().meta({ pattern: SAFE_VAR_STRING.source });
 const varTypes: Record<string, z.ZodType> = { ansible_port: portNumber, ansible_become: z.boolean() };
+/** Host variables that are not strings: zod checks their type, and no string rule applies to them. */
+export const NON_STRING_HOST_VARS: ReadonlySet<string> = new Set(Object.keys(varTypes));
 const hostVars = z.strictObject(Object.fromEntries(HOST_VAR_KEYS.map((k) => [k, (varTypes[k] ?? safeString).optional()])));
 const inlineGroup = z.union([
   z.array(hostName),
@@ -58,7 +69,7 @@ const inventorySchema = z.union(
     z.string().min(1).describe('Inventory source (file, directory or plugin config), relative to the policy file.'),
     z.strictObject({ source: z.string().min(1) }),
     z.strictObject({
-      hosts: named('host', z.union([hostVars, z.null()])),
+      hosts: named('host', hostVars.nullable()),
       groups: named('group', inlineGroup).optional(),
       allow_local_connection: z.boolean().optional().describe('Allow ansible_connection: local (tasks run on the controller itself).'),
     }),

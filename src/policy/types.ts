@@ -87,6 +87,15 @@ export interface Policy {
 }
 
 export const DEFAULT_PERSIST_FILE = '/etc/sysctl.d/90-fleet-reserved-ports.conf';
+
+/**
+ * systemd-sysctl's folders, highest priority first; a file name in an earlier
+ * one masks the same name in later ones. /lib/sysctl.d is read only by
+ * split-/usr builds; on merged-/usr it is /usr/lib/sysctl.d, masked by it.
+ * (Defined here, the first stage, so policy checks, the read script and the
+ * boot model share it.)
+ */
+export const SYSCTL_DIRS: readonly string[] = ['/etc/sysctl.d', '/run/sysctl.d', '/usr/local/lib/sysctl.d', '/usr/lib/sysctl.d', '/lib/sysctl.d'];
 export const DEFAULT_MIN_EPHEMERAL_PORTS = 10000;
 /** Debian's prometheus-node-exporter reads its textfile collector from this folder. */
 export const DEFAULT_PULL: PullSettings = { mode: 'enforce', textfile: '/var/lib/prometheus/node-exporter/fleet.prom' };

@@ -3,24 +3,19 @@
  * and column. Every failure of the yaml library becomes data, never a throw.
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
-import type { FieldPath } from './diagnostic.js';
+import type { FieldPath, Problem } from './diagnostic.js';
 
 /** Small on purpose: a policy has no use for many aliases; a billion-laughs file needs thousands. */
 export const MAX_ALIAS_COUNT = 50;
-
-/** A problem found while reading YAML, located by offset in the text. */
-export interface SourceProblem {
-  offset: number;
-  message: string;
-}
 
 export interface YamlSource {
   doc: Document;
   lines: LineCounter;
   /** The document as plain data; absent when it could not be built. */
   data?: unknown;
-  errors: SourceProblem[];
-  warnings: SourceProblem[];
+  /** Located by `offset`; `path` names the field around it. */
+  errors: Problem[];
+  warnings: Problem[];
 }
 
 function reword(code: string, message: string, text: string, pos: number): string {
@@ -38,19 +33,25 @@ export function readYaml(text: string): YamlSource {
   // The library's own duplicate-key check is quadratic in a mapping's size (a
   // 10,000-host inline inventory took 1.5 s); duplicateKeys() does it in one pass.
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
-  const errors = doc.errors.map((e) => ({ offset: e.pos[0], message: reword(e.code, e.message, text, e.pos[0]) }));
-  if (errors.length === 0) errors.push(...duplicateKeys(doc).map((offset) => ({ offset, message: reword('DUPLICATE_KEY', '', text, offset) })));
-  const warnings = doc.warnings.map((w) => ({ offset: w.pos[0], message: w.message.split('\n')[0] ?? w.message }));
+  const problem = (offset: number, message: string): Problem => ({ path: pathAt(doc, offset), offset, message });
+  const errors = doc.errors.map((e) => problem(e.pos[0], reword(e.code, e.message, text, e.pos[0])));
+  if (errors.length === 0) errors.push(...duplicateKeys(doc).map((offset) => problem(offset, reword('DUPLICATE_KEY', '', text, offset))));
+  const warnings = doc.warnings.map((w) => problem(w.pos[0], w.message.split('\n')[0] ?? w.message));
   if (errors.length > 0) return { doc, lines, errors, warnings };
   try {
     return { doc, lines, data: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), errors, warnings };
   } catch (e) {
     let offset = 0;
-    visit(doc, { Alias: (_, node) => ((offset = node.range?.[0] ?? 0), visit.BREAK) });
+    visit(doc, {
+      Alias: (_, node) => {
+        offset = node.range?.[0] ?? 0;
+        return visit.BREAK;
+      },
+    });
     const why = e instanceof ReferenceError && /alias/i.test(e.message)
       ? `aliases expand to too much data (more than ${MAX_ALIAS_COUNT} nodes); write the values out instead`
       : `the YAML could not be read: ${e instanceof Error ? e.message : String(e)}`;
-    return { doc, lines, errors: [{ offset, message: why }], warnings };
+    return { doc, lines, errors: [problem(offset, why)], warnings };
   }
 }
 

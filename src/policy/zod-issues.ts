@@ -3,8 +3,7 @@
  * wrote, what was expected, and "did you mean" for unknown keys.
  */
 import type { z } from 'zod';
-import type { FieldPath } from './diagnostic.js';
-import type { Problem } from './field-checks.js';
+import type { FieldPath, Problem } from './diagnostic.js';
 import { describeValue } from './port-values.js';
 import { closest } from './suggest.js';
 
@@ -56,9 +55,6 @@ function bestOption(errors: Issue[][]): Issue[] | undefined {
   return typed.length === 0 ? undefined : typed.reduce((a, b) => (score(b) < score(a) ? b : a));
 }
 
-/** Decides whether a zod issue (at its full path) should be reported; see ownedByFieldChecks. */
-export type IssueFilter = (path: FieldPath, code: string, input: unknown) => boolean;
-
 function word(issue: Issue, input: unknown, schema: z.ZodType, path: FieldPath): Problem[] {
   const got = describeValue(input);
   switch (issue.code) {
@@ -88,10 +84,9 @@ function word(issue: Issue, input: unknown, schema: z.ZodType, path: FieldPath):
 }
 
 /** Turn zod issues into Problems; `data` is the parsed document (for values and missing keys). */
-export function problemsFromIssues(issues: readonly Issue[], data: unknown, schema: z.ZodType, keep: IssueFilter = () => true, base: FieldPath = []): Problem[] {
+export function problemsFromIssues(issues: readonly Issue[], data: unknown, schema: z.ZodType, base: FieldPath = []): Problem[] {
   return issues.flatMap((issue): Problem[] => {
     const path = [...base, ...issue.path] as (string | number)[];
-    if (!keep(path, issue.code, getAt(data, path))) return [];
     const parent = getAt(data, path.slice(0, -1));
     const last = path[path.length - 1];
     if (last !== undefined && typeof parent === 'object' && parent !== null && !Array.isArray(parent) && !(String(last) in parent)) {
@@ -99,7 +94,7 @@ export function problemsFromIssues(issues: readonly Issue[], data: unknown, sche
     }
     if (issue.code === 'invalid_union') {
       const best = bestOption(issue.errors);
-      if (best) return problemsFromIssues(best, data, schema, keep, path);
+      if (best) return problemsFromIssues(best, data, schema, path);
     }
     return word(issue, getAt(data, path), schema, path);
   });

@@ -1,4 +1,4 @@
-import { difference, format, intersect, range, size, type PortRange, type PortSet } from './portset.js';
+import { difference, format, intersect, range, rangeText, size, type PortRange, type PortSet } from './portset.js';
 
 /** Linux default for net.ipv4.ip_local_port_range. */
 export const DEFAULT_EPHEMERAL: PortRange = [32768, 60999];
@@ -29,5 +29,5 @@ export function explainCapacity(c: Capacity, limit = 5): string {
     .slice(0, limit)
     .map((r) => `${format([r])} (${r[1] - r[0] + 1} ports)`);
   const more = c.reservedInside.length > limit ? ` and ${c.reservedInside.length - limit} more` : '';
-  return `ephemeral range ${c.ephemeral[0]}-${c.ephemeral[1]} has ${c.ephemeralSize} ports; reserved inside it: ${parts.join(', ') || 'none'}${more}; ${c.free} left for outgoing connections`;
+  return `ephemeral range ${rangeText(c.ephemeral)} has ${c.ephemeralSize} ports; reserved inside it: ${parts.join(', ') || 'none'}${more}; ${c.free} left for outgoing connections`;
 }

@@ -15,10 +15,11 @@ export const EMPTY: PortSet = Object.freeze([]) as PortSet;
 
 /** Normalise any list of ranges (unsorted, overlapping, adjacent) into a PortSet. */
 export function normalize(ranges: Iterable<PortRange>): PortSet {
-  const sorted = [...ranges].map(([a, b]) => [a, b] as [number, number]).sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  // sorted as a copy of the input's references; `out` holds fresh pairs only, so merging never touches the input
+  const sorted = (Array.isArray(ranges) ? (ranges as PortRange[]).slice() : [...ranges]).sort((x, y) => x[0] - y[0] || x[1] - y[1]);
   const out: [number, number][] = [];
   for (const [lo, hi] of sorted) {
-    if (lo > hi) throw new RangeError(`reversed range ${lo}-${hi}`);
+    if (lo > hi) throw new RangeError(`reversed range ${rangeText([lo, hi])}`);
     const last = out[out.length - 1];
     if (last && lo <= last[1] + 1) {
       if (hi > last[1]) last[1] = hi;
@@ -83,14 +84,6 @@ export function size(s: PortSet): number {
   return n;
 }
 
-export function equals(a: PortSet, b: PortSet): boolean {
-  return a.length === b.length && a.every(([lo, hi], i) => b[i]![0] === lo && b[i]![1] === hi);
-}
-
-export function isSubset(a: PortSet, b: PortSet): boolean {
-  return difference(a, b).length === 0;
-}
-
 export function has(s: PortSet, port: number): boolean {
   let lo = 0;
   let hi = s.length - 1;
@@ -104,9 +97,14 @@ export function has(s: PortSet, port: number): boolean {
   return false;
 }
 
+/** `5000-6000`: the one text form of a range, in the kernel's values and in every message. */
+export function rangeText([lo, hi]: PortRange): string {
+  return `${lo}-${hi}`;
+}
+
 /** Canonical kernel form: `5000-6000,10000,10005-10010`; empty set is ``. */
 export function format(s: PortSet): string {
-  return s.map(([lo, hi]) => (lo === hi ? `${lo}` : `${lo}-${hi}`)).join(',');
+  return s.map((r) => (r[0] === r[1] ? `${r[0]}` : rangeText(r))).join(',');
 }
 
 /** Result type for parsers: errors are data, the caller decides how to report. */
@@ -130,7 +128,7 @@ export function parseToken(token: string, minPort = MIN_PORT): Parsed<PortRange>
     if (p > MAX_PORT) return { ok: false, error: `${p} is above ${MAX_PORT}` };
     if (p < minPort) return { ok: false, error: `${p} is below ${minPort}` };
   }
-  if (lo > hi) return { ok: false, error: `${lo}-${hi} is a reversed range (write ${hi}-${lo})` };
+  if (lo > hi) return { ok: false, error: `${rangeText([lo, hi])} is a reversed range (write ${rangeText([hi, lo])})` };
   return { ok: true, value: [lo, hi] };
 }
 
@@ -170,7 +168,7 @@ export function parsePortRange(text: string): Parsed<PortRange> {
   const hi = Number(m[2]);
   if (lo > MAX_PORT || hi > MAX_PORT) return { ok: false, error: `${Math.max(lo, hi)} is above ${MAX_PORT}` };
   if (lo < MIN_PORT) return { ok: false, error: `${lo} is below ${MIN_PORT}` };
-  if (lo > hi) return { ok: false, error: `${lo}-${hi} is a reversed range` };
+  if (lo > hi) return { ok: false, error: `${rangeText([lo, hi])} is a reversed range` };
   return { ok: true, value: [lo, hi] };
 }
 

@@ -5,6 +5,7 @@
  */
 import type { HostListeners, Proposal, UnreadHost } from '../plan/propose.js';
 import { compareText } from '../ports/order.js';
+import { rangeText } from '../ports/portset.js';
 
 export interface DiscoveryHost {
   host: string;
@@ -54,7 +55,7 @@ export function discoveryDocument(input: {
   warnings: string[];
 }): DiscoveryDocument {
   const hosts: DiscoveryHost[] = [
-    ...input.read.map((h) => ({ host: h.host, groups: h.groups, read: true, ephemeralRange: h.range ? `${h.range[0]}-${h.range[1]}` : null })),
+    ...input.read.map((h) => ({ host: h.host, groups: h.groups, read: true, ephemeralRange: h.range ? rangeText(h.range) : null })),
     ...input.unread.map((u) => ({ host: u.host, groups: u.groups, read: false, reason: u.reason })),
   ].sort((a, b) => compareText(a.host, b.host));
   const observations = input.read

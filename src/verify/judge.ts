@@ -2,7 +2,7 @@ import type { HostPlan } from '../plan/desired.js';
 import type { Mode } from '../policy/types.js';
 import { capacity, DEFAULT_EPHEMERAL } from '../ports/capacity.js';
 import { KEY_RANGE, KEY_RESERVED } from '../ansible/scripts.js';
-import { difference, EMPTY, format, intersect, formatPortRange, mustParse, parseKernel, type PortRange, type PortSet } from '../ports/portset.js';
+import { difference, EMPTY, format, intersect, formatPortRange, mustParse, parseKernel, rangeText as spanText, type PortRange, type PortSet } from '../ports/portset.js';
 import { kernelValue, predictBoot, type BootKey, type BootPrediction } from './boot.js';
 import { valueInFile, type Observed } from './readback.js';
 import { droppedPorts, holdsOf } from './owned.js';
@@ -20,7 +20,7 @@ export function diffSets(desired: PortSet, actual: PortSet, mode: Mode, unwanted
 }
 
 const clean = (d: PortDiff) => d.missing === '' && d.extra === '';
-const rangeText = (r: PortRange | undefined) => (r ? `${r[0]}-${r[1]}` : undefined);
+const rangeText = (r: PortRange | undefined) => (r ? spanText(r) : undefined);
 
 const KEY_NAME: Record<BootKey, string> = { reserved: KEY_RESERVED, range: KEY_RANGE };
 const utf8 = (latin1: string) => Buffer.from(latin1, 'latin1').toString('utf8');

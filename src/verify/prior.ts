@@ -4,12 +4,12 @@
  * it since, and rollback refuses it without --force), and the verdict after
  * restoring.
  */
-import { format, parseKernel } from '../ports/portset.js';
+import { format, parseKernel, rangeText as spanText } from '../ports/portset.js';
 import { kernelValue } from './boot.js';
 import { valueInFile, type Observed } from './readback.js';
 import type { HostResult, PriorState } from './types.js';
 
-const rangeText = (r: Observed['range']) => (r ? `${r[0]}-${r[1]}` : undefined);
+const rangeText = (r: Observed['range']) => (r ? spanText(r) : undefined);
 
 /**
  * What `fleet rollback` restores: runtime values of both keys, the persistence

@@ -5,7 +5,7 @@
  */
 import type { HostPlan } from '../plan/desired.js';
 import type { Mode } from '../policy/types.js';
-import { format, parseKernel } from '../ports/portset.js';
+import { format, parseKernel, rangeText } from '../ports/portset.js';
 import { diffSets } from './judge.js';
 import type { HostResult } from './types.js';
 
@@ -107,7 +107,7 @@ function hostStatus(plan: HostPlan, input: PullStatusInput, samples: PromSample[
   const parsed = current === undefined ? undefined : parseKernel(current);
   const runtime = parsed?.ok ? diffSets(plan.desired, parsed.value, input.mode) : undefined;
   const persisted = info.persisted === undefined ? undefined : info.persisted === '(absent)' ? null : info.persisted;
-  const ephemeral = plan.ephemeral ? { desired: `${plan.ephemeral[0]}-${plan.ephemeral[1]}`, ...(info.port_range ? { current: info.port_range.replace(' ', '-') } : {}) } : undefined;
+  const ephemeral = plan.ephemeral ? { desired: rangeText(plan.ephemeral), ...(info.port_range ? { current: info.port_range.replace(' ', '-') } : {}) } : undefined;
   const seen = {
     ...(parsed?.ok ? { current: format(parsed.value) } : {}),
     ...(runtime ? { runtime } : {}),

@@ -59,6 +59,15 @@ const table: [string, string, string][] = [
   ['min_ephemeral_ports', 'reserved_ports: 5000\nmin_ephemeral_ports: 1.5\n', '4:22 min_ephemeral_ports: expected an integer, got 1.5'],
 ];
 
+const inline = (host: string) => `version: 1\nreserved_ports: 5000\ninventory:\n  hosts:\n    h1: ${host}\n`;
+describe('inline host variables that are not a mapping say so (not zod\'s "Invalid input")', () => {
+  it.each([
+    ['5', '5:9 inventory.hosts.h1: expected a mapping, got 5'],
+    ['[a]', '5:9 inventory.hosts.h1: expected a mapping, got a list'],
+    ['"x"', '5:9 inventory.hosts.h1: expected a mapping, got "x"'],
+  ])('h1: %s', (value, expected) => expect(errorsOf(inline(value))).toEqual([expected]));
+});
+
 describe('one problem -> one exact message', () => {
   it.each(table)('%s', (_, body, expected) => {
     expect(errorsOf(HEAD + body)).toEqual([expected]);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  difference, equals, format, fromPorts, has, intersect, isSubset, MAX_PORT, mustParse, normalize, parseKernel, parseToken, range, size, union,
+  difference, format, fromPorts, has, intersect, MAX_PORT, mustParse, normalize, parseKernel, parseToken, range, size, union,
 } from '../../src/ports/portset.js';
 import { fromBitmap, rangesArb, setArb, toBitmap, zip } from './model.js';
 
@@ -65,7 +65,7 @@ describe('set algebra against a 65536-entry bitmap', () => {
       });
     })));
 
-  it('union, intersect, difference, size, has, isSubset match the model', () =>
+  it('union, intersect, difference, size, has match the model', () =>
     prop(fc.property(setArb, setArb, fc.integer({ min: 1, max: MAX_PORT }), (a, b, p) => {
       const [ma, mb] = [toBitmap(a), toBitmap(b)];
       expect(union(a, b)).toEqual(fromBitmap(zip(ma, mb, (x, y) => x | y)));
@@ -73,7 +73,6 @@ describe('set algebra against a 65536-entry bitmap', () => {
       expect(difference(a, b)).toEqual(fromBitmap(zip(ma, mb, (x, y) => x & (1 - y))));
       expect(size(a)).toBe(ma.reduce((n, x) => n + x, 0));
       expect(has(a, p)).toBe(ma[p] === 1);
-      expect(isSubset(a, b)).toBe(ma.every((x, i) => x <= mb[i]!));
     })));
 
   it('union and intersection are commutative and associative', () =>
@@ -95,7 +94,7 @@ describe('set algebra against a 65536-entry bitmap', () => {
     prop(fc.property(setArb, setArb, (a, b) => {
       expect(intersect(difference(a, b), b)).toEqual([]);
       expect(size(union(a, b))).toBe(size(a) + size(b) - size(intersect(a, b)));
-      expect(equals(union(difference(a, b), intersect(a, b)), a)).toBe(true);
+      expect(union(difference(a, b), intersect(a, b))).toEqual(a);
     })));
 
   it('fromPorts merges adjacent ports', () => expect(fromPorts([5, 3, 4, 1, 2])).toEqual([[1, 5]]));
