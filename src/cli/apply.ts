@@ -68,7 +68,7 @@ async function applyFlow(s: Session, file: string, opts: ApplyOptions, interacti
       return ExitCode.drift;
     }
   }
-  const progress = new Progress('apply', toApply.length, TASK.readBack);
+  const progress = new Progress('apply', toApply.length, TASK.apply);
   const { results, interrupted } = await applyHosts(
     s,
     toApply.map((r) => ({ plan: r.plan, target: targets.get(r.plan.host)! })),

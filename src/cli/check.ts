@@ -63,7 +63,7 @@ async function checkFlow(s: Session, file: string, opts: CheckOptions, audit: bo
   const drifted = reads.filter((r) => r.result.verdict === 'drift' && r.observed);
   if (opts.remediate && !signal() && drifted.length > 0) {
     before = { summary: summarize(hosts), hosts };
-    const progressApply = new Progress('remediate', drifted.length, TASK.readBack);
+    const progressApply = new Progress('remediate', drifted.length, TASK.apply);
     const { results } = await applyHosts(s, drifted.map((r) => ({ plan: r.plan, target: targetFor(s, r) })), { onEvent: progressApply.onEvent });
     progressApply.finish();
     const fixed = new Map(withPriorState(s, drifted, results).map((r) => [r.host, r]));
