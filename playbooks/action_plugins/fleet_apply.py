@@ -86,8 +86,9 @@ class ActionModule(ActionBase):
                     path=persist, regexp=OWNED_REGEXP, line=to_text(owned_line), insertbefore="BOF", create=True))
 
             if self._changed:
+                # create only in check mode, where the sysctl step did not create the file it would write
                 self._module(STEP["header"], "ansible.builtin.lineinfile", dict(
-                    path=persist, regexp=HEADER_REGEXP, line=to_text(args["header_line"]), insertbefore="BOF"))
+                    path=persist, regexp=HEADER_REGEXP, line=to_text(args["header_line"]), insertbefore="BOF", create=check))
 
             read = self._raw(STEP["readBack"], to_text(args["read_back"]))
         except StepStopped as stop:
