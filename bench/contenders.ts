@@ -3,7 +3,7 @@
  * on the bench lab. Each contender is a command line plus a check that its
  * run really did the job (all hosts answered, the right value).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import type { Contender, Timed } from './measure.js';
@@ -45,6 +45,24 @@ function report(step: Timed): Report | undefined {
   }
 }
 
+/** Tasks of a rendered playbook (every play's), each one Ansible host-task per host that runs it. */
+function playbookTasks(path: string): number {
+  if (!existsSync(path)) return 0;
+  const plays = YAML.parse(readFileSync(path, 'utf8')) as { tasks?: unknown[] }[];
+  return plays.reduce((n, p) => n + (p.tasks?.length ?? 0), 0);
+}
+
+/**
+ * Host-tasks per host of the fleet run that just ended, from the playbooks
+ * it rendered into its state folder: the read phase, plus the apply phase
+ * when the run changed hosts (a no-op apply stops after the read).
+ */
+export const fleetHostTasks = (ctx: BenchContext) => (steps: Timed[]): number | undefined => {
+  const state = join(ctx.work, '.fleet', 'policy');
+  const changed = report(steps.at(-1)!)?.summary.changed ?? 0;
+  return playbookTasks(join(state, 'check', 'playbooks', 'check.yml')) + (changed > 0 ? playbookTasks(join(state, 'apply', 'playbooks', 'apply.yml')) : 0);
+};
+
 /** The fleet run's JSON report says every host is compliant (and `changed` of them changed, when given). */
 export const expectCompliant = (n: number, changed?: number) => (steps: Timed[]): string | undefined => {
   const last = steps.at(-1)!;
@@ -82,6 +100,9 @@ function endpoints(ctx: BenchContext): { hosts: Endpoint[]; key: string; common:
   return { hosts, key: doc.all.vars.ansible_ssh_private_key_file ?? '', common: (doc.all.vars.ansible_ssh_common_args ?? '').split(/\s+/).filter(Boolean) };
 }
 
+/** An ad-hoc `ansible -m` command is one host-task per host: a contender of k commands costs k. */
+const oneEach = (steps: Timed[]) => steps.length;
+
 const shq = (s: string) => `'${s.replaceAll("'", `'"'"'`)}'`;
 
 /** `xargs -P N ssh HOST sysctl -n …`: parallel ssh, no Ansible, no ControlMaster. */
@@ -100,9 +121,9 @@ export function readContenders(ctx: BenchContext, n: number, value: string): Con
   const script = xargsSshScript(ctx, n);
   const read = (extra: string[]) => adhoc(ctx, 'command', `sysctl -n ${KEY}`, extra);
   return [
-    { name: 'fleet check', desc: '`fleet check POLICY --json`', steps: [fleet(ctx, ['check', ctx.policy, '--json'])], check: expectCompliant(n) },
-    { name: 'ansible -m command', desc: "`ansible all -m command -a 'sysctl -n …'` (default forks 5)", steps: [read([])], check: expectAdhoc(n, value) },
-    { name: `ansible -f ${n} -m raw`, desc: `\`ansible all -f ${n} -m raw -a 'sysctl -n …'\` (Ansible's floor: no module, all hosts at once)`, steps: [adhoc(ctx, 'raw', `sysctl -n ${KEY}`, ['-f', String(n)])], check: expectAdhoc(n, value) },
+    { name: 'fleet check', desc: '`fleet check POLICY --json`', steps: [fleet(ctx, ['check', ctx.policy, '--json'])], check: expectCompliant(n), hostTasks: fleetHostTasks(ctx) },
+    { name: 'ansible -m command', desc: "`ansible all -m command -a 'sysctl -n …'` (default forks 5)", steps: [read([])], check: expectAdhoc(n, value), hostTasks: oneEach },
+    { name: `ansible -f ${n} -m raw`, desc: `\`ansible all -f ${n} -m raw -a 'sysctl -n …'\` (Ansible's floor: no module, all hosts at once)`, steps: [adhoc(ctx, 'raw', `sysctl -n ${KEY}`, ['-f', String(n)])], check: expectAdhoc(n, value), hostTasks: oneEach },
     {
       name: `xargs -P${n} ssh`,
       desc: `\`xargs -P ${n} ssh HOST sysctl -n …\` (no Ansible)`,
@@ -135,15 +156,17 @@ export function writeContenders(ctx: BenchContext, n: number, nextValue: () => s
         },
         steps: [fleet(ctx, ['apply', ctx.policy, '--yes', '--json'])],
         check: expectCompliant(n, n),
+        hostTasks: fleetHostTasks(ctx),
       },
       {
         name: 'fleet apply (no-op)',
         desc: 'the same `fleet apply` again right after, nothing to change (cold connections)',
         steps: [fleet(ctx, ['apply', ctx.policy, '--yes', '--json'])],
         check: expectCompliant(n, 0),
+        hostTasks: fleetHostTasks(ctx),
       },
     ],
-    { name: 'ansible sysctl + command', desc: '`ansible all -m ansible.posix.sysctl -a …` then `-m command` read (default forks 5)', before: fresh, steps: [set([]), read([])], check: (s) => expectAdhoc(n, value)(s) },
-    { name: `ansible sysctl + command -f ${n}`, desc: `same, \`-f ${n}\``, before: fresh, steps: [set(['-f', String(n)]), read(['-f', String(n)])], check: (s) => expectAdhoc(n, value)(s) },
+    { name: 'ansible sysctl + command', desc: '`ansible all -m ansible.posix.sysctl -a …` then `-m command` read (default forks 5)', before: fresh, steps: [set([]), read([])], check: (s) => expectAdhoc(n, value)(s), hostTasks: oneEach },
+    { name: `ansible sysctl + command -f ${n}`, desc: `same, \`-f ${n}\``, before: fresh, steps: [set(['-f', String(n)]), read(['-f', String(n)])], check: (s) => expectAdhoc(n, value)(s), hostTasks: oneEach },
   ];
 }
