@@ -20,6 +20,8 @@ export interface BenchContext {
   inventory: string;
   policy: string;
   ansibleCp: string;
+  /** Another build of fleet (its dist/cli/main.js) whose apply runs beside this one, same run, alternating: a before/after under the same load. */
+  baselineCli?: string;
 }
 
 export function writePolicy(ctx: BenchContext, value: string): void {
@@ -28,7 +30,7 @@ export function writePolicy(ctx: BenchContext, value: string): void {
 }
 
 const fleetCli = (ctx: BenchContext) => join(ctx.root, 'dist/cli/main.js');
-export const fleet = (ctx: BenchContext, args: string[]) => (): Promise<Timed> => timed(process.execPath, [fleetCli(ctx), ...args]);
+export const fleet = (ctx: BenchContext, args: string[], cli = fleetCli(ctx)) => (): Promise<Timed> => timed(process.execPath, [cli, ...args]);
 
 const adhoc = (ctx: BenchContext, module: string, moduleArgs: string, extra: string[] = []) => (): Promise<Timed> =>
   timed('ansible', ['-i', ctx.inventory, 'all', ...extra, '-m', module, '-a', moduleArgs], { env: { ANSIBLE_SSH_CONTROL_PATH_DIR: ctx.ansibleCp, ANSIBLE_NOCOLOR: '1' } });
@@ -145,27 +147,29 @@ export function writeContenders(ctx: BenchContext, n: number, nextValue: () => s
   };
   const set = (extra: string[]) => () => adhoc(ctx, 'ansible.posix.sysctl', `name=${KEY} value=${value} sysctl_set=yes reload=yes state=present sysctl_file=${PERSIST}`, extra)();
   const read = (extra: string[]) => adhoc(ctx, 'command', `sysctl -n ${KEY}`, extra);
+  const applyGroup = (label: string, cli?: string): Contender[] => [
+    {
+      name: `fleet apply${label}`,
+      desc: `\`fleet apply POLICY --yes --json\` after drift on every host (read, apply, verify)${label ? `; ${cli}` : ''}`,
+      before: () => {
+        fresh();
+        writePolicy(ctx, value);
+      },
+      steps: [fleet(ctx, ['apply', ctx.policy, '--yes', '--json'], cli)],
+      check: expectCompliant(n, n),
+      hostTasks: fleetHostTasks(ctx),
+    },
+    {
+      name: `fleet apply (no-op)${label}`,
+      desc: 'the same `fleet apply` again right after, nothing to change (cold connections)',
+      steps: [fleet(ctx, ['apply', ctx.policy, '--yes', '--json'], cli)],
+      check: expectCompliant(n, 0),
+      hostTasks: fleetHostTasks(ctx),
+    },
+  ];
   return [
-    [
-      {
-        name: 'fleet apply',
-        desc: '`fleet apply POLICY --yes --json` after drift on every host (read, apply, verify)',
-        before: () => {
-          fresh();
-          writePolicy(ctx, value);
-        },
-        steps: [fleet(ctx, ['apply', ctx.policy, '--yes', '--json'])],
-        check: expectCompliant(n, n),
-        hostTasks: fleetHostTasks(ctx),
-      },
-      {
-        name: 'fleet apply (no-op)',
-        desc: 'the same `fleet apply` again right after, nothing to change (cold connections)',
-        steps: [fleet(ctx, ['apply', ctx.policy, '--yes', '--json'])],
-        check: expectCompliant(n, 0),
-        hostTasks: fleetHostTasks(ctx),
-      },
-    ],
+    applyGroup(''),
+    ...(ctx.baselineCli ? [applyGroup(' [baseline]', ctx.baselineCli)] : []),
     { name: 'ansible sysctl + command', desc: '`ansible all -m ansible.posix.sysctl -a …` then `-m command` read (default forks 5)', before: fresh, steps: [set([]), read([])], check: (s) => expectAdhoc(n, value)(s), hostTasks: oneEach },
     { name: `ansible sysctl + command -f ${n}`, desc: `same, \`-f ${n}\``, before: fresh, steps: [set(['-f', String(n)]), read(['-f', String(n)])], check: (s) => expectAdhoc(n, value)(s), hostTasks: oneEach },
   ];

@@ -13,7 +13,9 @@
  * BENCH_APPEND=1 (keep the sizes and planner figures already in RESULTS.json and
  * add the sizes measured now, e.g. a long N=200 run after a shorter one),
  * BENCH_PLANNER=0 (skip the planner), BENCH_ONLY (comma-separated contender names
- * to run, e.g. only those of the growth table at a large N).
+ * to run, e.g. only those of the growth table at a large N), BENCH_BASELINE_CLI
+ * (another build's dist/cli/main.js: its apply and no-op apply run as "fleet
+ * apply [baseline]" beside this build's, alternating, for a before/after).
  * Needs root (the lab uses network namespaces); always takes its lab down.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -46,7 +48,14 @@ const LAB = {
 };
 
 const work = mkdtempSync(join(tmpdir(), 'fleet-bench-'));
-const ctx: BenchContext = { root: ROOT, work, inventory: LAB.inventory, policy: join(work, 'policy.yaml'), ansibleCp: join(work, 'ansible-cp') };
+const ctx: BenchContext = {
+  root: ROOT,
+  work,
+  inventory: LAB.inventory,
+  policy: join(work, 'policy.yaml'),
+  ansibleCp: join(work, 'ansible-cp'),
+  ...(env.BENCH_BASELINE_CLI ? { baselineCli: resolve(env.BENCH_BASELINE_CLI) } : {}),
+};
 const fleetCp = join(work, '.fleet', 'policy', 'cp');
 const started = performance.now();
 const elapsed = () => (performance.now() - started) / 1000;
