@@ -134,8 +134,9 @@ export function renderMarkdown(r: BenchResults): string {
   if (Object.keys(r.sizes).length > 1) L.push('## Growth', '', ...growthTable(growthLines(r)), '');
   for (const [n, s] of Object.entries(r.sizes)) {
     L.push(`## N=${n} hosts`, '');
-    if (s.read) L.push('### Read', '', ...table(s.read, Number(n), `ansible -f ${n} -m raw`), '');
-    if (s.write) L.push('### Write (apply + verify)', '', ...table(s.write, Number(n), 'ansible sysctl + command'), '');
+    // BENCH_ONLY can leave a phase with no contender
+    if (s.read?.length) L.push('### Read', '', ...table(s.read, Number(n), `ansible -f ${n} -m raw`), '');
+    if (s.write?.length) L.push('### Write (apply + verify)', '', ...table(s.write, Number(n), 'ansible sysctl + command'), '');
   }
   const p = r.planner;
   if (p) {

@@ -43,6 +43,7 @@ class ActionModule(ActionBase):
         self._vars = task_vars or {}
         self._changed = []
         self._diffs = []
+        self._passed = {}
         args = self._task.args
         check = bool(self._task.check_mode)
         skipped = []
@@ -112,7 +113,7 @@ class ActionModule(ActionBase):
         return result
 
     def _summary(self):
-        out = dict(changed=bool(self._changed), fleet_changed=list(self._changed))
+        out = dict(self._passed, changed=bool(self._changed), fleet_changed=list(self._changed))
         if self._diffs:
             out["diff"] = self._diffs
         return out
@@ -135,6 +136,12 @@ class ActionModule(ActionBase):
             raise StepStopped(step, r)
         if r.get("diff"):
             self._diffs.append(r["diff"])
+        # the interpreter found by discovery, and module warnings, reach the controller as from a module task
+        if r.get("ansible_facts"):
+            self._passed.setdefault("ansible_facts", {}).update(r["ansible_facts"])
+        for k in ("warnings", "deprecations"):
+            if r.get(k):
+                self._passed.setdefault(k, []).extend(r[k])
         if judge and r.get("changed"):
             self._mark(step)
         return r
