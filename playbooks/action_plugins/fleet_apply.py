@@ -5,7 +5,7 @@ The shell scripts arrive as task arguments; see src/render/apply-plugin.ts."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible.errors import AnsibleConnectionFailure, AnsibleError
+from ansible.errors import AnsibleActionFail, AnsibleConnectionFailure, AnsibleError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
@@ -30,12 +30,14 @@ class StepStopped(Exception):
         self.unreachable = unreachable
 
 
+REQUIRED_ARGS = frozenset((
+    "persist_file", "reserved_ports", "header_line", "one_write_limit", "whole_write", "clear_runtime", "read_back",
+))
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset((
-        "persist_file", "reserved_ports", "port_range", "owned_line", "header_line",
-        "one_write_limit", "whole_write", "clear_runtime", "read_back",
-    ))
+    _VALID_ARGS = REQUIRED_ARGS.union(("port_range", "owned_line"))
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
@@ -45,6 +47,9 @@ class ActionModule(ActionBase):
         self._diffs = []
         self._passed = {}
         args = self._task.args
+        missing = sorted(REQUIRED_ARGS.difference(args))
+        if missing:
+            raise AnsibleActionFail("missing arguments %s: this playbook and its action plugin are from different fleet versions; run fleet render again" % ", ".join(missing))
         check = bool(self._task.check_mode)
         skipped = []
         try:
