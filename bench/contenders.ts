@@ -3,7 +3,7 @@
  * on the bench lab. Each contender is a command line plus a check that its
  * run really did the job (all hosts answered, the right value).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import type { Contender, Timed } from './measure.js';
@@ -20,6 +20,8 @@ export interface BenchContext {
   inventory: string;
   policy: string;
   ansibleCp: string;
+  /** Another build of fleet (its dist/cli/main.js) whose apply runs beside this one, same run, alternating: a before/after under the same load. */
+  baselineCli?: string;
 }
 
 export function writePolicy(ctx: BenchContext, value: string): void {
@@ -28,7 +30,7 @@ export function writePolicy(ctx: BenchContext, value: string): void {
 }
 
 const fleetCli = (ctx: BenchContext) => join(ctx.root, 'dist/cli/main.js');
-export const fleet = (ctx: BenchContext, args: string[]) => (): Promise<Timed> => timed(process.execPath, [fleetCli(ctx), ...args]);
+export const fleet = (ctx: BenchContext, args: string[], cli = fleetCli(ctx)) => (): Promise<Timed> => timed(process.execPath, [cli, ...args]);
 
 const adhoc = (ctx: BenchContext, module: string, moduleArgs: string, extra: string[] = []) => (): Promise<Timed> =>
   timed('ansible', ['-i', ctx.inventory, 'all', ...extra, '-m', module, '-a', moduleArgs], { env: { ANSIBLE_SSH_CONTROL_PATH_DIR: ctx.ansibleCp, ANSIBLE_NOCOLOR: '1' } });
@@ -44,6 +46,24 @@ function report(step: Timed): Report | undefined {
     return undefined;
   }
 }
+
+/** Tasks of a rendered playbook (every play's), each one Ansible host-task per host that runs it. */
+function playbookTasks(path: string): number {
+  if (!existsSync(path)) return 0;
+  const plays = YAML.parse(readFileSync(path, 'utf8')) as { tasks?: unknown[] }[];
+  return plays.reduce((n, p) => n + (p.tasks?.length ?? 0), 0);
+}
+
+/**
+ * Host-tasks per host of the fleet run that just ended, from the playbooks
+ * it rendered into its state folder: the read phase, plus the apply phase
+ * when the run changed hosts (a no-op apply stops after the read).
+ */
+export const fleetHostTasks = (ctx: BenchContext) => (steps: Timed[]): number | undefined => {
+  const state = join(ctx.work, '.fleet', 'policy');
+  const changed = report(steps.at(-1)!)?.summary.changed ?? 0;
+  return playbookTasks(join(state, 'check', 'playbooks', 'check.yml')) + (changed > 0 ? playbookTasks(join(state, 'apply', 'playbooks', 'apply.yml')) : 0);
+};
 
 /** The fleet run's JSON report says every host is compliant (and `changed` of them changed, when given). */
 export const expectCompliant = (n: number, changed?: number) => (steps: Timed[]): string | undefined => {
@@ -82,6 +102,9 @@ function endpoints(ctx: BenchContext): { hosts: Endpoint[]; key: string; common:
   return { hosts, key: doc.all.vars.ansible_ssh_private_key_file ?? '', common: (doc.all.vars.ansible_ssh_common_args ?? '').split(/\s+/).filter(Boolean) };
 }
 
+/** An ad-hoc `ansible -m` command is one host-task per host: a contender of k commands costs k. */
+const oneEach = (steps: Timed[]) => steps.length;
+
 const shq = (s: string) => `'${s.replaceAll("'", `'"'"'`)}'`;
 
 /** `xargs -P N ssh HOST sysctl -n …`: parallel ssh, no Ansible, no ControlMaster. */
@@ -100,9 +123,9 @@ export function readContenders(ctx: BenchContext, n: number, value: string): Con
   const script = xargsSshScript(ctx, n);
   const read = (extra: string[]) => adhoc(ctx, 'command', `sysctl -n ${KEY}`, extra);
   return [
-    { name: 'fleet check', desc: '`fleet check POLICY --json`', steps: [fleet(ctx, ['check', ctx.policy, '--json'])], check: expectCompliant(n) },
-    { name: 'ansible -m command', desc: "`ansible all -m command -a 'sysctl -n …'` (default forks 5)", steps: [read([])], check: expectAdhoc(n, value) },
-    { name: `ansible -f ${n} -m raw`, desc: `\`ansible all -f ${n} -m raw -a 'sysctl -n …'\` (Ansible's floor: no module, all hosts at once)`, steps: [adhoc(ctx, 'raw', `sysctl -n ${KEY}`, ['-f', String(n)])], check: expectAdhoc(n, value) },
+    { name: 'fleet check', desc: '`fleet check POLICY --json`', steps: [fleet(ctx, ['check', ctx.policy, '--json'])], check: expectCompliant(n), hostTasks: fleetHostTasks(ctx) },
+    { name: 'ansible -m command', desc: "`ansible all -m command -a 'sysctl -n …'` (default forks 5)", steps: [read([])], check: expectAdhoc(n, value), hostTasks: oneEach },
+    { name: `ansible -f ${n} -m raw`, desc: `\`ansible all -f ${n} -m raw -a 'sysctl -n …'\` (Ansible's floor: no module, all hosts at once)`, steps: [adhoc(ctx, 'raw', `sysctl -n ${KEY}`, ['-f', String(n)])], check: expectAdhoc(n, value), hostTasks: oneEach },
     {
       name: `xargs -P${n} ssh`,
       desc: `\`xargs -P ${n} ssh HOST sysctl -n …\` (no Ansible)`,
@@ -124,26 +147,30 @@ export function writeContenders(ctx: BenchContext, n: number, nextValue: () => s
   };
   const set = (extra: string[]) => () => adhoc(ctx, 'ansible.posix.sysctl', `name=${KEY} value=${value} sysctl_set=yes reload=yes state=present sysctl_file=${PERSIST}`, extra)();
   const read = (extra: string[]) => adhoc(ctx, 'command', `sysctl -n ${KEY}`, extra);
+  const applyGroup = (label: string, cli?: string): Contender[] => [
+    {
+      name: `fleet apply${label}`,
+      desc: `\`fleet apply POLICY --yes --json\` after drift on every host (read, apply, verify)${label ? `; ${cli}` : ''}`,
+      before: () => {
+        fresh();
+        writePolicy(ctx, value);
+      },
+      steps: [fleet(ctx, ['apply', ctx.policy, '--yes', '--json'], cli)],
+      check: expectCompliant(n, n),
+      hostTasks: fleetHostTasks(ctx),
+    },
+    {
+      name: `fleet apply (no-op)${label}`,
+      desc: 'the same `fleet apply` again right after, nothing to change (cold connections)',
+      steps: [fleet(ctx, ['apply', ctx.policy, '--yes', '--json'], cli)],
+      check: expectCompliant(n, 0),
+      hostTasks: fleetHostTasks(ctx),
+    },
+  ];
   return [
-    [
-      {
-        name: 'fleet apply',
-        desc: '`fleet apply POLICY --yes --json` after drift on every host (read, apply, verify)',
-        before: () => {
-          fresh();
-          writePolicy(ctx, value);
-        },
-        steps: [fleet(ctx, ['apply', ctx.policy, '--yes', '--json'])],
-        check: expectCompliant(n, n),
-      },
-      {
-        name: 'fleet apply (no-op)',
-        desc: 'the same `fleet apply` again right after, nothing to change (cold connections)',
-        steps: [fleet(ctx, ['apply', ctx.policy, '--yes', '--json'])],
-        check: expectCompliant(n, 0),
-      },
-    ],
-    { name: 'ansible sysctl + command', desc: '`ansible all -m ansible.posix.sysctl -a …` then `-m command` read (default forks 5)', before: fresh, steps: [set([]), read([])], check: (s) => expectAdhoc(n, value)(s) },
-    { name: `ansible sysctl + command -f ${n}`, desc: `same, \`-f ${n}\``, before: fresh, steps: [set(['-f', String(n)]), read(['-f', String(n)])], check: (s) => expectAdhoc(n, value)(s) },
+    applyGroup(''),
+    ...(ctx.baselineCli ? [applyGroup(' [baseline]', ctx.baselineCli)] : []),
+    { name: 'ansible sysctl + command', desc: '`ansible all -m ansible.posix.sysctl -a …` then `-m command` read (default forks 5)', before: fresh, steps: [set([]), read([])], check: (s) => expectAdhoc(n, value)(s), hostTasks: oneEach },
+    { name: `ansible sysctl + command -f ${n}`, desc: `same, \`-f ${n}\``, before: fresh, steps: [set(['-f', String(n)]), read(['-f', String(n)])], check: (s) => expectAdhoc(n, value)(s), hostTasks: oneEach },
   ];
 }

@@ -53,6 +53,8 @@ export interface Contender {
   before?: (rep: number) => void | Promise<void>;
   steps: ((rep: number) => Promise<Timed>)[];
   check?: (steps: Timed[], rep: number) => string | undefined;
+  /** Ansible host-tasks each host of the run cost (read after the run, e.g. from the playbooks it ran). */
+  hostTasks?: (steps: Timed[]) => number | undefined;
 }
 
 /** Medians of one contender over the repetitions. */
@@ -63,6 +65,8 @@ export interface Row {
   cpu: number;
   walls: number[];
   cpus: number[];
+  /** Host-tasks per host of the last repetition, when the contender says. */
+  hostTasks?: number;
 }
 
 export interface AlternateOptions {
@@ -81,6 +85,7 @@ export async function alternate(label: string, entries: (Contender | Contender[]
   const groups = entries.map((e) => (Array.isArray(e) ? e : [e]));
   const contenders = groups.flat();
   const samples = new Map<string, { wall: number; cpu: number }[]>(contenders.map((c) => [c.name, []]));
+  const tasks = new Map<string, number>();
   for (let rep = 0; rep < opts.reps; rep++) {
     const order = groups.map((_, i) => groups[(i + rep) % groups.length]!).flat();
     for (const c of order) {
@@ -91,11 +96,14 @@ export async function alternate(label: string, entries: (Contender | Contender[]
       const bad = c.check?.(steps, rep);
       if (bad) throw new Error(`${label}: ${c.name} (repetition ${rep + 1}): ${bad}`);
       samples.get(c.name)!.push({ wall: steps.reduce((n, s) => n + s.wall, 0), cpu: steps.reduce((n, s) => n + s.cpu, 0) });
+      const t = c.hostTasks?.(steps);
+      if (t !== undefined) tasks.set(c.name, t);
     }
     opts.log?.(`${label}: repetition ${rep + 1}/${opts.reps} done`);
   }
   return contenders.map((c) => {
     const s = samples.get(c.name)!;
-    return { name: c.name, desc: c.desc, wall: median(s.map((x) => x.wall)), cpu: median(s.map((x) => x.cpu)), walls: s.map((x) => x.wall), cpus: s.map((x) => x.cpu) };
+    const t = tasks.get(c.name);
+    return { name: c.name, desc: c.desc, wall: median(s.map((x) => x.wall)), cpu: median(s.map((x) => x.cpu)), walls: s.map((x) => x.wall), cpus: s.map((x) => x.cpu), ...(t !== undefined ? { hostTasks: t } : {}) };
   });
 }

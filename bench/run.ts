@@ -14,9 +14,11 @@
  * add the sizes measured now, e.g. a long N=200 run after a shorter one),
  * BENCH_PLANNER=0 (skip the planner), BENCH_FIXED=0 (skip issue 19's fixed-cost
  * section, measured once at the first size ≥ 20), BENCH_BIG_INVENTORY (10000),
- * BENCH_BASELINE_ROOT (another built checkout of fleet whose `fleet check` runs
- * beside this one: before/after in one run), BENCH_ONLY (comma-separated contender names
- * to run, e.g. only those of the growth table at a large N).
+ * BENCH_BASELINE_ROOT (another built checkout of fleet: its checks, applies and
+ * no-op applies run beside this build's, alternating — before/after in one run;
+ * BENCH_BASELINE_CLI names its dist/cli/main.js directly, for the apply contenders only),
+ * BENCH_ONLY (comma-separated contender names to run, e.g. only those of the growth
+ * table at a large N).
  * Needs root (the lab uses network namespaces); always takes its lab down.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -50,7 +52,16 @@ const LAB = {
 };
 
 const work = mkdtempSync(join(tmpdir(), 'fleet-bench-'));
-const ctx: BenchContext = { root: ROOT, work, inventory: LAB.inventory, policy: join(work, 'policy.yaml'), ansibleCp: join(work, 'ansible-cp') };
+const ctx: BenchContext = {
+  root: ROOT,
+  work,
+  inventory: LAB.inventory,
+  policy: join(work, 'policy.yaml'),
+  ansibleCp: join(work, 'ansible-cp'),
+  ...(env.BENCH_BASELINE_CLI || env.BENCH_BASELINE_ROOT
+    ? { baselineCli: resolve(env.BENCH_BASELINE_CLI ?? join(env.BENCH_BASELINE_ROOT!, 'dist/cli/main.js')) }
+    : {}),
+};
 const fleetCp = join(work, '.fleet', 'policy', 'cp');
 const started = performance.now();
 const elapsed = () => (performance.now() - started) / 1000;

@@ -9,12 +9,12 @@ export interface HostOutcome {
   host: string;
   status: HostStatus;
   changed: boolean;
-  /** Name of the task that failed or found the host unreachable. */
+  /** Name of the task (or the apply plugin's step) that failed or found the host unreachable. */
   failedTask?: string;
   message?: string;
   /** stdout of registered read tasks, by task name. */
   reads: Record<string, string>;
-  /** Tasks that reported changed. */
+  /** Tasks (or the apply plugin's steps) that reported changed, also those before a failure. */
   changedTasks: string[];
 }
 
@@ -120,16 +120,22 @@ export class OutcomeCollector {
     const o = this.hosts.get(ev.host) ?? { host: ev.host, status: 'ok' as HostStatus, changed: false, reads: {}, changedTasks: [] };
     const r = ev.result ?? {};
     const ignored = r.failed === true && r.ignore_errors === true;
+    // fleet's apply plugin runs several steps in one task: it names the step that stopped it and the steps that changed the host
+    const step = typeof r.fleet_step === 'string' ? r.fleet_step : ev.task;
+    const steps = Array.isArray(r.fleet_changed) ? r.fleet_changed.filter((x): x is string => typeof x === 'string') : undefined;
     if (ev.kind === 'unreachable') {
       o.status = 'unreachable';
-      o.failedTask = ev.task;
+      o.failedTask = step;
       o.message = resultMessage(r);
     } else if (ev.kind === 'failed' && !ignored) {
       if (o.status !== 'unreachable') o.status = 'failed';
-      o.failedTask = ev.task;
+      o.failedTask = step;
       o.message = resultMessage(r);
     }
-    if (r.changed === true && ev.kind === 'ok') {
+    if (steps && steps.length > 0) {
+      o.changed = true;
+      o.changedTasks.push(...steps);
+    } else if (!steps && r.changed === true && ev.kind === 'ok') {
       o.changed = true;
       if (ev.task) o.changedTasks.push(ev.task);
     }

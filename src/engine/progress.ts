@@ -13,7 +13,8 @@ export interface HostProgress {
 /** `read`: the read playbook (check, plan, discover); `write`: apply, remediate, rollback (ends with the read-back). */
 export type Phase = 'read' | 'write';
 
-const LAST_TASK: Record<Phase, string> = { read: TASK.readState, write: TASK.readBack };
+/** The task that ends a host's phase: apply and remediate end with the apply plugin's task, rollback with its raw read-back. */
+const LAST_TASKS: Record<Phase, readonly string[]> = { read: [TASK.readState], write: [TASK.apply, TASK.readBack] };
 
 /** An `onEvent` for readHosts/applyHosts/restoreHosts that calls `on` with host progress only. */
 export function hostProgress(phase: Phase, on: (e: HostProgress) => void): (ev: AnsibleEvent) => void {
@@ -22,7 +23,7 @@ export function hostProgress(phase: Phase, on: (e: HostProgress) => void): (ev: 
     if (ev.kind === 'failed' || ev.kind === 'unreachable') {
       const msg = ev.result?.msg;
       on({ host: ev.host, outcome: ev.kind, ...(msg !== undefined ? { message: String(msg) } : {}) });
-    } else if (ev.kind === 'ok' && ev.task === LAST_TASK[phase]) {
+    } else if (ev.kind === 'ok' && ev.task !== undefined && LAST_TASKS[phase].includes(ev.task)) {
       on({ host: ev.host, outcome: 'done' });
     }
   };

@@ -254,7 +254,7 @@ export async function applyHosts(
       return notRun(plan.host, plan.groups, base.desired, why);
     }
     if (o.status === 'unreachable') return { ...base, changed: o.changed, verdict: 'unreachable', message: unreachableMessage(o) };
-    const parsed = o.reads[TASK.readBack] === undefined ? undefined : parseReadback(o.reads[TASK.readBack]!);
+    const parsed = o.reads[TASK.apply] === undefined ? undefined : parseReadback(o.reads[TASK.apply]!);
     const judged = parsed?.ok ? judge(plan, s.policy.mode, s.policy.persistFile, parsed.observed) : undefined;
     if (o.status === 'failed') {
       return { ...base, ...(judged ?? {}), changed: o.changed, verdict: 'failed', message: `${o.failedTask ?? 'task'}: ${o.message ?? 'failed'}` };

@@ -2,15 +2,18 @@ import { KEY_RANGE, KEY_RESERVED, readScript } from '../ansible/scripts.js';
 import { wholeWriteScript, WRITTEN_MARK } from '../ansible/whole-write.js';
 import type { AnsibleSettings } from '../policy/types.js';
 import { ONE_WRITE_LIMIT } from '../ports/write-limit.js';
-import { clearReservedTasks, WHEN_NOT_EMPTY } from './empty-set.js';
-import { headerTask, ownedTask } from './header.js';
+import { APPLY_ACTION, APPLY_STEP } from './apply-plugin.js';
+import { clearRuntimeScript, WHEN_NOT_EMPTY } from './empty-set.js';
+import { HEADER_LINE } from './header.js';
 
 /** Task names are part of the contract between the playbooks and the result parser. */
 export const TASK = {
   readState: 'fleet read state',
-  setSysctl: 'fleet set sysctl keys',
-  writeWhole: 'fleet write long reserved ports whole',
-  readBack: 'fleet read back',
+  /** The apply play's one task (the plugin): its stdout is the read-back. */
+  apply: 'fleet apply and read back',
+  setSysctl: APPLY_STEP.setSysctl,
+  writeWhole: APPLY_STEP.writeWhole,
+  readBack: APPLY_STEP.readBack,
 } as const;
 
 export const TARGET_GROUP = 'fleet_targets';
@@ -86,21 +89,34 @@ export function writeTasks(wholeWrite: boolean): Record<string, unknown>[] {
 }
 
 /**
- * Apply playbook: the write tasks, then a read back in the same connection.
+ * Apply playbook: ONE task per host, the apply plugin (render/apply-plugin.ts):
+ * the sysctl writes, the long-value whole write, the empty-set clear, the
+ * owned and header lines, then the read-back, all in the host's connection.
  * fleet judges the read-back itself (the same parser and boot model as
- * check), so the playbook has no assert. `wholeWrite` adds the task for
- * reserved values longer than one kernel write.
+ * check), so the playbook has no assert. The scripts are task arguments,
+ * templated by Ansible (the persisted file goes into the read-back through
+ * the `quote` filter). The whole-write script is always there, so the
+ * committed playbook also serves an inventory with long values.
  */
-export function applyPlaybook(ansible: AnsibleSettings, opts: { wholeWrite: boolean } = { wholeWrite: false }): unknown[] {
+export function applyPlaybook(ansible: AnsibleSettings): unknown[] {
   return [
     {
       ...playHeader('fleet apply: reserve listen ports', ansible, true),
       tasks: [
-        ...writeTasks(opts.wholeWrite),
-        ...clearReservedTasks(),
-        ownedTask(),
-        headerTask(),
-        { name: TASK.readBack, 'ansible.builtin.raw': readScript(false), changed_when: false },
+        {
+          name: TASK.apply,
+          [APPLY_ACTION]: {
+            persist_file: '{{ fleet_persist_file }}',
+            reserved_ports: '{{ fleet_reserved_ports }}',
+            port_range: '{{ fleet_port_range | default(omit) }}',
+            owned_line: '{{ fleet_owned_line | default(omit) }}',
+            header_line: HEADER_LINE,
+            one_write_limit: ONE_WRITE_LIMIT,
+            whole_write: wholeWriteScript,
+            clear_runtime: clearRuntimeScript,
+            read_back: readScript(false),
+          },
+        },
       ],
     },
   ];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { OutcomeCollector, parseEventLine, resultMessage } from '../../src/ansible/events.js';
+import { HEADER_TASK } from '../../src/render/header.js';
 import { TASK } from '../../src/render/playbooks.js';
 import { APPLY_LOOP_MIXED, APPLY_MIXED, CHECK_MIXED, recordedLines, recordedStdout } from './recorded.js';
 
@@ -98,6 +99,35 @@ describe('recorded check on 4 hosts (h4 unreachable)', () => {
   it('stats count h4 as unreachable', () => {
     expect(c.stats!.h4).toMatchObject({ ok: 0, unreachable: 1, failures: 0 });
     expect(c.stats!.h1).toMatchObject({ ok: 1, unreachable: 0 });
+  });
+});
+
+describe('the apply plugin: one task, several steps (issue 13)', () => {
+  const steps = [TASK.setSysctl, HEADER_TASK];
+
+  it('an ok result lists the steps that changed the host, and keeps the read-back stdout under the task name', () => {
+    const c = collect([ev('v2_runner_on_ok', TASK.apply, 'h1', { changed: true, fleet_changed: steps, stdout: '@@fleet begin readback-2' })]);
+    expect(c.hosts.get('h1')).toMatchObject({ status: 'ok', changed: true, changedTasks: steps, reads: { [TASK.apply]: '@@fleet begin readback-2' } });
+  });
+
+  it('an ok result with no changed step is unchanged', () => {
+    const c = collect([ev('v2_runner_on_ok', TASK.apply, 'h1', { changed: false, fleet_changed: [], stdout: 'x' })]);
+    expect(c.hosts.get('h1')).toMatchObject({ status: 'ok', changed: false, changedTasks: [] });
+  });
+
+  it('a failure names the step that failed, with its message, and keeps what changed before it', () => {
+    const c = collect([ev('v2_runner_on_failed', TASK.apply, 'h1', { failed: true, changed: true, fleet_changed: [TASK.setSysctl], fleet_step: TASK.writeWhole, msg: 'non-zero return code', stderr: 'dd: error writing' })]);
+    expect(c.hosts.get('h1')).toMatchObject({ status: 'failed', changed: true, changedTasks: [TASK.setSysctl], failedTask: TASK.writeWhole, message: 'non-zero return code: dd: error writing' });
+  });
+
+  it('an unreachable host names the step it was lost at and keeps what changed before it', () => {
+    const c = collect([ev('v2_runner_on_unreachable', TASK.apply, 'h1', { unreachable: true, changed: true, fleet_changed: steps, fleet_step: TASK.readBack, msg: 'Failed to connect' })]);
+    expect(c.hosts.get('h1')).toMatchObject({ status: 'unreachable', changed: true, changedTasks: steps, failedTask: TASK.readBack, message: 'Failed to connect' });
+  });
+
+  it('a failure before any change is unchanged', () => {
+    const c = collect([ev('v2_runner_on_failed', TASK.apply, 'h1', { failed: true, changed: false, fleet_changed: [], fleet_step: TASK.setSysctl, msg: 'value cannot be blank' })]);
+    expect(c.hosts.get('h1')).toMatchObject({ status: 'failed', changed: false, failedTask: TASK.setSysctl });
   });
 });
 

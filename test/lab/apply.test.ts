@@ -8,6 +8,8 @@ import { describeLab, driftSysctl, resetAll, setReadOnly, sshHost, stopHost } fr
 import { join } from 'node:path';
 import { run } from '../../src/io/exec.js';
 import { fleet, hostResult, why, workDir, writePolicy } from './fleet.js';
+import { HEADER_TASK } from '../../src/render/header.js';
+import { TASK } from '../../src/render/playbooks.js';
 
 const PERSIST = '/etc/sysctl.d/90-fleet-reserved-ports.conf';
 const read = async (h: string) => (await sshHost(h, 'sysctl -n net.ipv4.ip_local_reserved_ports')).trim();
@@ -61,24 +63,37 @@ describeLab('fleet apply', () => {
     expect(await read('h2')).toBe('');
   });
 
-  it('the rendered playbook itself is idempotent: Ansible reports 0 changed on its second run (canonical values)', async () => {
+  it('the rendered playbook itself (fleet render --out, the plugin next to it) is idempotent: ONE host-task per host, 0 changed on its second run; --check changes nothing', async () => {
     const policy = writePolicy({ reserved_ports: ['40050-40100', '40000-40060', 40070, '41000,40001'] });
     const out = join(workDir(), 'rendered-idempotent');
     const r = await fleet(['render', policy, '--out', out]);
     expect(r.exitCode, why(r)).toBe(0);
-    const play = async () => {
-      const run1 = await run('ansible-playbook', ['playbooks/apply.yml', '--limit', 'h1,h5'], { cwd: out, env: { ANSIBLE_CONFIG: join(out, 'ansible.cfg') }, write: true });
-      const stats = run1.stdout.split('\n').filter((l) => l.includes('v2_playbook_on_stats')).map((l) => JSON.parse(l) as { stats: Record<string, { changed: number; failures: number }> })[0];
+    const play = async (extra: string[] = []) => {
+      const run1 = await run('ansible-playbook', ['playbooks/apply.yml', '--limit', 'h1,h5', ...extra], { cwd: out, env: { ANSIBLE_CONFIG: join(out, 'ansible.cfg') }, write: true });
+      const events = run1.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { _event: string; task?: { name: string }; hosts?: Record<string, Record<string, unknown>>; stats?: Record<string, { ok: number; changed: number; failures: number }> });
+      const stats = events.find((e) => e._event === 'v2_playbook_on_stats')?.stats;
       expect(stats, run1.stderr).toBeDefined();
-      return stats!.stats;
+      const results = events.filter((e) => e._event.startsWith('v2_runner_on_')).map((e) => ({ task: e.task?.name, ...Object.entries(e.hosts ?? {}).map(([host, result]) => ({ host, result }))[0]! }));
+      return { stats: stats!, results };
     };
+    const before = { value: await read('h1'), file: await sshHost('h1', `cat ${PERSIST} 2>/dev/null || echo absent`) };
+    const dry = await play(['--check', '--diff']);
+    expect(dry.stats.h1).toMatchObject({ changed: 1, failures: 0 });
+    // check mode: the sysctl and lineinfile steps say what they would change; nothing on the host changed
+    expect(dry.results.find((x) => x.host === 'h1')!.result.fleet_changed).toEqual([TASK.setSysctl, HEADER_TASK]);
+    expect({ value: await read('h1'), file: await sshHost('h1', `cat ${PERSIST} 2>/dev/null || echo absent`) }).toEqual(before);
+
     const first = await play();
-    // two changed tasks: the value, and the persisted file's header (stamped only because the value changed)
-    expect(first.h1?.changed).toBe(2);
-    expect(first.h5?.failures).toBe(0);
+    // one host-task per host (issue 13); inside it the value changed, then the persisted file's header (stamped only because the value changed)
+    expect(first.results.filter((x) => x.host === 'h1').map((x) => x.task)).toEqual([TASK.apply]);
+    expect(first.stats.h1).toMatchObject({ ok: 1, changed: 1, failures: 0 });
+    expect(first.results.find((x) => x.host === 'h1')!.result.fleet_changed).toEqual([TASK.setSysctl, HEADER_TASK]);
+    expect(String(first.results.find((x) => x.host === 'h1')!.result.stdout)).toContain('@@fleet begin readback-2');
+    expect(first.stats.h5?.failures).toBe(0);
     const second = await play();
-    expect(second.h1).toMatchObject({ changed: 0, failures: 0 });
-    expect(second.h5).toMatchObject({ changed: 0, failures: 0 });
+    expect(second.stats.h1).toMatchObject({ changed: 0, failures: 0 });
+    expect(second.stats.h5).toMatchObject({ changed: 0, failures: 0 });
+    expect(second.results.find((x) => x.host === 'h1')!.result.fleet_changed).toEqual([]);
     expect(await read('h5')).toBe('40000-40100,41000');
   });
 
@@ -119,7 +134,9 @@ describeLab('fleet apply', () => {
     expect(hostResult(r.report, 'h5')).toMatchObject({ verdict: 'unreachable' });
     expect(hostResult(r.report, 'h5').message).toMatch(/Connection refused|connect/i);
     expect(hostResult(r.report, 'h6')).toMatchObject({ verdict: 'failed' });
-    expect(hostResult(r.report, 'h6').message).toMatch(/permission denied|read-only/i);
+    // the apply plugin names the step that failed (what the task name said when each step was a task), with the module's message
+    expect(hostResult(r.report, 'h6').message).toMatch(/^fleet set sysctl keys: .*(permission denied|read-only)/i);
+    expect(hostResult(r.report, 'h6').changed).toBe(false);
     expect(r.report?.summary).toMatchObject({ hosts: 6, compliant: 4, unreachable: 1, failed: 1 });
     for (const h of ['h1', 'h2', 'h3', 'h4']) expect(await read(h), h).toBe(expected[h]);
     const human = await fleet(['apply', writePolicy(basePolicy), '--yes']);

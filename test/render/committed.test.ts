@@ -4,11 +4,17 @@ import { loadPolicy } from '../../src/policy/index.js';
 import { renderProject } from '../../src/render/project.js';
 import { VERSION } from '../../src/verify/report.js';
 
-// playbooks/*.yml are committed for review; they must be exactly what the renderer writes today.
-test.each(['apply', 'check'])('playbooks/%s.yml is the rendered playbook of examples/policy.yaml', async (name) => {
+// playbooks/ (the playbooks and the apply plugin next to them) is committed for review; it must be exactly what the renderer writes today.
+test.each(['apply.yml', 'check.yml', 'action_plugins/fleet_apply.py'])('playbooks/%s is rendered from examples/policy.yaml', async (name) => {
   const { policy } = await loadPolicy('examples/policy.yaml');
   const files = renderProject({ policyLabel: 'examples/policy.yaml', policy, targets: [], settings: [], audit: false, version: VERSION });
-  const rendered = files.find((f) => f.path === `playbooks/${name}.yml`);
-  expect(rendered?.content).toBe(readFileSync(`playbooks/${name}.yml`, 'utf8'));
-  expect(rendered?.content).toContain(name === 'apply' ? 'ansible.posix.sysctl' : 'ansible.builtin.raw');
+  const rendered = files.find((f) => f.path === `playbooks/${name}`);
+  expect(rendered?.content).toBe(readFileSync(`playbooks/${name}`, 'utf8'));
+  expect(rendered?.content).toContain({ 'apply.yml': 'fleet_apply:', 'check.yml': 'ansible.builtin.raw', 'action_plugins/fleet_apply.py': 'ansible.posix.sysctl' }[name]);
+});
+
+test('every rendered file under playbooks/ is committed', async () => {
+  const { policy } = await loadPolicy('examples/policy.yaml');
+  const files = renderProject({ policyLabel: 'examples/policy.yaml', policy, targets: [], settings: [], audit: false, version: VERSION });
+  expect(files.filter((f) => f.path.startsWith('playbooks/')).map((f) => f.path)).toEqual(['playbooks/action_plugins/fleet_apply.py', 'playbooks/apply.yml', 'playbooks/check.yml']);
 });

@@ -1,11 +1,16 @@
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { KEY_RANGE, KEY_RESERVED, readScript } from '../../src/ansible/scripts.js';
 import { wholeWriteScript, WRITTEN_MARK } from '../../src/ansible/whole-write.js';
 import type { AnsibleSettings } from '../../src/policy/types.js';
 import { ONE_WRITE_LIMIT } from '../../src/ports/write-limit.js';
-import { CLEAR_TASK } from '../../src/render/empty-set.js';
-import { HEADER_TASK, OWNED_TASK } from '../../src/render/header.js';
+import { APPLY_ACTION, APPLY_STEP, applyPluginSource } from '../../src/render/apply-plugin.js';
+import { CLEAR_PERSIST_REGEXP, CLEAR_TASK, CLEARED_MARK, clearRuntimeScript } from '../../src/render/empty-set.js';
+import { HEADER_LINE, HEADER_TASK, OWNED_TASK } from '../../src/render/header.js';
 import { applyPlaybook, checkPlaybook, TARGET_GROUP, TASK } from '../../src/render/playbooks.js';
+import { onPath } from '../support/tools.js';
+
+const HAS_PYTHON = await onPath('python3');
 
 type Task = Record<string, unknown> & { name: string };
 type Play = Record<string, unknown> & { tasks: Task[] };
@@ -35,78 +40,59 @@ describe('applyPlaybook', () => {
     expect(plain).not.toHaveProperty('max_fail_percentage');
   });
 
-  it('runs one sysctl task (set + persist), the clear tasks for an empty set, the header stamp, then read back; fleet judges the read-back itself (no assert task)', () => {
-    expect(play!.tasks.map((t) => t.name)).toEqual([TASK.setSysctl, CLEAR_TASK.persist, CLEAR_TASK.runtime, OWNED_TASK, HEADER_TASK, TASK.readBack]);
+  it('is ONE task per host (issue 13): the apply plugin writes and reads back; fleet judges the read-back itself (no assert task)', () => {
+    expect(play!.tasks.map((t) => t.name)).toEqual([TASK.apply]);
+    expect(Object.keys(play!.tasks[0]!).sort()).toEqual([APPLY_ACTION, 'name'].sort());
     expect(JSON.stringify(play)).not.toContain('assert');
   });
 
-  it('stamps the persisted file (version, policy sha256, time) only when a write task changed the host', () => {
-    const t = task(play!, HEADER_TASK);
-    expect(t['ansible.builtin.lineinfile']).toMatchObject({ path: '{{ fleet_persist_file }}', insertbefore: 'BOF', regexp: '^# Managed by fleet ' });
-    expect(String((t['ansible.builtin.lineinfile'] as { line: string }).line)).toMatch(/fleet_version.*fleet_policy_sha256.*now\(utc=true\)/);
-    expect(t.when).toBe(['fleet_set_sysctl', 'fleet_whole_write', 'fleet_clear_reserved_file', 'fleet_clear_reserved', 'fleet_owned'].map((r) => `(${r} is defined and ${r} is changed)`).join(' or '));
-    for (const [name, reg] of [[TASK.setSysctl, 'fleet_set_sysctl'], [CLEAR_TASK.persist, 'fleet_clear_reserved_file'], [CLEAR_TASK.runtime, 'fleet_clear_reserved']] as const) {
-      expect(task(play!, name).register, name).toBe(reg);
-    }
-    const [long] = plays(applyPlaybook(rolling, { wholeWrite: true }));
-    expect(task(long!, TASK.writeWhole).register).toBe('fleet_whole_write');
-  });
-
-  it('records the ports fleet owns (additive hosts only, issue 12) before the first line, idempotently, and stamps the header when it changes', () => {
-    const t = task(play!, OWNED_TASK);
-    expect(t['ansible.builtin.lineinfile']).toMatchObject({ path: '{{ fleet_persist_file }}', insertbefore: 'BOF', regexp: '^# fleet owns:', line: '{{ fleet_owned_line }}' });
-    expect(t.when).toBe('fleet_owned_line is defined');
-    expect(t.register).toBe('fleet_owned');
-  });
-
-  it('an empty set skips ansible.posix.sysctl ("value cannot be blank") and clears persisted and runtime values instead', () => {
-    expect(String(task(play!, TASK.setSysctl).loop)).toContain("if fleet_reserved_ports != '' else []");
-    const persist = task(play!, CLEAR_TASK.persist);
-    expect(persist.when).toBe("fleet_reserved_ports == ''");
-    expect(persist['ansible.builtin.lineinfile']).toMatchObject({ path: '{{ fleet_persist_file }}', line: `${KEY_RESERVED}=`, create: true });
-    const runtime = task(play!, CLEAR_TASK.runtime);
-    expect(runtime.when).toBe("fleet_reserved_ports == ''");
-    expect(runtime['ansible.builtin.raw']).toContain(`sysctl -w ${KEY_RESERVED}=`);
-  });
-
-  it('sets every managed key with one ansible.posix.sysctl task (FQCN): set + persist, no reload (sysctl -p would cut a long value)', () => {
-    const t = task(play!, TASK.setSysctl);
-    expect(Object.keys(t).sort()).toEqual(['ansible.posix.sysctl', 'loop', 'loop_control', 'name', 'register']);
-    expect(t['ansible.posix.sysctl']).toEqual({
-      name: '{{ item.name }}',
-      value: '{{ item.value }}',
-      sysctl_file: '{{ fleet_persist_file }}',
-      sysctl_set: '{{ item.set }}',
-      reload: false,
-      state: 'present',
+  it('passes the plugin the host variables, the header line and the scripts, templated by Ansible; the range and owned line only where defined', () => {
+    expect(task(play!, TASK.apply)[APPLY_ACTION]).toEqual({
+      persist_file: '{{ fleet_persist_file }}',
+      reserved_ports: '{{ fleet_reserved_ports }}',
+      port_range: '{{ fleet_port_range | default(omit) }}',
+      owned_line: '{{ fleet_owned_line | default(omit) }}',
+      header_line: HEADER_LINE,
+      one_write_limit: ONE_WRITE_LIMIT,
+      whole_write: wholeWriteScript,
+      clear_runtime: clearRuntimeScript,
+      read_back: readScript(false),
     });
-    expect(t.loop_control).toEqual({ label: '{{ item.name }}' });
-  });
-
-  it('loops over the reserved ports, and the range only when the host has one; sysctl -w only for values one write takes', () => {
-    const loop = String(task(play!, TASK.setSysctl).loop);
-    expect(loop).toBe(
-      `{{ ([{'name': '${KEY_RESERVED}', 'value': fleet_reserved_ports, 'set': not (fleet_reserved_ports | length > ${ONE_WRITE_LIMIT})}] if fleet_reserved_ports != '' else [])` +
-        ` + ([{'name': '${KEY_RANGE}', 'value': fleet_port_range, 'set': true}] if fleet_port_range is defined else []) }}`,
-    );
-  });
-
-  it('adds the whole-value write only when asked: value on stdin, only on hosts whose value is longer than one write', () => {
-    const [long] = plays(applyPlaybook(rolling, { wholeWrite: true }));
-    expect(long!.tasks.map((t) => t.name)).toEqual([TASK.setSysctl, TASK.writeWhole, CLEAR_TASK.persist, CLEAR_TASK.runtime, OWNED_TASK, HEADER_TASK, TASK.readBack]);
-    const t = task(long!, TASK.writeWhole);
-    expect(t['ansible.builtin.shell']).toEqual({ cmd: wholeWriteScript, stdin: '{{ fleet_reserved_ports }}' });
-    expect(t.when).toBe(`fleet_reserved_ports | length > ${ONE_WRITE_LIMIT}`);
-    expect(t.changed_when).toBe(`'${WRITTEN_MARK}' in fleet_whole_write.stdout`);
-    // The script is constant text: no value is ever spliced into it.
+    expect(HEADER_LINE).toMatch(/^# Managed by fleet \{\{ fleet_version \}\}; policy sha256 .*fleet_policy_sha256.*now\(utc=true\)/);
+    // The scripts are constant text: no value is ever spliced into them (the read-back gets the file through `quote`).
     expect(wholeWriteScript).not.toContain('{{');
     expect(wholeWriteScript).toContain('iflag=fullblock');
+    expect(clearRuntimeScript).toContain(`sysctl -w ${KEY_RESERVED}=`);
+    expect(readScript(false)).toContain('{{ fleet_persist_file | quote }}');
+  });
+});
+
+describe('the apply plugin', () => {
+  const source = applyPluginSource('Generated by fleet test.');
+
+  it('carries the step names, keys, markers and lineinfile regexps fleet parses, from the TypeScript constants', () => {
+    expect(source).toContain(`STEP = ${JSON.stringify(APPLY_STEP)}`);
+    expect(Object.values(APPLY_STEP)).toEqual([TASK.setSysctl, TASK.writeWhole, CLEAR_TASK.persist, CLEAR_TASK.runtime, OWNED_TASK, HEADER_TASK, TASK.readBack]);
+    for (const c of [KEY_RESERVED, KEY_RANGE, WRITTEN_MARK, CLEARED_MARK, '^# fleet owns:', '^# Managed by fleet ']) expect(source).toContain(JSON.stringify(c));
+    expect(source).toContain(JSON.stringify(CLEAR_PERSIST_REGEXP));
+    expect(source.split('\n')[0]).toBe('# Generated by fleet test.');
   });
 
-  it('reads back with raw (no module upload), never "changed"', () => {
-    const t = task(play!, TASK.readBack);
-    expect(t['ansible.builtin.raw']).toBe(readScript(false));
-    expect(t.changed_when).toBe(false);
+  it('accepts exactly the arguments the apply task passes (and requires all but the two optional ones)', () => {
+    const args = Object.keys(task(plays(applyPlaybook(rolling))[0]!, TASK.apply)[APPLY_ACTION] as Record<string, unknown>);
+    const required = /REQUIRED_ARGS = frozenset\(\(\n(.*),\n\)\)/.exec(source)?.[1];
+    expect(required?.split(',').map((x) => JSON.parse(x.trim()) as string).sort()).toEqual(args.filter((a) => a !== 'port_range' && a !== 'owned_line').sort());
+    expect(source).toContain('_VALID_ARGS = REQUIRED_ARGS.union(("port_range", "owned_line"))');
+  });
+
+  it('writes with ansible.posix.sysctl, exactly the arguments of the former task (no reload, sysctl_set false for long values)', () => {
+    expect(source).toContain('"ansible.posix.sysctl", dict(\n                    name=name, value=value, sysctl_file=persist, sysctl_set=set_runtime, reload=False, state="present"))');
+    expect(source).toContain('keys.append((KEY_RESERVED, reserved, not long_value))');
+  });
+
+  it.skipIf(!HAS_PYTHON)('is valid Python', async () => {
+    const r = await execa('python3', ['-c', 'import ast, sys; ast.parse(sys.stdin.read())'], { input: source, reject: false });
+    expect(r.exitCode, r.stderr).toBe(0);
   });
 });
 
