@@ -87,7 +87,7 @@ export async function alternate(label: string, entries: (Contender | Contender[]
   const samples = new Map<string, { wall: number; cpu: number }[]>(contenders.map((c) => [c.name, []]));
   const tasks = new Map<string, number>();
   for (let rep = 0; rep < opts.reps; rep++) {
-    const order = groups.map((_, i) => groups[(i + rep) % groups.length]!).flat();
+    const order = groups.flatMap((_, i) => groups[(i + rep) % groups.length]!);
     for (const c of order) {
       if (c.before) await c.before(rep);
       if (opts.beforeEach) await opts.beforeEach();

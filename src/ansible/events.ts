@@ -78,7 +78,7 @@ export function resultMessage(result: Record<string, unknown> | undefined): stri
   if (msg) parts.push(msg);
   for (const k of ['stderr', 'module_stderr', 'stdout'] as const) {
     const v = result[k];
-    if (typeof v === 'string' && v.trim() && !(msg && msg.includes(v.trim()))) {
+    if (typeof v === 'string' && v.trim() && !msg?.includes(v.trim())) {
       parts.push(v.trim());
       break;
     }

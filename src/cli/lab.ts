@@ -1,6 +1,6 @@
 /** `fleet lab ...`: a local fleet of sshd hosts in network namespaces, and faults to inject into it. */
 import { resolve } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { ExitCode, FleetError } from '../errors.js';
 import type { LabState, LabStatus } from '../lab/index.js';
 import type { ExitHolder } from './program.js';

@@ -91,7 +91,7 @@ interface Seen {
 }
 
 async function readLockFile(path: string): Promise<Seen | undefined> {
-  let fh;
+  let fh: Awaited<ReturnType<typeof open>>;
   try {
     fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (e) {

@@ -30,7 +30,10 @@ export function renderInventory(state: LabState): string {
     const { address, port } = hostEndpoint(state, host);
     const vars: Record<string, string | number> = { ansible_host: address };
     if (port !== 22) vars.ansible_port = port;
-    for (const group of host.groups) (children[group] ??= { hosts: {} }).hosts[host.name] = vars;
+    for (const group of host.groups) {
+      children[group] ??= { hosts: {} };
+      children[group].hosts[host.name] = vars;
+    }
   }
   const doc = {
     all: {

@@ -69,7 +69,7 @@ export function applyPluginSource(header: string): string {
   return [...header.split('\n').map((l) => `# ${l}`), PLUGIN_DOC, ...constants, PLUGIN_BODY].join('\n');
 }
 
-const PLUGIN_DOC = String.raw`"""fleet's apply as one task per host: the writes (ansible.posix.sysctl and the
+const PLUGIN_DOC = `"""fleet's apply as one task per host: the writes (ansible.posix.sysctl and the
 steps that used to be separate tasks), then the read-back, in one host-task.
 The shell scripts arrive as task arguments; see src/render/apply-plugin.ts."""
 from __future__ import absolute_import, division, print_function
@@ -80,7 +80,7 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 `;
 
-const PLUGIN_BODY = String.raw`
+const PLUGIN_BODY = `
 # What a failed step's result passes on to the task's result (the read-back's stdout too).
 FAILURE_KEYS = ("msg", "stderr", "module_stderr", "module_stdout", "rc", "exception")
 

@@ -43,7 +43,11 @@ function formatFamily(f: Family): string[] {
 /** Hosts in report order, first occurrence only: a repeated series makes the collector drop the whole file. */
 function uniqueHosts(hosts: readonly HostResult[]): HostResult[] {
   const seen = new Set<string>();
-  return hosts.filter((h) => !seen.has(h.host) && (seen.add(h.host), true));
+  return hosts.filter((h) => {
+    if (seen.has(h.host)) return false;
+    seen.add(h.host);
+    return true;
+  });
 }
 
 /**

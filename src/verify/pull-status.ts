@@ -81,7 +81,10 @@ export function pullStatus(input: PullStatusInput): HostResult[] {
     const h = s.labels.host;
     if (h === undefined) continue;
     let list = byHost.get(h);
-    if (!list) byHost.set(h, (list = []));
+    if (!list) {
+      list = [];
+      byHost.set(h, list);
+    }
     list.push(s);
   }
   return input.plans.map((plan) => hostStatus(plan, input, latestRun(byHost.get(plan.host) ?? [])));

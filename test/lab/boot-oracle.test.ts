@@ -69,7 +69,7 @@ const ORACLE = [
 
 function stage(dir: string, set: Entry[]): void {
   rmSync(dir, { recursive: true, force: true });
-  DIRS.forEach((_, i) => mkdirSync(join(dir, String(i)), { recursive: true }));
+  for (let i = 0; i < DIRS.length; i++) mkdirSync(join(dir, String(i)), { recursive: true });
   for (const e of set) {
     const path = join(dir, String(DIRS.indexOf(e.dir)), e.name);
     if (e.kind === 'file') writeFileSync(path, e.text);

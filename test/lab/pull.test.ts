@@ -86,7 +86,7 @@ describePull('pull mode: ansible-pull on every host, Prometheus for the fleet vi
   it('enforce: 5 hosts pulling reach the policy (checked over ssh), status reports 5 compliant and exits 0; h6, outside the inventory, reports itself not governed', async () => {
     const machineBefore = (await run('sysctl', ['-n', 'net.ipv4.ip_local_reserved_ports'])).stdout;
     const [h6, ...runs] = await pullAll(['h6', ...GOVERNED]);
-    runs.forEach((r, i) => expect(r.exitCode, `${GOVERNED[i]}: ${r.stdout.slice(-2000)}${r.stderr}`).toBe(0));
+    for (const [i, r] of runs.entries()) expect(r.exitCode, `${GOVERNED[i]}: ${r.stdout.slice(-2000)}${r.stderr}`).toBe(0);
     for (const h of GOVERNED) {
       expect((await sshHost(h, 'sysctl -n net.ipv4.ip_local_reserved_ports')).trim(), h).toBe(DESIRED);
       expect(await sshHost(h, 'cat /etc/sysctl.d/90-fleet-reserved-ports.conf'), h).toContain(`net.ipv4.ip_local_reserved_ports=${DESIRED}`);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, expect, it } from 'vitest';
 import { KEY_RANGE, KEY_RESERVED } from '../../src/ansible/scripts.js';
-import { bootFile, describeLab, driftSysctl, inHostBoot, lab, labHost, reboot, resetHost, sshHost, startHost, stopHost } from './helpers.js';
+import { bootFile, describeLab, driftSysctl, inHostBoot, lab, reboot, resetHost, sshHost, startHost, stopHost } from './helpers.js';
 import { fleet, hostResult, why, workDir, writePolicy } from './fleet.js';
 
 const PERSIST = '/etc/sysctl.d/90-fleet-reserved-ports.conf';

@@ -283,7 +283,7 @@ describe('the rendered project, read by real Ansible', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     const json = JSON.parse(r.stdout) as { _meta: { hostvars: Record<string, Record<string, unknown>> } };
     expect(Object.keys(json._meta.hostvars).sort()).toEqual([...names].sort());
-    names.forEach((n, i) => expect(json._meta.hostvars[n], n).toMatchObject({ fleet_reserved_ports: String(5000 + i) }));
+    for (const [i, n] of names.entries()) expect(json._meta.hostvars[n], n).toMatchObject({ fleet_reserved_ports: String(5000 + i) });
   });
 
   it('with a source inventory, both playbooks pass --syntax-check', async (ctx) => {

@@ -71,7 +71,9 @@ describe('schema/report.schema.json', () => {
     expect(Object.keys(schema.definitions.finding!.properties).sort()).toEqual([...FINDING_KEYS].sort());
   });
 
-  const broken: [string, (d: Record<string, any>) => void, RegExp][] = [
+  // biome-ignore lint/suspicious/noExplicitAny: a report document broken on purpose, one field at a time
+  type LooseDoc = Record<string, any>;
+  const broken: [string, (d: LooseDoc) => void, RegExp][] = [
     ['unknown verdict', (d) => (d.hosts[0].verdict = 'ok'), /\/hosts\/0\/verdict must be equal to one of the allowed values/],
     ['missing summary', (d) => delete d.summary, /must have required property 'summary'/],
     ['unknown top-level field', (d) => (d.extra = 1), /must NOT have additional properties/],
@@ -82,7 +84,7 @@ describe('schema/report.schema.json', () => {
     ['audit port out of range', (d) => (d.hosts[2].audit[0].port = 70000), /\/hosts\/2\/audit\/0\/port must be <= 65535/],
   ];
   test.each(broken)('rejects %s', (_name, breakIt, message) => {
-    const doc = JSON.parse(renderJson(checkReport())) as Record<string, any>;
+    const doc = JSON.parse(renderJson(checkReport())) as LooseDoc;
     breakIt(doc);
     expect(errorsOf(doc).join('\n')).toMatch(message);
   });

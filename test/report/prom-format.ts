@@ -34,8 +34,11 @@ export function checkExposition(text: string): { problems: string[]; samples: Sa
   lines.pop();
   lines.forEach((line, i) => {
     const at = `line ${i + 1}: ${line}`;
-    let m: RegExpExecArray | null;
-    if ((m = HELP.exec(line))) {
+    const helpLine = HELP.exec(line);
+    const typeLine = helpLine ? null : TYPE.exec(line);
+    const sampleLine = helpLine || typeLine ? null : SAMPLE.exec(line);
+    if (helpLine) {
+      const m = helpLine;
       const name = m[1]!;
       if (help.has(name)) problems.push(`${at}: second HELP for ${name}`);
       if (type.has(name)) problems.push(`${at}: HELP after TYPE`);
@@ -43,12 +46,14 @@ export function checkExposition(text: string): { problems: string[]; samples: Sa
       if (current && current !== name) done.add(current);
       current = name;
       families.push(name);
-    } else if ((m = TYPE.exec(line))) {
+    } else if (typeLine) {
+      const m = typeLine;
       const name = m[1]!;
       if (type.has(name)) problems.push(`${at}: second TYPE for ${name}`);
       if (!help.has(name) || current !== name) problems.push(`${at}: TYPE without HELP just before`);
       type.set(name, m[2]!);
-    } else if ((m = SAMPLE.exec(line))) {
+    } else if (sampleLine) {
+      const m = sampleLine;
       const name = m[1]!;
       if (!help.has(name) || !type.has(name)) problems.push(`${at}: sample before HELP and TYPE of ${name}`);
       if (done.has(name) || (current !== undefined && current !== name)) problems.push(`${at}: samples of ${name} are not contiguous`);

@@ -15,7 +15,6 @@ function observed(stdout: string): Observed {
   return r.observed;
 }
 
-const PERSIST = '/etc/sysctl.d/90-fleet-reserved-ports.conf';
 
 /** Hex lines as `od -An -v -tx1` prints them. */
 function od(text: string): string[] {
