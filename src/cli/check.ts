@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { applyHosts, readHosts, targetFor, withPriorState, type HostRead, type Session } from '../engine/session.js';
+import { readHosts, readThenApply, targetFor, withPriorState, type HostRead, type Session } from '../engine/session.js';
 import { setReadOnly } from '../io/exec.js';
 import { TASK } from '../render/playbooks.js';
 import type { ReportSpec } from '../report/index.js';
@@ -8,6 +8,7 @@ import { makeReport } from '../verify/report.js';
 import { summarize, type HostResult, type Verdict } from '../verify/types.js';
 import { addTargetOptions, examples, sessionFor, type TargetOptions } from './common.js';
 import { Progress } from './progress.js';
+import { readProgress } from './plan.js';
 import { addHistoryOptions, cleanupAfterSignal, collectReport, emit, FAILING_VERDICTS, parseFailOn, signalExit, verdictExit, whileLocked, type HistoryOptions } from './run-support.js';
 
 interface CheckOptions extends TargetOptions, HistoryOptions {
@@ -43,7 +44,7 @@ export function registerCheck(program: Command): void {
     .action(async (file: string, opts: CheckOptions) => {
       const audit = Boolean(opts.audit || opts.strictAudit);
       setReadOnly(!opts.remediate);
-      const s = await sessionFor(file, opts);
+      const s = await sessionFor(file, opts, { deferred: true });
       process.exitCode = await whileLocked(s, opts.remediate ? 'check --remediate' : 'check', (signal) => checkFlow(s, file, opts, audit, signal));
     });
 }
@@ -55,19 +56,34 @@ function withAudit(s: Session, r: HostRead): HostResult {
 
 async function checkFlow(s: Session, file: string, opts: CheckOptions, audit: boolean, signal: () => NodeJS.Signals | undefined): Promise<number> {
   const started = new Date();
-  const progress = new Progress('check', s.plans.filter((p) => !p.refused).length, TASK.readState);
-  const reads = await readHosts(s, { audit, onEvent: progress.onEvent });
-  progress.finish();
-  let hosts = reads.map((r) => withAudit(s, r));
+  const { progress, read } = readProgress('check', s, audit);
+  let hosts: HostResult[];
   let before: { summary: ReturnType<typeof summarize>; hosts: HostResult[] } | undefined;
-  const drifted = reads.filter((r) => r.result.verdict === 'drift' && r.observed);
-  if (opts.remediate && !signal() && drifted.length > 0) {
-    before = { summary: summarize(hosts), hosts };
-    const progressApply = new Progress('remediate', drifted.length, TASK.readBack);
-    const { results } = await applyHosts(s, drifted.map((r) => ({ plan: r.plan, target: targetFor(s, r) })), { onEvent: progressApply.onEvent });
-    progressApply.finish();
-    const fixed = new Map(withPriorState(s, drifted, results).map((r) => [r.host, r]));
-    hosts = hosts.map((h) => (fixed.has(h.host) ? { ...fixed.get(h.host)!, ...(h.audit ? { audit: h.audit } : {}) } : h));
+  if (!opts.remediate) {
+    const reads = await readHosts(s, read);
+    progress.finish();
+    hosts = reads.map((r) => withAudit(s, r));
+  } else {
+    // One Ansible process: read every host, then apply to the drifted ones (no confirmation: --remediate is the consent).
+    const applying = new Progress('remediate', 0, TASK.readBack);
+    let drifted: HostRead[] = [];
+    const out = await readThenApply(s, {
+      ...read,
+      onApplyEvent: applying.onEvent,
+      decide: async (reads, ended) => {
+        progress.finish();
+        drifted = ended || signal() ? [] : reads.filter((r) => r.result.verdict === 'drift' && r.observed);
+        applying.setTotal(drifted.length);
+        return drifted.map((r) => ({ plan: r.plan, target: targetFor(s, r) }));
+      },
+    });
+    applying.finish();
+    hosts = out.reads.map((r) => withAudit(s, r));
+    if (drifted.length > 0) {
+      before = { summary: summarize(hosts), hosts };
+      const fixed = new Map(withPriorState(s, drifted, out.results).map((r) => [r.host, r]));
+      hosts = hosts.map((h) => (fixed.has(h.host) ? { ...fixed.get(h.host)!, ...(h.audit ? { audit: h.audit } : {}) } : h));
+    }
   }
   const sig = signal();
   const report = makeReport({

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { readHosts, targetFor, type HostRead, type Session } from '../engine/session.js';
+import { readHosts, targetFor, type HostRead, type ReadOptions, type Session } from '../engine/session.js';
 import { ExitCode } from '../errors.js';
 import { setReadOnly } from '../io/exec.js';
 import { capacity, DEFAULT_EPHEMERAL } from '../ports/capacity.js';
@@ -9,7 +9,7 @@ import { makeReport } from '../verify/report.js';
 import type { HostResult, RunReport } from '../verify/types.js';
 import { Progress } from './progress.js';
 import { TASK } from '../render/playbooks.js';
-import { addTargetOptions, examples, formatOption, outputFormat, sessionFor, useColor, type OutputFormat, type TargetOptions } from './common.js';
+import { addTargetOptions, announce, examples, formatOption, outputFormat, sessionFor, useColor, type OutputFormat, type TargetOptions } from './common.js';
 import { renderPlanMarkdown } from '../report/markdown.js';
 
 /** What apply would do on one host, as a report row: current -> target, add, remove, free ports before -> after. */
@@ -30,12 +30,29 @@ export function planRow(s: Session, r: HostRead): { result: HostResult; target?:
   };
 }
 
+/** A read's progress line, and the session's announcements once its hosts are known. */
+export function readProgress(label: string, s: Session, audit = false): { progress: Progress; read: ReadOptions } {
+  const progress = new Progress(label, s.plans.filter((p) => !p.refused).length, TASK.readState);
+  const onPlanned = (x: Session): void => {
+    if (!x.deferred) return;
+    announce(x);
+    // a deferred read reads every targeted host, refused ones too (harmless; they are reported refused)
+    progress.setTotal(x.plans.length);
+  };
+  return { progress, read: { audit, onEvent: progress.onEvent, onPlanned } };
+}
+
 /** Read every host (read-only) and build the plan report. */
 export async function makePlan(s: Session, label: string): Promise<{ report: RunReport; reads: HostRead[]; targets: Map<string, PortSet> }> {
   const started = new Date();
-  const progress = new Progress(label, s.plans.filter((p) => !p.refused).length, TASK.readState);
-  const reads = await readHosts(s, { audit: false, onEvent: progress.onEvent });
+  const { progress, read } = readProgress(label, s);
+  const reads = await readHosts(s, read);
   progress.finish();
+  return planOf(s, reads, started);
+}
+
+/** The plan report from the reads: each host's target value, ports to add and remove, capacity before and after. */
+export function planOf(s: Session, reads: HostRead[], started: Date): { report: RunReport; reads: HostRead[]; targets: Map<string, PortSet> } {
   const targets = new Map<string, PortSet>();
   const rows = reads.map((r) => {
     const row = planRow(s, r);
@@ -76,7 +93,7 @@ export function registerPlan(program: Command): void {
     .action(async (file: string, opts: PlanOptions) => {
       setReadOnly(true);
       const format = outputFormat(opts);
-      const s = await sessionFor(file, { ...opts, json: format === 'json' });
+      const s = await sessionFor(file, { ...opts, json: format === 'json' }, { deferred: true });
       const { report } = await makePlan(s, 'plan');
       if (format === 'json') process.stdout.write(renderJson(report));
       else if (format === 'markdown') process.stdout.write(renderPlanMarkdown(report, { all: Boolean(opts.all) }));

@@ -12,7 +12,7 @@ export class Progress {
 
   constructor(
     private readonly label: string,
-    private readonly total: number,
+    private total: number,
     private readonly finalTask: string,
     private readonly stream: NodeJS.WriteStream = process.stderr,
     private readonly tty = Boolean(process.stderr.isTTY) && process.env.CI === undefined,
@@ -35,6 +35,11 @@ export class Progress {
       this.write(`${this.label}: ${this.done.size}/${this.total} hosts done, ${this.failed} failed or unreachable`, false);
     }
   };
+
+  /** The host count, once a deferred session's read has reported its targets. */
+  setTotal(n: number): void {
+    this.total = n;
+  }
 
   finish(): void {
     if (this.tty) this.stream.write('\r\x1b[K');

@@ -50,11 +50,15 @@ export async function runPlaybook(opts: {
   const interrupted = r.signal !== undefined || r.exitCode === 99;
   const vault = vaultProblem([r.stderr, ...[...collector.hosts.values()].map((o) => o.message ?? '')]);
   if (vault) throw vault;
-  if (!interrupted && collector.stats === undefined && r.exitCode !== 0) {
+  // a --limit that leaves no host is the caller's to explain (it knows the pattern): not a broken run
+  if (!interrupted && collector.stats === undefined && r.exitCode !== 0 && !NO_HOSTS.test(r.stderr)) {
     throw missingCollection(r.stderr) ?? new FleetError(`ansible-playbook failed before running any host (exit ${r.exitCode}): ${firstError(r.stderr || collector.noise.join('\n'))}`, ExitCode.environment);
   }
   return { collector, exitCode: r.exitCode, signal: r.signal, stderr: r.stderr, durationMs: r.durationMs };
 }
+
+/** Ansible's "no hosts to target" (a --limit or pattern that matches nothing): it exits before any event. */
+export const NO_HOSTS = /leaves us with no hosts to target/;
 
 /**
  * A vaulted variable Ansible could not decrypt fails every host that uses it:

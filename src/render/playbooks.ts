@@ -11,9 +11,34 @@ export const TASK = {
   setSysctl: 'fleet set sysctl keys',
   writeWhole: 'fleet write long reserved ports whole',
   readBack: 'fleet read back',
+  /** First task of a read: the targeted hosts and the inventory's groups, reported once, without connecting. */
+  targets: 'fleet report targets',
+  shard: 'fleet leave hosts of other shards',
+  /** Read-then-apply runs: where Ansible waits for fleet's plan (and confirmation). */
+  awaitPlan: 'fleet wait for the plan',
+  takePlan: 'fleet take the plan',
+  selectHosts: 'fleet select the hosts to change',
 } as const;
 
 export const TARGET_GROUP = 'fleet_targets';
+/** The group a read-then-apply run puts the hosts to change in (with group_by: no host name is parsed again). */
+export const APPLY_GROUP = 'fleet_apply_now';
+
+/** Which hosts a read covers: the policy's `targets` pattern (Ansible's --limit is passed on the command line) and a shard. */
+export interface ReadScope {
+  pattern: string;
+  shard?: { index: number; count: number };
+}
+
+/** Values every host of a read or apply uses, as play variables (no per-host inventory). */
+export interface PlayValues {
+  persistFile: string;
+  version: string;
+  sha256?: string;
+}
+
+/** The extra variables a read-then-apply run gets on its command line. */
+export const DECISION_VARS = { file: 'fleet_decision_file', pid: 'fleet_controller_pid' } as const;
 
 /** become for a play: changes use the policy's become; reads only when it says `reads: true`. */
 function becomeKeys(ansible: AnsibleSettings, writes: boolean): Record<string, unknown> {
@@ -22,10 +47,10 @@ function becomeKeys(ansible: AnsibleSettings, writes: boolean): Record<string, u
   return { become: true, ...(b.method ? { become_method: b.method } : {}), ...(b.user ? { become_user: b.user } : {}) };
 }
 
-function playHeader(name: string, ansible: AnsibleSettings, rolling: boolean): Record<string, unknown> {
+function playHeader(name: string, ansible: AnsibleSettings, rolling: boolean, hosts: string = TARGET_GROUP): Record<string, unknown> {
   return {
     name,
-    hosts: TARGET_GROUP,
+    hosts,
     gather_facts: false,
     ...becomeKeys(ansible, rolling),
     ...(rolling && ansible.serial !== undefined ? { serial: ansible.serial } : {}),
@@ -33,12 +58,76 @@ function playHeader(name: string, ansible: AnsibleSettings, rolling: boolean): R
   };
 }
 
-/** Read-only playbook: one raw task per host, no module upload. */
-export function checkPlaybook(ansible: AnsibleSettings, audit: boolean): unknown[] {
+function playVars(v: PlayValues): Record<string, string> {
+  return { fleet_persist_file: v.persistFile, fleet_version: v.version, ...(v.sha256 ? { fleet_policy_sha256: v.sha256 } : {}) };
+}
+
+/**
+ * The read tasks over the user's inventory: report the targeted hosts and the
+ * groups once (a debug on the controller, no connection: fleet computes each
+ * host's groups and desired set from it), end hosts of other shards before
+ * any connection, then one raw read per host.
+ */
+function readTasks(audit: boolean, scope: ReadScope): Record<string, unknown>[] {
+  const report = {
+    name: TASK.targets,
+    'ansible.builtin.debug': { msg: { hosts: '{{ ansible_play_hosts_all }}', groups: '{{ groups }}' } },
+    run_once: true,
+  };
+  const shard = scope.shard
+    ? [{ name: TASK.shard, 'ansible.builtin.meta': 'end_host', when: `(inventory_hostname | fleet_shard(${scope.shard.count})) != ${scope.shard.index - 1}` }]
+    : [];
+  return [report, ...shard, { name: TASK.readState, 'ansible.builtin.raw': readScript(audit), changed_when: false }];
+}
+
+/** Read-only playbook: the targets report, then one raw task per host, no module upload. */
+export function checkPlaybook(ansible: AnsibleSettings, audit: boolean, scope: ReadScope, values: PlayValues): unknown[] {
   return [
     {
-      ...playHeader('fleet check: read reserved ports', ansible, false),
-      tasks: [{ name: TASK.readState, 'ansible.builtin.raw': readScript(audit), changed_when: false }],
+      ...playHeader('fleet check: read reserved ports', ansible, false, scope.pattern),
+      vars: { fleet_persist_file: values.persistFile },
+      tasks: readTasks(audit, scope),
+    },
+  ];
+}
+
+/**
+ * Read, plan and apply in one ansible-playbook process (one inventory parse).
+ * Play 1 reads like check, then waits (run once, on the controller) for the
+ * decision fleet writes after its plan and confirmation: the hosts to change
+ * and each one's values. Those become facts and the group APPLY_GROUP; play 2
+ * runs the apply tasks on that group with the policy's rolling settings.
+ */
+export function readApplyPlaybook(ansible: AnsibleSettings, audit: boolean, scope: ReadScope, values: PlayValues): unknown[] {
+  const mine = 'fleet_decision.hosts[inventory_hostname]';
+  const chosen = `inventory_hostname in fleet_decision.hosts`;
+  return [
+    {
+      ...playHeader('fleet apply: read reserved ports', ansible, false, scope.pattern),
+      vars: playVars(values),
+      tasks: [
+        ...readTasks(audit, scope),
+        {
+          name: TASK.awaitPlan,
+          'ansible.builtin.set_fact': { fleet_decision: `{{ ${DECISION_VARS.file} | fleet_await(${DECISION_VARS.pid}) }}` },
+          run_once: true,
+        },
+        {
+          name: TASK.takePlan,
+          'ansible.builtin.set_fact': {
+            fleet_reserved_ports: `{{ ${mine}.fleet_reserved_ports }}`,
+            fleet_port_range: `{{ ${mine}.fleet_port_range | default(omit) }}`,
+            fleet_owned_line: `{{ ${mine}.fleet_owned_line | default(omit) }}`,
+          },
+          when: chosen,
+        },
+        { name: TASK.selectHosts, 'ansible.builtin.group_by': { key: APPLY_GROUP }, when: chosen, changed_when: false },
+      ],
+    },
+    {
+      ...playHeader('fleet apply: reserve listen ports', ansible, true, APPLY_GROUP),
+      vars: playVars(values),
+      tasks: applyTasks({ wholeWrite: true }),
     },
   ];
 }
@@ -95,13 +184,18 @@ export function applyPlaybook(ansible: AnsibleSettings, opts: { wholeWrite: bool
   return [
     {
       ...playHeader('fleet apply: reserve listen ports', ansible, true),
-      tasks: [
-        ...writeTasks(opts.wholeWrite),
-        ...clearReservedTasks(),
-        ownedTask(),
-        headerTask(),
-        { name: TASK.readBack, 'ansible.builtin.raw': readScript(false), changed_when: false },
-      ],
+      tasks: applyTasks(opts),
     },
+  ];
+}
+
+/** The apply play's tasks, one unit: the writes, then a read back in the same connection. */
+export function applyTasks(opts: { wholeWrite: boolean }): Record<string, unknown>[] {
+  return [
+    ...writeTasks(opts.wholeWrite),
+    ...clearReservedTasks(),
+    ownedTask(),
+    headerTask(),
+    { name: TASK.readBack, 'ansible.builtin.raw': readScript(false), changed_when: false },
   ];
 }
