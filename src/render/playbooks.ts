@@ -126,6 +126,8 @@ export function readApplyPlaybook(ansible: AnsibleSettings, audit: boolean, scop
     },
     {
       ...playHeader('fleet apply: reserve listen ports', ansible, true, APPLY_GROUP),
+      // group_by adds hosts as their results arrive: batches go by name, whatever the order of the reads
+      order: 'sorted',
       vars: playVars(values),
       tasks: applyTasks({ wholeWrite: true }),
     },

@@ -170,7 +170,7 @@ describe('readApplyPlaybook', () => {
   });
 
   it('play 2 is the apply tasks, unchanged, on the chosen group with the policy\'s rolling settings', () => {
-    expect(write).toMatchObject({ hosts: APPLY_GROUP, serial: '25%', max_fail_percentage: 10, become: true, vars: { fleet_persist_file: values.persistFile } });
+    expect(write).toMatchObject({ hosts: APPLY_GROUP, order: 'sorted', serial: '25%', max_fail_percentage: 10, become: true, vars: { fleet_persist_file: values.persistFile } });
     expect(write!.tasks).toEqual(applyTasks({ wholeWrite: true }));
   });
 });
