@@ -21,8 +21,6 @@ const FILTER_PLUGIN = `import json
 import os
 import time
 
-from ansible.errors import AnsibleFilterError
-
 
 def utf8(text):
     # as JavaScript's TextEncoder: a lone surrogate becomes U+FFFD
@@ -45,6 +43,7 @@ def fleet_shard(host, count):
 
 
 def fleet_await(path, pid):
+    from ansible.errors import AnsibleFilterError
     while not os.path.exists(path):
         try:
             os.kill(int(pid), 0)
