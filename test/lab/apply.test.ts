@@ -7,7 +7,8 @@ import { beforeEach, expect, it } from 'vitest';
 import { describeLab, driftSysctl, resetAll, setReadOnly, sshHost, stopHost } from './helpers.js';
 import { join } from 'node:path';
 import { run } from '../../src/io/exec.js';
-import { fleet, hostResult, why, workDir, writePolicy } from './fleet.js';
+import { readFileSync } from 'node:fs';
+import { fleet, hostResult, onTerminal, why, workDir, writePolicy } from './fleet.js';
 
 const PERSIST = '/etc/sysctl.d/90-fleet-reserved-ports.conf';
 const read = async (h: string) => (await sshHost(h, 'sysctl -n net.ipv4.ip_local_reserved_ports')).trim();
@@ -133,5 +134,32 @@ describeLab('fleet apply', () => {
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/--yes/);
     expect(await read('h1')).toBe('');
+  });
+
+  it('on a terminal: the plan comes before any write; "n" ends the one Ansible run with nothing written, "y" applies in it', async () => {
+    const policy = writePolicy(basePolicy);
+    // every Python process fleet started (a cold state folder also runs ansible-playbook --version and ansible-config once, then caches them)
+    const runs = (trace: string) =>
+      readFileSync(trace, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { cmd: string; args: string[] }).filter((e) => e.cmd.startsWith('ansible'));
+    const parses = (trace: string) => runs(trace).filter((e) => e.cmd !== 'ansible-config' && !e.args.includes('--version'));
+    const declineTrace = join(workDir(), 'trace-decline.jsonl');
+    const declined = await onTerminal(['apply', policy], { '[y/N]': 'n' }, { FLEET_TRACE_EXEC: declineTrace }, workDir());
+    expect(declined.exitCode, why(declined)).toBe(1);
+    expect(declined.stdout).toContain('nothing applied');
+    expect(declined.stdout).toMatch(/Apply to 6 hosts\? \[y\/N\]/);
+    for (const h of ['h1', 'h4']) {
+      expect(await read(h), h).toBe('');
+      expect(await persisted(h), h).toBe('');
+    }
+    expect(parses(declineTrace).map((e) => e.cmd)).toEqual(['ansible-playbook']);
+    // the run that waited for the answer is gone
+    const ps = await run('ps', ['-eo', 'args']);
+    expect(ps.stdout.split('\n').filter((l) => l.includes('ansible-playbook') && l.includes(join(workDir(), 'state')))).toEqual([]);
+    const acceptTrace = join(workDir(), 'trace-accept.jsonl');
+    const accepted = await onTerminal(['apply', policy], { '[y/N]': 'y' }, { FLEET_TRACE_EXEC: acceptTrace }, workDir());
+    expect(accepted.exitCode, why(accepted)).toBe(0);
+    for (const h of ['h1', 'h4']) expect(await read(h), h).toBe(expected[h]);
+    // warm: the one Python process of the run
+    expect(runs(acceptTrace).map((e) => e.args[0]!.split('/').slice(-2).join('/'))).toEqual(['playbooks/run.yml']);
   });
 });
