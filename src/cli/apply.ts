@@ -84,7 +84,7 @@ async function applyFlow(s: Session, file: string, opts: ApplyOptions, interacti
     },
   });
   applying.finish();
-  if (declined) {
+  if (declined && !signal()) {
     process.stderr.write('fleet: nothing applied\n');
     return ExitCode.drift;
   }

@@ -136,7 +136,7 @@ describeLab('fleet apply', () => {
     expect(await read('h1')).toBe('');
   });
 
-  it('on a terminal: the plan comes before any write; "n" ends the one Ansible run with nothing written, "y" applies in it', async () => {
+  it('on a terminal: the plan comes before any write; "n" or Ctrl-C ends the one Ansible run with nothing written, "y" applies in it', async () => {
     const policy = writePolicy(basePolicy);
     // every Python process fleet started (a cold state folder also runs ansible-playbook --version and ansible-config once, then caches them)
     const runs = (trace: string) =>
@@ -155,6 +155,12 @@ describeLab('fleet apply', () => {
     // the run that waited for the answer is gone
     const ps = await run('ps', ['-eo', 'args']);
     expect(ps.stdout.split('\n').filter((l) => l.includes('ansible-playbook') && l.includes(join(workDir(), 'state')))).toEqual([]);
+    // Ctrl-C at the question: exit 130, nothing written, the waiting run stopped
+    const interrupted = await onTerminal(['apply', policy], { '[y/N]': '\x03' }, {}, workDir());
+    expect(interrupted.exitCode, why(interrupted)).toBe(130);
+    expect(await read('h1')).toBe('');
+    const after = await run('ps', ['-eo', 'args']);
+    expect(after.stdout.split('\n').filter((l) => l.includes('ansible-playbook') && l.includes(join(workDir(), 'state')))).toEqual([]);
     const acceptTrace = join(workDir(), 'trace-accept.jsonl');
     const accepted = await onTerminal(['apply', policy], { '[y/N]': 'y' }, { FLEET_TRACE_EXEC: acceptTrace }, workDir());
     expect(accepted.exitCode, why(accepted)).toBe(0);
