@@ -208,6 +208,7 @@ export function play(s: Session, dir: string, playbook: string, write: boolean, 
     extra: [...(more.extraVars ? ['-e', JSON.stringify(more.extraVars)] : []), ...secretArgv(s.ansible.secrets), ...becomeArgv(s.ansible.secrets)],
     write,
     ...(more.hostsOnly && s.limit ? { limit: s.limit } : {}),
+    ...(more.hostsOnly && s.policy.inventory.kind === 'source' ? { hostsSource: s.policy.inventory.source } : {}),
     ...(onEvent ? { onEvent } : {}),
   });
 }
