@@ -15,14 +15,13 @@ import type { Policy } from '../policy/types.js';
 import { format, formatPortRange, type PortSet } from '../ports/portset.js';
 import { hostInventory, PROJECT_FILES, projectInventories, renderProject, type HostTarget, type RenderedFile, type RenderInput } from '../render/project.js';
 import { DECISION_VARS, TARGET_GROUP, TASK, type ReadScope } from '../render/playbooks.js';
-import { applyOutcome, readOutcome, refusedResult, type JudgeContext } from '../verify/outcome.js';
+import { applyOutcome, attachPriorState, readOutcome, refusedResult, type JudgeContext } from '../verify/outcome.js';
 import type { Observed } from '../verify/readback.js';
 import { VERSION } from '../verify/report.js';
 import type { HostResult, Provenance } from '../verify/types.js';
 import { ownedLine } from '../verify/owned.js';
 import { readUserConfig } from './ansible-config.js';
 import { provenanceOf } from './provenance.js';
-import { priorStateOf } from '../verify/prior.js';
 import { checkEnvironment } from './environment.js';
 import { NO_HOSTS, runPlaybook, type PlaybookRun } from './playbook.js';
 import { runtimeDirFor } from './runtime-dir.js';
@@ -215,12 +214,7 @@ export function play(s: Session, dir: string, playbook: string, write: boolean, 
 
 /** Attach the state read before the change to each host the apply changed (or may have half-changed): what rollback restores. */
 export function withPriorState(s: Session, reads: readonly HostRead[], results: HostResult[]): HostResult[] {
-  const readOf = new Map(reads.map((r) => [r.plan.host, r]));
-  return results.map((h) => {
-    const obs = readOf.get(h.host)?.observed;
-    const prior = obs && (h.changed || h.verdict === 'failed') ? priorStateOf(obs, s.policy.persistFile) : undefined;
-    return prior ? { ...h, priorState: prior } : h;
-  });
+  return attachPriorState(new Map(reads.map((r) => [r.plan.host, r.observed])), results, s.policy.persistFile);
 }
 
 export interface HostRead {

@@ -9,6 +9,7 @@ import type { Policy } from '../policy/types.js';
 import { format } from '../ports/portset.js';
 import { judge } from './judge.js';
 import { parseReadback, type Observed } from './readback.js';
+import { priorStateOf } from './prior.js';
 import { notRun } from './report.js';
 import type { HostResult } from './types.js';
 
@@ -56,4 +57,13 @@ export function applyOutcome(plan: HostPlan, o: HostOutcome | undefined, readBac
   }
   if (!judged) return { ...base, changed: o.changed, verdict: 'failed', message: parsed && !parsed.ok ? parsed.error : 'no read-back from host' };
   return { ...judged, changed: o.changed };
+}
+
+/** Each host the apply changed (or may have half-changed) gets the state read before the change: what rollback restores. */
+export function attachPriorState(observedBefore: ReadonlyMap<string, Observed | undefined>, results: HostResult[], persistFile: string): HostResult[] {
+  return results.map((h) => {
+    const obs = observedBefore.get(h.host);
+    const prior = obs && (h.changed || h.verdict === 'failed') ? priorStateOf(obs, persistFile) : undefined;
+    return prior ? { ...h, priorState: prior } : h;
+  });
 }

@@ -9,7 +9,7 @@ import type { HostPlan } from '../../src/plan/desired.js';
 import { capacity, DEFAULT_EPHEMERAL } from '../../src/ports/capacity.js';
 import { mustParse } from '../../src/ports/portset.js';
 import { TASK } from '../../src/render/playbooks.js';
-import { applyOutcome, readOutcome, refusedResult, unreachableMessage, type JudgeContext } from '../../src/verify/outcome.js';
+import { applyOutcome, attachPriorState, readOutcome, refusedResult, unreachableMessage, type JudgeContext } from '../../src/verify/outcome.js';
 import { DEFAULT_PERSIST_FILE } from '../../src/policy/types.js';
 import { APPLY_MIXED, CHECK_MIXED, recordedLines } from '../ansible/recorded.js';
 
@@ -107,5 +107,27 @@ describe('applyOutcome (apply-mixed.jsonl: h1, h2 applied, h3 failed)', () => {
   it('an ok host without a read-back is failed: nothing proves the change', () => {
     const o: HostOutcome = { host: 'hn', status: 'ok', changed: true, reads: {}, changedTasks: [] };
     expect(applyOutcome(plan('hn', RECORDED), o, undefined, ctx)).toMatchObject({ verdict: 'failed', changed: true, message: 'no read-back from host' });
+  });
+});
+
+describe('attachPriorState', () => {
+  const c = collect(CHECK_MIXED);
+  const o = c.hosts.get('h1')!;
+  const before = readOutcome(plan('h1', RECORDED), o, o.reads[TASK.readState], ctx).observed;
+
+  it('a changed or failed host gets the state read before the change; an untouched one does not', () => {
+    const base = { groups: ['web'], desired: RECORDED };
+    const out = attachPriorState(
+      new Map([['a', before], ['b', before], ['c', before], ['d', undefined]]),
+      [
+        { ...base, host: 'a', verdict: 'compliant', changed: true },
+        { ...base, host: 'b', verdict: 'failed', changed: false },
+        { ...base, host: 'c', verdict: 'compliant', changed: false },
+        { ...base, host: 'd', verdict: 'compliant', changed: true },
+      ],
+      DEFAULT_PERSIST_FILE,
+    );
+    expect(out.map((h) => Boolean(h.priorState))).toEqual([true, true, false, false]);
+    expect(out[0]!.priorState).toMatchObject({ reserved: RECORDED });
   });
 });
