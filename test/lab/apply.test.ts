@@ -168,4 +168,20 @@ describeLab('fleet apply', () => {
     // warm: the one Python process of the run
     expect(runs(acceptTrace).map((e) => e.args[0]!.split('/').slice(-2).join('/'))).toEqual(['playbooks/run.yml']);
   });
+
+  it('capacity refusals come from the groups the read reported, before any write: the refused host keeps its value, the others are applied', async () => {
+    // each rule alone leaves enough ephemeral ports; h1 (group web + its own rule) keeps only 999 of them (min 1000)
+    const policy = writePolicy({ reserved_ports: '40000-40100', groups: { web: { reserved_ports: '32768-46000' } }, hosts: { h1: { reserved_ports: '46001-60000' } } });
+    const r = await fleet(['apply', policy, '--yes', '--json']);
+    expect(r.exitCode, why(r)).toBe(1);
+    expect(hostResult(r.report, 'h1')).toMatchObject({ verdict: 'refused', changed: false, groups: ['web'] });
+    expect(hostResult(r.report, 'h1').message).toMatch(/below min_ephemeral_ports 1000/);
+    expect(await read('h1')).toBe('');
+    expect(await persisted('h1')).toBe('');
+    for (const h of ['h2', 'h3']) {
+      expect(hostResult(r.report, h), h).toMatchObject({ verdict: 'compliant', changed: true });
+      expect(await read(h), h).toBe('32768-46000');
+    }
+    for (const h of ['h4', 'h5', 'h6']) expect(await read(h), h).toBe('40000-40100');
+  });
 });
