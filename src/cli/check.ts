@@ -1,5 +1,5 @@
 import { cleanupAfterSignal, whileLocked } from '../engine/guard.js';
-import { applyHosts, readHosts, targetFor, withPriorState, type HostRead, type Session } from '../engine/session.js';
+import { readHosts, readThenApply, targetFor, withPriorState, type HostRead, type Session } from '../engine/session.js';
 import { setReadOnly } from '../io/exec.js';
 import type { ReportSpec } from '../report/index.js';
 import { auditSockets } from '../verify/audit.js';
@@ -8,7 +8,7 @@ import { summarize, type HostResult, type Verdict } from '../verify/types.js';
 import { signalExit, verdictExit } from './exit-codes.js';
 import type { HistoryOptions, TargetOptions } from './options.js';
 import { emit, warn } from './output.js';
-import { Progress } from './progress.js';
+import { Progress, readProgress } from './progress.js';
 import { sessionFor } from './targets.js';
 
 interface CheckOptions extends TargetOptions, HistoryOptions {
@@ -22,7 +22,7 @@ interface CheckOptions extends TargetOptions, HistoryOptions {
 export async function run(file: string, opts: CheckOptions): Promise<number> {
   const audit = Boolean(opts.audit || opts.strictAudit);
   setReadOnly(!opts.remediate);
-  const s = await sessionFor(file, opts);
+  const s = await sessionFor(file, opts, { deferred: true });
   return await whileLocked(s, opts.remediate ? 'check --remediate' : 'check', (signal) => checkFlow(s, file, opts, audit, signal), warn);
 }
 
@@ -33,19 +33,34 @@ function withAudit(s: Session, r: HostRead): HostResult {
 
 async function checkFlow(s: Session, file: string, opts: CheckOptions, audit: boolean, signal: () => NodeJS.Signals | undefined): Promise<number> {
   const started = new Date();
-  const progress = new Progress('check', s.plans.filter((p) => !p.refused).length);
-  const reads = await readHosts(s, { audit, onEvent: progress.events('read') });
-  progress.finish();
-  let hosts = reads.map((r) => withAudit(s, r));
+  const { progress, read } = readProgress('check', s, audit);
+  let hosts: HostResult[];
   let before: { summary: ReturnType<typeof summarize>; hosts: HostResult[] } | undefined;
-  const drifted = reads.filter((r) => r.result.verdict === 'drift' && r.observed);
-  if (opts.remediate && !signal() && drifted.length > 0) {
-    before = { summary: summarize(hosts), hosts };
-    const progressApply = new Progress('remediate', drifted.length);
-    const { results } = await applyHosts(s, drifted.map((r) => ({ plan: r.plan, target: targetFor(s, r) })), { onEvent: progressApply.events('write') });
-    progressApply.finish();
-    const fixed = new Map(withPriorState(s, drifted, results).map((r) => [r.host, r]));
-    hosts = hosts.map((h) => (fixed.has(h.host) ? { ...fixed.get(h.host)!, ...(h.audit ? { audit: h.audit } : {}) } : h));
+  if (!opts.remediate) {
+    const reads = await readHosts(s, read);
+    progress.finish();
+    hosts = reads.map((r) => withAudit(s, r));
+  } else {
+    // One Ansible process: read every host, then apply to the drifted ones (no confirmation: --remediate is the consent).
+    const applying = new Progress('remediate', 0);
+    let drifted: HostRead[] = [];
+    const out = await readThenApply(s, {
+      ...read,
+      onApplyEvent: applying.events('write'),
+      decide: async (reads, ended) => {
+        progress.finish();
+        drifted = ended || signal() ? [] : reads.filter((r) => r.result.verdict === 'drift' && r.observed);
+        applying.setTotal(drifted.length);
+        return drifted.map((r) => ({ plan: r.plan, target: targetFor(s, r) }));
+      },
+    });
+    applying.finish();
+    hosts = out.reads.map((r) => withAudit(s, r));
+    if (drifted.length > 0) {
+      before = { summary: summarize(hosts), hosts };
+      const fixed = new Map(withPriorState(s, drifted, out.results).map((r) => [r.host, r]));
+      hosts = hosts.map((h) => (fixed.has(h.host) ? { ...fixed.get(h.host)!, ...(h.audit ? { audit: h.audit } : {}) } : h));
+    }
   }
   const sig = signal();
   const report = makeReport({

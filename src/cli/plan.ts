@@ -6,7 +6,7 @@ import { renderPlanMarkdown } from '../report/markdown.js';
 import type { RunReport } from '../verify/types.js';
 import { outputFormat, type OutputFormat, type TargetOptions } from './options.js';
 import { useColor } from './output.js';
-import { Progress } from './progress.js';
+import { readProgress } from './progress.js';
 import { sessionFor } from './targets.js';
 
 interface PlanOptions extends TargetOptions {
@@ -18,9 +18,9 @@ interface PlanOptions extends TargetOptions {
 export async function run(file: string, opts: PlanOptions): Promise<number> {
   setReadOnly(true);
   const format = outputFormat(opts);
-  const s = await sessionFor(file, { ...opts, json: format === 'json' });
-  const progress = new Progress('plan', s.plans.filter((p) => !p.refused).length);
-  const { report } = await makePlan(s, progress.events('read'));
+  const s = await sessionFor(file, { ...opts, json: format === 'json' }, { deferred: true });
+  const { progress, read } = readProgress('plan', s);
+  const { report } = await makePlan(s, read);
   progress.finish();
   if (format === 'json') process.stdout.write(renderJson(report));
   else if (format === 'markdown') process.stdout.write(renderPlanMarkdown(report, { all: Boolean(opts.all) }));

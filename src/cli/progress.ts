@@ -1,5 +1,7 @@
 import { hostProgress, type HostProgress, type Phase } from '../engine/progress.js';
+import type { ReadOptions, Session } from '../engine/session.js';
 import { sanitize } from '../report/text.js';
+import { announce } from './targets.js';
 
 /**
  * Live progress on stderr: a rewritten line on a terminal, plain lines in a
@@ -12,7 +14,7 @@ export class Progress {
 
   constructor(
     private readonly label: string,
-    private readonly total: number,
+    private total: number,
     private readonly stream: NodeJS.WriteStream = process.stderr,
     private readonly tty = Boolean(process.stderr.isTTY) && process.env.CI === undefined,
   ) {}
@@ -38,6 +40,11 @@ export class Progress {
     }
   };
 
+  /** The host count, once a deferred session's read has reported its targets. */
+  setTotal(n: number): void {
+    this.total = n;
+  }
+
   finish(): void {
     if (this.tty) this.stream.write('\r\x1b[K');
   }
@@ -46,4 +53,16 @@ export class Progress {
     if (this.tty) this.stream.write(`\r\x1b[K${line}${permanent ? '\n' : ''}`);
     else this.stream.write(`${line}\n`);
   }
+}
+
+/** A read's progress line, and the session's announcements once its hosts are known (a deferred session learns them from the read). */
+export function readProgress(label: string, s: Session, audit = false): { progress: Progress; read: ReadOptions } {
+  const progress = new Progress(label, s.plans.filter((p) => !p.refused).length);
+  const onPlanned = (x: Session): void => {
+    if (!x.deferred) return;
+    announce(x);
+    // a deferred read reads every targeted host, refused ones too (harmless; they are reported refused)
+    progress.setTotal(x.plans.length);
+  };
+  return { progress, read: { audit, onEvent: progress.events('read'), onPlanned } };
 }

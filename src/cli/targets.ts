@@ -12,8 +12,18 @@ export async function loadPolicyForRun(file: string, quiet = false): Promise<Pol
   return policy;
 }
 
-/** Load the policy and open a session on the hosts the options target; plan warnings go to stderr. */
-export async function sessionFor(file: string, opts: TargetOptions): Promise<Session> {
+/** Plan warnings and the hosts outside targets, once the session's hosts are known (a deferred session: when its read reports them). */
+export function announce(s: Session): void {
+  for (const w of s.warnings) warn(w);
+  if (s.outsideTargets.length > 0) warn(`${s.outsideTargets.length} host${s.outsideTargets.length === 1 ? '' : 's'} outside targets ${s.policy.targets} left out`);
+}
+
+/**
+ * Load the policy and open a session on the hosts the options target; plan
+ * warnings go to stderr. `deferred` (check, plan, apply): no Ansible process
+ * before the read; announce() runs when the read has planned the hosts.
+ */
+export async function sessionFor(file: string, opts: TargetOptions, how: { deferred?: boolean } = {}): Promise<Session> {
   const policy = await loadPolicyForRun(file, opts.json);
   const shard = shardOption(opts.shard);
   const secrets = {
@@ -22,9 +32,13 @@ export async function sessionFor(file: string, opts: TargetOptions): Promise<Ses
     ...(opts.askBecomePass ? { askBecomePass: true } : {}),
     ...(opts.becomePasswordFile ? { becomePasswordFile: opts.becomePasswordFile } : {}),
   };
-  const s = await openSession(policy, file, { ...(opts.inventory ? { inventory: opts.inventory } : {}), ...(opts.limit ? { limit: opts.limit } : {}), ...(shard ? { shard } : {}), secrets });
-  for (const w of s.warnings) warn(w);
-  if (s.outsideTargets.length > 0) warn(`${s.outsideTargets.length} host${s.outsideTargets.length === 1 ? '' : 's'} outside targets ${s.policy.targets} left out`);
+  const s = await openSession(
+    policy,
+    file,
+    { ...(opts.inventory ? { inventory: opts.inventory } : {}), ...(opts.limit ? { limit: opts.limit } : {}), ...(shard ? { shard } : {}), secrets },
+    { listed: !how.deferred },
+  );
+  if (!s.deferred) announce(s);
   if (opts.verbose) process.stderr.write(describeSettings(s.ansible.settings, s.ansible.user.file).join('\n') + '\n');
   return s;
 }

@@ -1,10 +1,9 @@
 /** Read every targeted host (read-only) and turn the reads into the plan: what apply would change, host by host. */
-import type { AnsibleEvent } from '../ansible/events.js';
 import { capacity, DEFAULT_EPHEMERAL } from '../ports/capacity.js';
 import { difference, format, type PortSet } from '../ports/portset.js';
 import { makeReport } from '../verify/report.js';
 import type { HostResult, RunReport } from '../verify/types.js';
-import { readHosts, targetFor, type HostRead, type Session } from './session.js';
+import { readHosts, targetFor, type HostRead, type ReadOptions, type Session } from './session.js';
 
 /** What apply would do on one host, as a report row: current -> target, add, remove, free ports before -> after. */
 export function planRow(s: Session, r: HostRead): { result: HostResult; target?: PortSet } {
@@ -25,9 +24,13 @@ export function planRow(s: Session, r: HostRead): { result: HostResult; target?:
 }
 
 /** Read every host (read-only) and build the plan report, the reads, and each readable host's target set. */
-export async function makePlan(s: Session, onEvent?: (ev: AnsibleEvent) => void): Promise<{ report: RunReport; reads: HostRead[]; targets: Map<string, PortSet> }> {
+export async function makePlan(s: Session, read: ReadOptions): Promise<{ report: RunReport; reads: HostRead[]; targets: Map<string, PortSet> }> {
   const started = new Date();
-  const reads = await readHosts(s, { audit: false, ...(onEvent ? { onEvent } : {}) });
+  return planOf(s, await readHosts(s, read), started);
+}
+
+/** The plan report from the reads: each host's target value, ports to add and remove, capacity before and after. */
+export function planOf(s: Session, reads: HostRead[], started: Date): { report: RunReport; reads: HostRead[]; targets: Map<string, PortSet> } {
   const targets = new Map<string, PortSet>();
   const rows = reads.map((r) => {
     const row = planRow(s, r);

@@ -9,6 +9,8 @@ export interface PlaybookRun {
   collector: OutcomeCollector;
   exitCode: number | undefined;
   signal: string | undefined;
+  /** Ansible's stderr: what a run that ended before any event said. */
+  stderr: string;
 }
 
 /**
@@ -27,10 +29,13 @@ export async function runPlaybook(opts: {
   /** Vault and become password options (file paths). */
   extra?: readonly string[];
   write: boolean;
+  limit?: string;
+  /** The hosts' inventory source, named when Ansible cannot read it (no listing ran before this run). */
+  hostsSource?: string;
   onEvent?: (ev: AnsibleEvent) => void;
 }): Promise<PlaybookRun> {
   const collector = new OutcomeCollector();
-  const argv = playbookArgv({ playbook: opts.playbook, inventories: opts.inventories, ...(opts.extra ? { extra: opts.extra } : {}) });
+  const argv = playbookArgv({ playbook: opts.playbook, inventories: opts.inventories, ...(opts.limit ? { limit: opts.limit } : {}), ...(opts.extra ? { extra: opts.extra } : {}) });
   const r = await run('ansible-playbook', argv, {
     write: opts.write,
     cwd: opts.cwd,
@@ -47,11 +52,23 @@ export async function runPlaybook(opts: {
   const interrupted = r.signal !== undefined || r.exitCode === 99;
   const vault = vaultProblem([r.stderr, ...[...collector.hosts.values()].map((o) => o.message ?? '')]);
   if (vault) throw vault;
-  if (!interrupted && collector.stats === undefined && r.exitCode !== 0) {
+  // a --limit that leaves no host is the caller's to explain (it knows the pattern): not a broken run
+  if (!interrupted && collector.stats === undefined && r.exitCode !== 0 && !NO_HOSTS.test(r.stderr)) {
+    if (opts.hostsSource && UNREADABLE_INVENTORY.test(r.stderr)) {
+      throw new FleetError(`cannot read inventory ${opts.hostsSource}: ${firstError(r.stderr).replace(/^ERROR! /, "")}`, ExitCode.environment, [
+        'check that the path exists and is readable, and that `ansible-inventory -i PATH --list` works',
+      ]);
+    }
     throw missingCollection(r.stderr) ?? new FleetError(`ansible-playbook failed before running any host (exit ${r.exitCode}): ${firstError(r.stderr || collector.noise.join('\n'))}`, ExitCode.environment);
   }
-  return { collector, exitCode: r.exitCode, signal: r.signal };
+  return { collector, exitCode: r.exitCode, signal: r.signal, stderr: r.stderr };
 }
+
+/** Ansible could not read the inventory source (ANSIBLE_INVENTORY_UNPARSED_FAILED makes that an error). */
+const UNREADABLE_INVENTORY = /Unable to parse .* as an inventory source|Failed to parse .* with .* plugin|No inventory was parsed/s;
+
+/** Ansible's "no hosts to target" (a --limit or pattern that matches nothing): it exits before any event. */
+export const NO_HOSTS = /leaves us with no hosts to target/;
 
 /**
  * A vaulted variable Ansible could not decrypt fails every host that uses it:

@@ -25,10 +25,13 @@ export interface PlanWarning {
  * Desired state for every inventory host: the union over the company rule,
  * all groups the host is in (children included) and the host's own additions.
  * A host whose ephemeral capacity would fall below the floor is refused.
+ * `allHosts` names every host of the inventory when `inventory` holds only
+ * the targeted ones (warnings are about the whole inventory).
  */
-export function planHosts(policy: Policy, inventory: Inventory): { plans: HostPlan[]; warnings: PlanWarning[] } {
+export function planHosts(policy: Policy, inventory: Inventory, allHosts?: readonly string[]): { plans: HostPlan[]; warnings: PlanWarning[] } {
   const warnings: PlanWarning[] = [];
-  const known = new Set(inventory.hosts.map((h) => h.name));
+  // `allHosts`: every host of the inventory when `inventory` holds only the targeted ones
+  const known = new Set(allHosts ?? inventory.hosts.map((h) => h.name));
   for (const h of Object.keys(policy.hosts)) {
     if (!known.has(h)) warnings.push({ message: `policy names host ${h}, which is not in the inventory (${inventory.source})` });
   }

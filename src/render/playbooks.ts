@@ -14,9 +14,34 @@ export const TASK = {
   setSysctl: APPLY_STEP.setSysctl,
   writeWhole: APPLY_STEP.writeWhole,
   readBack: APPLY_STEP.readBack,
+  /** First task of a read: the targeted hosts and the inventory's groups, reported once, without connecting. */
+  targets: 'fleet report targets',
+  shard: 'fleet leave hosts of other shards',
+  /** Read-then-apply runs: where Ansible waits for fleet's plan (and confirmation). */
+  awaitPlan: 'fleet wait for the plan',
+  takePlan: 'fleet take the plan',
+  selectHosts: 'fleet select the hosts to change',
 } as const;
 
 export const TARGET_GROUP = 'fleet_targets';
+/** The group a read-then-apply run puts the hosts to change in (with group_by: no host name is parsed again). */
+export const APPLY_GROUP = 'fleet_apply_now';
+
+/** Which hosts a read covers: the policy's `targets` pattern (Ansible's --limit is passed on the command line) and a shard. */
+export interface ReadScope {
+  pattern: string;
+  shard?: { index: number; count: number };
+}
+
+/** Values every host of a read or apply uses, as play variables (no per-host inventory). */
+export interface PlayValues {
+  persistFile: string;
+  version: string;
+  sha256?: string;
+}
+
+/** The extra variables a read-then-apply run gets on its command line. */
+export const DECISION_VARS = { file: 'fleet_decision_file', pid: 'fleet_controller_pid' } as const;
 
 /** become for a play: changes use the policy's become; reads only when it says `reads: true`. */
 function becomeKeys(ansible: AnsibleSettings, writes: boolean): Record<string, unknown> {
@@ -25,10 +50,10 @@ function becomeKeys(ansible: AnsibleSettings, writes: boolean): Record<string, u
   return { become: true, ...(b.method ? { become_method: b.method } : {}), ...(b.user ? { become_user: b.user } : {}) };
 }
 
-function playHeader(name: string, ansible: AnsibleSettings, rolling: boolean): Record<string, unknown> {
+function playHeader(name: string, ansible: AnsibleSettings, rolling: boolean, hosts: string = TARGET_GROUP): Record<string, unknown> {
   return {
     name,
-    hosts: TARGET_GROUP,
+    hosts,
     gather_facts: false,
     ...becomeKeys(ansible, rolling),
     ...(rolling && ansible.serial !== undefined ? { serial: ansible.serial } : {}),
@@ -36,12 +61,78 @@ function playHeader(name: string, ansible: AnsibleSettings, rolling: boolean): R
   };
 }
 
-/** Read-only playbook: one raw task per host, no module upload. */
-export function checkPlaybook(ansible: AnsibleSettings, audit: boolean): unknown[] {
+function playVars(v: PlayValues): Record<string, string> {
+  return { fleet_persist_file: v.persistFile, fleet_version: v.version, ...(v.sha256 ? { fleet_policy_sha256: v.sha256 } : {}) };
+}
+
+/**
+ * The read tasks over the user's inventory: report the targeted hosts and the
+ * groups once (a debug on the controller, no connection: fleet computes each
+ * host's groups and desired set from it), end hosts of other shards before
+ * any connection, then one raw read per host.
+ */
+function readTasks(audit: boolean, scope: ReadScope): Record<string, unknown>[] {
+  const report = {
+    name: TASK.targets,
+    'ansible.builtin.debug': { msg: { hosts: '{{ ansible_play_hosts_all }}', groups: '{{ groups }}' } },
+    run_once: true,
+  };
+  const shard = scope.shard
+    ? [{ name: TASK.shard, 'ansible.builtin.meta': 'end_host', when: `(inventory_hostname | fleet_shard(${scope.shard.count})) != ${scope.shard.index - 1}` }]
+    : [];
+  return [report, ...shard, { name: TASK.readState, 'ansible.builtin.raw': readScript(audit), changed_when: false }];
+}
+
+/** Read-only playbook: the targets report, then one raw task per host, no module upload. */
+export function checkPlaybook(ansible: AnsibleSettings, audit: boolean, scope: ReadScope, values: PlayValues): unknown[] {
   return [
     {
-      ...playHeader('fleet check: read reserved ports', ansible, false),
-      tasks: [{ name: TASK.readState, 'ansible.builtin.raw': readScript(audit), changed_when: false }],
+      ...playHeader('fleet check: read reserved ports', ansible, false, scope.pattern),
+      vars: { fleet_persist_file: values.persistFile },
+      tasks: readTasks(audit, scope),
+    },
+  ];
+}
+
+/**
+ * Read, plan and apply in one ansible-playbook process (one inventory parse).
+ * Play 1 reads like check, then waits (run once, on the controller) for the
+ * decision fleet writes after its plan and confirmation: the hosts to change
+ * and each one's values. Those become facts and the group APPLY_GROUP; play 2
+ * runs the apply tasks on that group with the policy's rolling settings.
+ */
+export function readApplyPlaybook(ansible: AnsibleSettings, audit: boolean, scope: ReadScope, values: PlayValues): unknown[] {
+  const mine = 'fleet_decision.hosts[inventory_hostname]';
+  const chosen = `inventory_hostname in fleet_decision.hosts`;
+  return [
+    {
+      ...playHeader('fleet apply: read reserved ports', ansible, false, scope.pattern),
+      vars: playVars(values),
+      tasks: [
+        ...readTasks(audit, scope),
+        {
+          name: TASK.awaitPlan,
+          'ansible.builtin.set_fact': { fleet_decision: `{{ ${DECISION_VARS.file} | fleet_await(${DECISION_VARS.pid}) }}` },
+          run_once: true,
+        },
+        {
+          name: TASK.takePlan,
+          'ansible.builtin.set_fact': {
+            fleet_reserved_ports: `{{ ${mine}.fleet_reserved_ports }}`,
+            fleet_port_range: `{{ ${mine}.fleet_port_range | default(omit) }}`,
+            fleet_owned_line: `{{ ${mine}.fleet_owned_line | default(omit) }}`,
+          },
+          when: chosen,
+        },
+        { name: TASK.selectHosts, 'ansible.builtin.group_by': { key: APPLY_GROUP }, when: chosen, changed_when: false },
+      ],
+    },
+    {
+      ...playHeader('fleet apply: reserve listen ports', ansible, true, APPLY_GROUP),
+      // group_by adds hosts as their results arrive: batches go by name, whatever the order of the reads
+      order: 'sorted',
+      vars: playVars(values),
+      tasks: applyTasks(),
     },
   ];
 }
@@ -102,22 +193,27 @@ export function applyPlaybook(ansible: AnsibleSettings): unknown[] {
   return [
     {
       ...playHeader('fleet apply: reserve listen ports', ansible, true),
-      tasks: [
-        {
-          name: TASK.apply,
-          [APPLY_ACTION]: {
-            persist_file: '{{ fleet_persist_file }}',
-            reserved_ports: '{{ fleet_reserved_ports }}',
-            port_range: '{{ fleet_port_range | default(omit) }}',
-            owned_line: '{{ fleet_owned_line | default(omit) }}',
-            header_line: HEADER_LINE,
-            one_write_limit: ONE_WRITE_LIMIT,
-            whole_write: wholeWriteScript,
-            clear_runtime: clearRuntimeScript,
-            read_back: readScript(false),
-          },
-        },
-      ],
+      tasks: applyTasks(),
+    },
+  ];
+}
+
+/** The apply play's tasks, one unit (apply and read-then-apply runs embed it): the plugin's one task. */
+export function applyTasks(): Record<string, unknown>[] {
+  return [
+    {
+      name: TASK.apply,
+      [APPLY_ACTION]: {
+        persist_file: '{{ fleet_persist_file }}',
+        reserved_ports: '{{ fleet_reserved_ports }}',
+        port_range: '{{ fleet_port_range | default(omit) }}',
+        owned_line: '{{ fleet_owned_line | default(omit) }}',
+        header_line: HEADER_LINE,
+        one_write_limit: ONE_WRITE_LIMIT,
+        whole_write: wholeWriteScript,
+        clear_runtime: clearRuntimeScript,
+        read_back: readScript(false),
+      },
     },
   ];
 }

@@ -4,8 +4,9 @@ import type { Policy } from '../policy/types.js';
 import { format, formatPortRange, type PortRange, type PortSet } from '../ports/portset.js';
 import type { FleetSetting } from '../ansible/config.js';
 import { renderAnsibleCfg } from './ansible-cfg.js';
-import { applyPlaybook, checkPlaybook, TARGET_GROUP } from './playbooks.js';
+import { applyPlaybook, checkPlaybook, readApplyPlaybook, TARGET_GROUP, type ReadScope } from './playbooks.js';
 import { APPLY_PLUGIN_PATH, applyPluginSource } from './apply-plugin.js';
+import { filterPlugin } from './filter-plugin.js';
 import { toAnsibleYaml } from './yaml.js';
 import { ownedLine } from '../verify/owned.js';
 
@@ -31,6 +32,8 @@ export interface RenderInput {
   version: string;
   /** More variables per host (rollback's prior state). */
   hostVars?: Record<string, Record<string, string | boolean>>;
+  /** The hosts check.yml and run.yml read (default: the policy's targets, every shard). */
+  scope?: ReadScope;
 }
 
 export interface RenderedFile {
@@ -46,11 +49,19 @@ export const PROJECT_FILES = {
   /** The apply play's one task; ansible-playbook loads it from next to the playbook. */
   applyPlugin: APPLY_PLUGIN_PATH,
   check: 'playbooks/check.yml',
+  /** Read, plan, apply in one process (fleet apply, check --remediate). */
+  run: 'playbooks/run.yml',
+  filters: 'playbooks/filter_plugins/fleet.py',
 } as const;
 
 /** Inventory sources of a rendered project, in order: the hosts (the policy's source, or the inline hosts), then fleet's variables. Relative ones are inside the project. */
 export function projectInventories(policy: Policy): string[] {
   return [policy.inventory.kind === 'source' ? policy.inventory.source : PROJECT_FILES.inlineInventory, PROJECT_FILES.inventory];
+}
+
+/** The hosts' inventory alone: what check.yml and run.yml read (they carry fleet's values as play variables). */
+export function hostInventory(policy: Policy): string {
+  return projectInventories(policy)[0]!;
 }
 
 /**
@@ -74,6 +85,8 @@ export function renderProject(input: RenderInput): RenderedFile[] {
     },
   };
   const inventories = projectInventories(policy);
+  const scope = input.scope ?? { pattern: policy.targets };
+  const values = { persistFile: policy.persistFile, version: input.version, ...(policy.sha256 ? { sha256: policy.sha256 } : {}) };
   const files: RenderedFile[] = [];
   if (policy.inventory.kind === 'inline') {
     files.push({ path: PROJECT_FILES.inlineInventory, content: toAnsibleYaml(inlineInventoryDoc(policy.inventory), header, { quoteStrings: true }) });
@@ -83,7 +96,9 @@ export function renderProject(input: RenderInput): RenderedFile[] {
     { path: PROJECT_FILES.inventory, content: toAnsibleYaml(inventory, header, { quoteStrings: true }) },
     { path: PROJECT_FILES.apply, content: toAnsibleYaml(applyPlaybook(policy.ansible), header) },
     { path: PROJECT_FILES.applyPlugin, content: applyPluginSource(header) },
-    { path: PROJECT_FILES.check, content: toAnsibleYaml(checkPlaybook(policy.ansible, input.audit), header) },
+    { path: PROJECT_FILES.check, content: toAnsibleYaml(checkPlaybook(policy.ansible, input.audit, scope, values), header) },
+    { path: PROJECT_FILES.run, content: toAnsibleYaml(readApplyPlaybook(policy.ansible, input.audit, scope, values), header) },
+    { path: PROJECT_FILES.filters, content: filterPlugin(header) },
   );
   return files.sort((a, b) => compareText(a.path, b.path));
 }

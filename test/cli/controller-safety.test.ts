@@ -112,7 +112,10 @@ describe('shards never hide an empty run (issue 15 case 5)', () => {
       const r = await fleet(['check', p, '--limit', 'nomatch', ...extra], state);
       expect(r.exitCode, `${extra.join(' ')}: ${r.stderr}`).toBe(2);
       expect(r.stderr).toContain('--limit nomatch matches no host of');
-      expect(playbooks(r)).toEqual([]);
+      // the one playbook run is where Ansible finds no host: nothing listed before it, nothing read
+      expect(r.spawned.filter((c) => /^ansible(-inventory)? /.test(c))).toEqual([]);
+      expect(playbooks(r)).toHaveLength(1);
+      expect(playbooks(r)[0]).toContain('playbooks/check.yml');
     }
   });
 
@@ -145,7 +148,7 @@ describe('shards never hide an empty run (issue 15 case 5)', () => {
 });
 
 describe('host names from a source inventory (issue 15 case 8)', () => {
-  it('a dynamic inventory naming a host "db1:2222" is exit 2 with the fix, before any playbook', async () => {
+  it('a dynamic inventory naming a host "db1:2222" is exit 2 with the fix, before any write', async () => {
     const script = join(tmp, 'dynamic.sh');
     writeFileSync(script, `#!/bin/sh\necho '{"all": {"hosts": ["db1:2222", "web1"]}, "_meta": {"hostvars": {}}}'\n`, { mode: 0o755 });
     const p = join(tmp, 'dynamic.yaml');
@@ -154,6 +157,11 @@ describe('host names from a source inventory (issue 15 case 8)', () => {
     expect(r.exitCode, r.stderr).toBe(2);
     expect(r.stderr).toContain(`inventory ${script}: 1 host name Ansible would read differently`);
     expect(r.stderr).toContain('set its port with ansible_port: 2222');
-    expect(playbooks(r)).toEqual([]);
+    // no listing: the read's targets report names the host, fleet stops that read-only run
+    expect(playbooks(r)).toHaveLength(1);
+    expect(r.spawned.some((c) => c.startsWith('ansible-inventory'))).toBe(false);
+    const applied = await fleet(['apply', p, '--yes'], join(tmp, 'state-dynamic'));
+    expect(applied.exitCode, applied.stderr).toBe(2);
+    expect(applied.stderr).toContain(`inventory ${script}: 1 host name Ansible would read differently`);
   });
 });

@@ -7,7 +7,8 @@ import { beforeEach, expect, it } from 'vitest';
 import { describeLab, driftSysctl, resetAll, setReadOnly, sshHost, stopHost } from './helpers.js';
 import { join } from 'node:path';
 import { run } from '../../src/io/exec.js';
-import { fleet, hostResult, why, workDir, writePolicy } from './fleet.js';
+import { readFileSync } from 'node:fs';
+import { fleet, hostResult, onTerminal, why, workDir, writePolicy } from './fleet.js';
 import { HEADER_TASK } from '../../src/render/header.js';
 import { TASK } from '../../src/render/playbooks.js';
 
@@ -150,5 +151,54 @@ describeLab('fleet apply', () => {
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/--yes/);
     expect(await read('h1')).toBe('');
+  });
+
+  it('on a terminal: the plan comes before any write; "n" or Ctrl-C ends the one Ansible run with nothing written, "y" applies in it', async () => {
+    const policy = writePolicy(basePolicy);
+    // every Python process fleet started (a cold state folder also runs ansible-playbook --version and ansible-config once, then caches them)
+    const runs = (trace: string) =>
+      readFileSync(trace, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { cmd: string; args: string[] }).filter((e) => e.cmd.startsWith('ansible'));
+    const parses = (trace: string) => runs(trace).filter((e) => e.cmd !== 'ansible-config' && !e.args.includes('--version'));
+    const declineTrace = join(workDir(), 'trace-decline.jsonl');
+    const declined = await onTerminal(['apply', policy], { '[y/N]': 'n' }, { FLEET_TRACE_EXEC: declineTrace }, workDir());
+    expect(declined.exitCode, why(declined)).toBe(1);
+    expect(declined.stdout).toContain('nothing applied');
+    expect(declined.stdout).toMatch(/Apply to 6 hosts\? \[y\/N\]/);
+    for (const h of ['h1', 'h4']) {
+      expect(await read(h), h).toBe('');
+      expect(await persisted(h), h).toBe('');
+    }
+    expect(parses(declineTrace).map((e) => e.cmd)).toEqual(['ansible-playbook']);
+    // the run that waited for the answer is gone
+    const ps = await run('ps', ['-eo', 'args']);
+    expect(ps.stdout.split('\n').filter((l) => l.includes('ansible-playbook') && l.includes(join(workDir(), 'state')))).toEqual([]);
+    // Ctrl-C at the question: exit 130, nothing written, the waiting run stopped
+    const interrupted = await onTerminal(['apply', policy], { '[y/N]': '\x03' }, {}, workDir());
+    expect(interrupted.exitCode, why(interrupted)).toBe(130);
+    expect(await read('h1')).toBe('');
+    const after = await run('ps', ['-eo', 'args']);
+    expect(after.stdout.split('\n').filter((l) => l.includes('ansible-playbook') && l.includes(join(workDir(), 'state')))).toEqual([]);
+    const acceptTrace = join(workDir(), 'trace-accept.jsonl');
+    const accepted = await onTerminal(['apply', policy], { '[y/N]': 'y' }, { FLEET_TRACE_EXEC: acceptTrace }, workDir());
+    expect(accepted.exitCode, why(accepted)).toBe(0);
+    for (const h of ['h1', 'h4']) expect(await read(h), h).toBe(expected[h]);
+    // warm: the one Python process of the run
+    expect(runs(acceptTrace).map((e) => e.args[0]!.split('/').slice(-2).join('/'))).toEqual(['playbooks/run.yml']);
+  });
+
+  it('capacity refusals come from the groups the read reported, before any write: the refused host keeps its value, the others are applied', async () => {
+    // each rule alone leaves enough ephemeral ports; h1 (group web + its own rule) keeps only 999 of them (min 1000)
+    const policy = writePolicy({ reserved_ports: '40000-40100', groups: { web: { reserved_ports: '32768-46000' } }, hosts: { h1: { reserved_ports: '46001-60000' } } });
+    const r = await fleet(['apply', policy, '--yes', '--json']);
+    expect(r.exitCode, why(r)).toBe(1);
+    expect(hostResult(r.report, 'h1')).toMatchObject({ verdict: 'refused', changed: false, groups: ['web'] });
+    expect(hostResult(r.report, 'h1').message).toMatch(/below min_ephemeral_ports 1000/);
+    expect(await read('h1')).toBe('');
+    expect(await persisted('h1')).toBe('');
+    for (const h of ['h2', 'h3']) {
+      expect(hostResult(r.report, h), h).toMatchObject({ verdict: 'compliant', changed: true });
+      expect(await read(h), h).toBe('32768-46000');
+    }
+    for (const h of ['h4', 'h5', 'h6']) expect(await read(h), h).toBe('40000-40100');
   });
 });

@@ -9,7 +9,8 @@ import { Ajv } from 'ajv';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { beforeAll, beforeEach, expect, it } from 'vitest';
 import { checkExposition } from '../report/prom-format.js';
-import { describeLab, driftSysctl, labHost, resetAll, sshHost } from './helpers.js';
+import { inShard } from '../../src/plan/shard.js';
+import { describeLab, driftSysctl, hostNames, labHost, resetAll, sshHost, startHost, stopHost } from './helpers.js';
 import { fleet, hostResult, why, workDir, writePolicy } from './fleet.js';
 
 const schema = JSON.parse(readFileSync(new URL('../../schema/report.schema.json', import.meta.url), 'utf8')) as object;
@@ -147,5 +148,47 @@ describeLab('fleet check', () => {
     } finally {
       await sshHost('h1', `kill ${pid} || true`);
     }
+  });
+
+  it("--shard K/3 splits the targeted hosts, each in one shard; the other shards' hosts are never contacted; one ansible-playbook, no listing", async () => {
+    const names = hostNames();
+    const shardOf = (h: string) => [1, 2, 3].find((k) => inShard(h, { index: k, count: 3 }))!;
+    const seen: string[] = [];
+    for (const k of [1, 2, 3]) {
+      const mine = names.filter((h) => shardOf(h) === k);
+      const others = names.filter((h) => shardOf(h) !== k);
+      // a contacted host whose sshd is down would be unreachable: stop every host outside the shard
+      for (const h of others) await stopHost(h);
+      const trace = join(workDir(), `trace-shard-${k}.jsonl`);
+      try {
+        const r = await fleet(['check', policy, '--json', '--shard', `${k}/3`], { FLEET_TRACE_EXEC: trace });
+        expect(r.exitCode, why(r)).toBe(0);
+        expect(r.report?.hosts.map((h) => h.host).sort()).toEqual(mine);
+        expect(r.report?.summary).toMatchObject({ hosts: mine.length, compliant: mine.length, unreachable: 0 });
+        seen.push(...(r.report?.hosts.map((h) => h.host) ?? []));
+      } finally {
+        for (const h of others) await startHost(h);
+      }
+      const runs = readFileSync(trace, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { cmd: string; args: string[] });
+      expect(runs.filter((e) => e.cmd === 'ansible-playbook' && !e.args.includes('--version')).length).toBe(1);
+      expect(runs.filter((e) => e.cmd === 'ansible-inventory' || e.cmd === 'ansible')).toEqual([]);
+    }
+    expect(seen.sort()).toEqual(names);
+  });
+
+  it("--limit and targets narrow the play: groups and desired sets come from the read's own report", async () => {
+    const web = await fleet(['check', policy, '--json', '--limit', 'web']);
+    expect(web.exitCode, why(web)).toBe(0);
+    expect(web.report?.hosts.map((h) => h.host).sort()).toEqual(['h1', 'h2', 'h3']);
+    expect(hostResult(web.report, 'h1')).toMatchObject({ groups: ['web'], desired: '40000-40100,41000' });
+    const targeted = writePolicy({ ...policyBody, targets: 'all:!web' });
+    const db = await fleet(['check', targeted, '--json']);
+    expect(db.exitCode, why(db)).toBe(0);
+    expect(db.report?.hosts.map((h) => h.host).sort()).toEqual(['h4', 'h5', 'h6']);
+    expect(hostResult(db.report, 'h4')).toMatchObject({ groups: ['db'], desired: '40000-40100' });
+    expect(db.report?.outsideTargets).toEqual({ pattern: 'all:!web', hosts: ['h1', 'h2', 'h3'] });
+    const none = await fleet(['check', targeted, '--limit', 'web']);
+    expect(none.exitCode, why(none)).toBe(2);
+    expect(none.stderr).toContain('--limit web matches no host of');
   });
 });

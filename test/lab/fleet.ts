@@ -44,3 +44,37 @@ export function workDir(): string {
 export function why(r: ExecResult): string {
   return `exit ${r.exitCode}\nstderr:\n${r.stderr.slice(-3000)}\nstdout:\n${r.stdout.slice(0, 3000)}`;
 }
+
+/**
+ * Run fleet on a pseudo-terminal (python's pty: fleet sees a real terminal on
+ * stdin) and answer each prompt when it appears.
+ */
+export async function onTerminal(args: string[], answers: Record<string, string>, env: Record<string, string>, cwd: string) {
+  const driver = `
+import os, pty, sys, json
+argv = json.loads(sys.argv[1]); answers = json.loads(sys.argv[2])
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(argv[0], argv)
+out = b''; done = set()
+while True:
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+    for prompt, answer in answers.items():
+        if prompt not in done and prompt.encode() in out:
+            os.write(fd, answer.encode() + b'\\r'); done.add(prompt)
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors='replace'))
+sys.exit(os.waitstatus_to_exitcode(status))
+`;
+  return run('/usr/bin/python3', ['-c', driver, JSON.stringify(['node', CLI, ...args]), JSON.stringify(answers)], {
+    cwd,
+    env: { FLEET_STATE_DIR: join(workDir(), 'state'), NO_COLOR: '1', ...env },
+    timeoutMs: 170_000,
+  });
+}

@@ -100,14 +100,14 @@ describeLab('fleet reliability', () => {
     await resetAll(); // clears latency too
   });
 
-  it('partial failure: Ansible runs exactly once per phase (no retries) and the summary counts the hosts that succeeded', async () => {
+  it('partial failure: Ansible runs exactly once (read, plan and apply in one run; no retries) and the summary counts the hosts that succeeded', async () => {
     await stopHost('h5');
     await setReadOnly('h6', true);
     const trace = join(workDir(), 'trace-partial.jsonl');
     const r = await fleet(['apply', writePolicy({ reserved_ports: VALUE }), '--yes'], { FLEET_TRACE_EXEC: trace });
     expect(r.exitCode, why(r)).toBe(1);
-    // read phase + apply phase; the unreachable and failing hosts are not retried
-    expect(playbookRuns(trace)).toEqual(['playbooks/check.yml', 'playbooks/apply.yml']);
+    // read, plan and apply in one run; the unreachable and failing hosts are not retried
+    expect(playbookRuns(trace)).toEqual(['playbooks/run.yml']);
     expect(r.stdout).toMatch(/^6 hosts: 4 changed, 4 compliant, 0 drift, 1 failed, 1 unreachable, 0 not run, 0 refused$/m);
     for (const h of ['h1', 'h2', 'h3', 'h4']) expect(await read(h), h).toBe(VALUE);
     // the host that could not be set got no persistence file either (the next boot is not broken)
@@ -118,7 +118,7 @@ describeLab('fleet reliability', () => {
   });
 
   it('rolling rollout: a failure in the first batch (serial 2, max_fail_percentage 0) stops it; later batches keep their old value', async () => {
-    // Ansible batches hosts in inventory order; fleet renders fleet_targets sorted by name, so batch 1 is h1,h2.
+    // The apply play orders its hosts by name (order: sorted), so batch 1 is h1,h2.
     // The fault is read-only /proc/sys, not a stopped sshd: a host unreachable when fleet reads it is left out of
     // the apply run, and ansible-core 2.14's linear strategy does not count unreachable hosts towards
     // max_fail_percentage (only a batch that is entirely unreachable stops the play).

@@ -7,7 +7,7 @@ import { ONE_WRITE_LIMIT } from '../../src/ports/write-limit.js';
 import { APPLY_ACTION, APPLY_STEP, applyPluginSource } from '../../src/render/apply-plugin.js';
 import { CLEAR_PERSIST_REGEXP, CLEAR_TASK, CLEARED_MARK, clearRuntimeScript } from '../../src/render/empty-set.js';
 import { HEADER_LINE, HEADER_TASK, OWNED_TASK } from '../../src/render/header.js';
-import { applyPlaybook, checkPlaybook, TARGET_GROUP, TASK } from '../../src/render/playbooks.js';
+import { APPLY_GROUP, applyPlaybook, applyTasks, checkPlaybook, DECISION_VARS, readApplyPlaybook, TARGET_GROUP, TASK } from '../../src/render/playbooks.js';
 import { onPath } from '../support/tools.js';
 
 const HAS_PYTHON = await onPath('python3');
@@ -96,27 +96,67 @@ describe('the apply plugin', () => {
   });
 });
 
+const values = { persistFile: '/etc/sysctl.d/90-fleet.conf', version: '0.1.0' };
+const all = { pattern: 'all' };
+
 describe('checkPlaybook', () => {
-  it('is one read-only raw task, no serial even when the policy rolls', () => {
-    const [play, ...rest] = plays(checkPlaybook(rolling, false));
+  it('reports its targets once, then one read-only raw task; no serial even when the policy rolls', () => {
+    const [play, ...rest] = plays(checkPlaybook(rolling, false, all, values));
     expect(rest).toEqual([]);
     // reads do not use become unless the policy says they need it
-    expect(play).toMatchObject({ name: 'fleet check: read reserved ports', hosts: TARGET_GROUP, gather_facts: false, become: false });
-    expect(plays(checkPlaybook({ ...rolling, become: { reads: true, method: 'doas' } }, false))[0]).toMatchObject({ become: true, become_method: 'doas' });
+    expect(play).toMatchObject({ name: 'fleet check: read reserved ports', hosts: 'all', gather_facts: false, become: false, vars: { fleet_persist_file: values.persistFile } });
+    expect(plays(checkPlaybook({ ...rolling, become: { reads: true, method: 'doas' } }, false, all, values))[0]).toMatchObject({ become: true, become_method: 'doas' });
     expect(play).not.toHaveProperty('serial');
     expect(play).not.toHaveProperty('max_fail_percentage');
-    expect(play!.tasks).toEqual([{ name: TASK.readState, 'ansible.builtin.raw': readScript(false), changed_when: false }]);
+    expect(play!.tasks).toEqual([
+      { name: TASK.targets, 'ansible.builtin.debug': { msg: { hosts: '{{ ansible_play_hosts_all }}', groups: '{{ groups }}' } }, run_once: true },
+      { name: TASK.readState, 'ansible.builtin.raw': readScript(false), changed_when: false },
+    ]);
+  });
+
+  it("targets the policy's pattern over the user's inventory, not a per-host group", () => {
+    expect(plays(checkPlaybook(rolling, false, { pattern: 'all:!winhosts' }, values))[0]!.hosts).toBe('all:!winhosts');
+    expect(JSON.stringify(checkPlaybook(rolling, false, all, values))).not.toContain('hostvars');
+  });
+
+  it('--shard ends the other shards\' hosts before the read, with the fleet_shard filter', () => {
+    const tasks = plays(checkPlaybook(rolling, false, { pattern: 'all', shard: { index: 2, count: 4 } }, values))[0]!.tasks;
+    expect(tasks.map((t) => t.name)).toEqual([TASK.targets, TASK.shard, TASK.readState]);
+    expect(task(plays(checkPlaybook(rolling, false, { pattern: 'all', shard: { index: 2, count: 4 } }, values))[0]!, TASK.shard)).toEqual({
+      name: TASK.shard,
+      'ansible.builtin.meta': 'end_host',
+      when: '(inventory_hostname | fleet_shard(4)) != 1',
+    });
   });
 
   it('lists sockets only with audit', () => {
-    expect(plays(checkPlaybook(rolling, true))[0]!.tasks[0]!['ansible.builtin.raw']).toBe(readScript(true));
-    expect(String(plays(checkPlaybook(rolling, true))[0]!.tasks[0]!['ansible.builtin.raw'])).toContain('ss -H -ntuap');
+    expect(task(plays(checkPlaybook(rolling, true, all, values))[0]!, TASK.readState)['ansible.builtin.raw']).toBe(readScript(true));
+    expect(String(task(plays(checkPlaybook(rolling, true, all, values))[0]!, TASK.readState)['ansible.builtin.raw'])).toContain('ss -H -ntuap');
   });
 
   it('never uses a module that writes', () => {
-    const text = JSON.stringify(checkPlaybook(rolling, true));
+    const text = JSON.stringify(checkPlaybook(rolling, true, { pattern: 'all', shard: { index: 1, count: 2 } }, values));
     expect(text).not.toContain('sysctl"');
     expect(text).not.toContain('ansible.posix');
     expect(text).not.toMatch(/sysctl -w|sysctl -p/);
+  });
+});
+
+describe('readApplyPlaybook', () => {
+  const [read, write, ...rest] = plays(readApplyPlaybook(rolling, false, { pattern: 'web' }, values));
+
+  it('play 1 reads like check, then waits once for the decision and groups the chosen hosts', () => {
+    expect(rest).toEqual([]);
+    expect(read).toMatchObject({ hosts: 'web', become: false });
+    expect(read).not.toHaveProperty('serial');
+    expect(read!.tasks.map((t) => t.name)).toEqual([TASK.targets, TASK.readState, TASK.awaitPlan, TASK.takePlan, TASK.selectHosts]);
+    expect(task(read!, TASK.awaitPlan)).toMatchObject({ run_once: true });
+    expect(String(JSON.stringify(task(read!, TASK.awaitPlan)))).toContain(`${DECISION_VARS.file} | fleet_await(${DECISION_VARS.pid})`);
+    expect(task(read!, TASK.selectHosts)).toMatchObject({ 'ansible.builtin.group_by': { key: APPLY_GROUP }, changed_when: false });
+  });
+
+  it('play 2 is the apply tasks, unchanged, on the chosen group with the policy\'s rolling settings', () => {
+    expect(write).toMatchObject({ hosts: APPLY_GROUP, order: 'sorted', serial: '25%', max_fail_percentage: 10, become: true, vars: { fleet_persist_file: values.persistFile } });
+    expect(write!.tasks).toEqual(applyTasks());
   });
 });

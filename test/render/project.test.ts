@@ -70,8 +70,25 @@ describe('renderProject', () => {
   });
 
   it('lists its files sorted; inline adds inventories/hosts.yml', () => {
-    expect(renderProject(input(inlinePolicy)).map((f) => f.path)).toEqual(['ansible.cfg', 'inventories/fleet.yml', 'inventories/hosts.yml', 'playbooks/action_plugins/fleet_apply.py', 'playbooks/apply.yml', 'playbooks/check.yml']);
-    expect(renderProject(input(policy())).map((f) => f.path)).toEqual(['ansible.cfg', 'inventories/fleet.yml', 'playbooks/action_plugins/fleet_apply.py', 'playbooks/apply.yml', 'playbooks/check.yml']);
+    expect(renderProject(input(inlinePolicy)).map((f) => f.path)).toEqual([
+      'ansible.cfg',
+      'inventories/fleet.yml',
+      'inventories/hosts.yml',
+      'playbooks/action_plugins/fleet_apply.py',
+      'playbooks/apply.yml',
+      'playbooks/check.yml',
+      'playbooks/filter_plugins/fleet.py',
+      'playbooks/run.yml',
+    ]);
+    expect(renderProject(input(policy())).map((f) => f.path)).toEqual([
+      'ansible.cfg',
+      'inventories/fleet.yml',
+      'playbooks/action_plugins/fleet_apply.py',
+      'playbooks/apply.yml',
+      'playbooks/check.yml',
+      'playbooks/filter_plugins/fleet.py',
+      'playbooks/run.yml',
+    ]);
   });
 
   it('every file names the policy and fleet version in its header', () => {
