@@ -47,10 +47,20 @@ export function pieceContenders(ctx: BenchContext, baselineRoot?: string): Conte
     ...(baselineRoot
       ? [
           { name: 'fleet --help (baseline)', desc: 'the same, baseline build', steps: [fleet({ ...ctx, root: baselineRoot }, ['--help'])], check: ok },
-          { name: 'fleet validate (baseline)', desc: 'the same, baseline build', steps: [fleet({ ...ctx, root: baselineRoot }, ['validate', ctx.policy])], check: ok },
+          {
+            name: 'fleet validate (baseline)',
+            desc: 'the same, baseline build',
+            steps: [fleet({ ...ctx, root: baselineRoot }, ['validate', ctx.policy])],
+            check: ok,
+          },
         ]
       : []),
-    { name: 'ansible-inventory --list', desc: 'the bench inventory listed once', steps: [() => timed('ansible-inventory', ['-i', ctx.inventory, '--list'])], check: ok },
+    {
+      name: 'ansible-inventory --list',
+      desc: 'the bench inventory listed once',
+      steps: [() => timed('ansible-inventory', ['-i', ctx.inventory, '--list'])],
+      check: ok,
+    },
     {
       name: 'ansible-playbook start-up',
       desc: 'a play with no tasks on localhost (Python, Ansible, plugins, inventory parse)',
@@ -71,7 +81,12 @@ export function warmContenders(ctx: BenchContext, hosts: string[], baseline?: Be
       steps: [fleet(ctx, ['check', ctx.policy, '--limit', pattern, '--json'])],
       check: expectCompliant(hosts.length),
     },
-    { name: 'ansible -m raw', desc: `\`ansible <same hosts> -f ${hosts.length} -m raw -a 'sysctl -n …'\``, steps: [adhocRaw(ctx.inventory, pattern, hosts.length, ctx.ansibleCp)], check: ok },
+    {
+      name: 'ansible -m raw',
+      desc: `\`ansible <same hosts> -f ${hosts.length} -m raw -a 'sysctl -n …'\``,
+      steps: [adhocRaw(ctx.inventory, pattern, hosts.length, ctx.ansibleCp)],
+      check: ok,
+    },
   ];
 }
 
@@ -87,7 +102,12 @@ export function baselineContext(ctx: BenchContext, root: string, name: string): 
 }
 
 function baselineCheck(b: BenchContext, args: string[], n: number): Contender {
-  return { name: 'fleet check (baseline)', desc: `the same \`fleet check\` run by the baseline build (${b.root})`, steps: [fleet(b, ['check', b.policy, ...args, '--json'])], check: expectCompliant(n) };
+  return {
+    name: 'fleet check (baseline)',
+    desc: `the same \`fleet check\` run by the baseline build (${b.root})`,
+    steps: [fleet(b, ['check', b.policy, ...args, '--json'])],
+    check: expectCompliant(n),
+  };
 }
 
 /** The lab inventory's host names, in the order the lab made them. */
@@ -115,7 +135,15 @@ export function bigInventory(ctx: BenchContext, total: number, fillerAddress: st
 const PARSERS = new Set(['ansible-inventory', 'ansible-playbook', 'ansible']);
 
 /** One traced `fleet check --limit HOST` on the big inventory, then timings of it against `ansible HOST -m raw`. */
-export async function traceBig(ctx: BenchContext, host: string, total: number, fillerAddress: string, reps: number, value: string, baselineRoot?: string): Promise<TraceResult> {
+export async function traceBig(
+  ctx: BenchContext,
+  host: string,
+  total: number,
+  fillerAddress: string,
+  reps: number,
+  value: string,
+  baselineRoot?: string,
+): Promise<TraceResult> {
   const inventory = bigInventory(ctx, total, fillerAddress);
   const big: BenchContext = { ...ctx, inventory, policy: join(ctx.work, 'policy-big.yaml') };
   writePolicy(big, value);
@@ -123,7 +151,9 @@ export async function traceBig(ctx: BenchContext, host: string, total: number, f
   await fleet(big, ['check', big.policy, '--limit', host, '--json'])();
   const traceFile = join(ctx.work, 'trace.jsonl');
   writeFileSync(traceFile, '');
-  const traced = await timed(process.execPath, [join(ctx.root, 'dist/cli/main.js'), 'check', big.policy, '--limit', host, '--json'], { env: { FLEET_TRACE_EXEC: traceFile } });
+  const traced = await timed(process.execPath, [join(ctx.root, 'dist/cli/main.js'), 'check', big.policy, '--limit', host, '--json'], {
+    env: { FLEET_TRACE_EXEC: traceFile },
+  });
   const bad = expectCompliant(1)([traced]);
   if (bad) throw new Error(`big-inventory trace: ${bad}`);
   const started = readFileSync(traceFile, 'utf8')
@@ -138,8 +168,18 @@ export async function traceBig(ctx: BenchContext, host: string, total: number, f
     `${total}-host inventory, --limit ${host}`,
     [
       ...(baseline ? [baselineCheck(baseline, ['--limit', host], 1)] : []),
-      { name: 'fleet check --limit', desc: `\`fleet check POLICY --limit ${host}\`, ${total}-host static inventory`, steps: [fleet(big, ['check', big.policy, '--limit', host, '--json'])], check: expectCompliant(1) },
-      { name: 'ansible -m raw', desc: `\`ansible -i INVENTORY ${host} -m raw\`, same inventory`, steps: [adhocRaw(inventory, host, 1, ctx.ansibleCp)], check: ok },
+      {
+        name: 'fleet check --limit',
+        desc: `\`fleet check POLICY --limit ${host}\`, ${total}-host static inventory`,
+        steps: [fleet(big, ['check', big.policy, '--limit', host, '--json'])],
+        check: expectCompliant(1),
+      },
+      {
+        name: 'ansible -m raw',
+        desc: `\`ansible -i INVENTORY ${host} -m raw\`, same inventory`,
+        steps: [adhocRaw(inventory, host, 1, ctx.ansibleCp)],
+        check: ok,
+      },
     ],
     { reps },
   );
@@ -167,7 +207,12 @@ export function fixedMarkdown(f: FixedResults): string[] {
   const L = ['## Fixed cost per run (issue 19)', '', '| piece | wall median (s) | CPU median (s) | walls (s) |', '|---|---:|---:|---|'];
   for (const r of f.pieces) L.push(`| ${r.name} | ${f2(r.wall)} | ${f2(r.cpu)} | ${r.walls.map(f2).join(' ')} |`);
   L.push('', f.pieces.map((r) => `${r.name}: ${r.desc}`).join('; ') + '.', '');
-  L.push('### fleet check against `ansible -m raw`, same hosts, connections warm', '', '| hosts | fleet check wall (s) | ansible -m raw wall (s) | ratio wall | fleet CPU (s) | ansible CPU (s) | ratio CPU |', '|---:|---:|---:|---:|---:|---:|---:|');
+  L.push(
+    '### fleet check against `ansible -m raw`, same hosts, connections warm',
+    '',
+    '| hosts | fleet check wall (s) | ansible -m raw wall (s) | ratio wall | fleet CPU (s) | ansible CPU (s) | ratio CPU |',
+    '|---:|---:|---:|---:|---:|---:|---:|',
+  );
   for (const [n, rows] of Object.entries(f.warm)) {
     const b = rows.find((r) => r.name === 'ansible -m raw');
     for (const a of rows.filter((r) => r.name.startsWith('fleet check'))) {
@@ -178,7 +223,10 @@ export function fixedMarkdown(f: FixedResults): string[] {
   const t = f.trace;
   if (t) {
     L.push(`### One host out of a ${t.inventoryHosts}-host static inventory`, '');
-    L.push(`Processes fleet started (FLEET_TRACE_EXEC): ${t.processes.map((p) => `\`${p}\``).join(', ') || 'none'} — ${t.inventoryParses} inventory parse${t.inventoryParses === 1 ? '' : 's'}.`, '');
+    L.push(
+      `Processes fleet started (FLEET_TRACE_EXEC): ${t.processes.map((p) => `\`${p}\``).join(', ') || 'none'} — ${t.inventoryParses} inventory parse${t.inventoryParses === 1 ? '' : 's'}.`,
+      '',
+    );
     L.push(`| contender | wall median (s) | CPU median (s) |`, '|---|---:|---:|');
     for (const r of [t.fleet, t.ansible, ...(t.baseline ? [t.baseline] : [])]) L.push(`| ${r.name} | ${f2(r.wall)} | ${f2(r.cpu)} |`);
     L.push('');

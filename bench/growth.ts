@@ -27,7 +27,9 @@ export interface GrowthLine {
 export const SUPERLINEAR_FACTOR = 1.5;
 
 export function growth(bySize: Record<number, Row[]>, contenders: readonly string[]): GrowthLine[] {
-  const sizes = Object.keys(bySize).map(Number).sort((a, b) => a - b);
+  const sizes = Object.keys(bySize)
+    .map(Number)
+    .sort((a, b) => a - b);
   return contenders.map((contender) => {
     const points = sizes.flatMap((n) => {
       const r = bySize[n]!.find((x) => x.name === contender);
@@ -41,7 +43,8 @@ export function growth(bySize: Record<number, Row[]>, contenders: readonly strin
     const first = steps[0];
     const last = steps.at(-1);
     const grows = (a: number, b: number) => b > 0 && a > 0 && b > SUPERLINEAR_FACTOR * a;
-    const superlinear = steps.length >= 2 && !!first && !!last && (grows(first.wallPerHostMs, last.wallPerHostMs) || grows(first.cpuPerHostMs, last.cpuPerHostMs));
+    const superlinear =
+      steps.length >= 2 && !!first && !!last && (grows(first.wallPerHostMs, last.wallPerHostMs) || grows(first.cpuPerHostMs, last.cpuPerHostMs));
     return { contender, points, steps, superlinear };
   });
 }

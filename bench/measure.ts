@@ -104,6 +104,14 @@ export async function alternate(label: string, entries: (Contender | Contender[]
   return contenders.map((c) => {
     const s = samples.get(c.name)!;
     const t = tasks.get(c.name);
-    return { name: c.name, desc: c.desc, wall: median(s.map((x) => x.wall)), cpu: median(s.map((x) => x.cpu)), walls: s.map((x) => x.wall), cpus: s.map((x) => x.cpu), ...(t !== undefined ? { hostTasks: t } : {}) };
+    return {
+      name: c.name,
+      desc: c.desc,
+      wall: median(s.map((x) => x.wall)),
+      cpu: median(s.map((x) => x.cpu)),
+      walls: s.map((x) => x.wall),
+      cpus: s.map((x) => x.cpu),
+      ...(t !== undefined ? { hostTasks: t } : {}),
+    };
   });
 }

@@ -65,7 +65,14 @@ function planOnce(text: string): PlannerTimes & { bytes: number } {
   const plan = since(t0);
   t0 = performance.now();
   const targets = plans.filter((p) => !p.refused).map((p) => ({ host: p.host, reserved: p.desired }));
-  const files = renderProject({ policyLabel: 'bench.yaml', policy, targets, settings: fleetSettings({ user: {}, hosts: targets.length }), audit: false, version: 'bench' });
+  const files = renderProject({
+    policyLabel: 'bench.yaml',
+    policy,
+    targets,
+    settings: fleetSettings({ user: {}, hosts: targets.length }),
+    audit: false,
+    version: 'bench',
+  });
   const render = since(t0);
   const c = process.cpuUsage(c0);
   return { validate, plan, render, total: validate + plan + render, cpu: (c.user + c.system) / 1000, bytes: files.reduce((n, f) => n + f.content.length, 0) };

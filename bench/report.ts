@@ -54,10 +54,18 @@ const find = (rows: Row[] | undefined, name: string) => rows?.find((r) => r.name
 function table(rows: Row[], n: number, base: string): string[] {
   if (rows.length === 0) return ['(not measured in this run)'];
   const b = find(rows, base) ?? rows[0]!;
-  const out = ['| contender | wall median (s) | × baseline wall | CPU median (s) | × baseline CPU | CPU per host (ms) | host-tasks per host | walls (s) |', '|---|---:|---:|---:|---:|---:|---:|---|'];
-  for (const r of rows) out.push(`| ${r.name} | ${f2(r.wall)} | ${f2(ratio(r.wall, b.wall))} | ${f2(r.cpu)} | ${f2(ratio(r.cpu, b.cpu))} | ${f0((r.cpu / n) * 1000)} | ${r.hostTasks ?? '–'} | ${r.walls.map(f1).join(' ')} |`);
+  const out = [
+    '| contender | wall median (s) | × baseline wall | CPU median (s) | × baseline CPU | CPU per host (ms) | host-tasks per host | walls (s) |',
+    '|---|---:|---:|---:|---:|---:|---:|---|',
+  ];
+  for (const r of rows)
+    out.push(
+      `| ${r.name} | ${f2(r.wall)} | ${f2(ratio(r.wall, b.wall))} | ${f2(r.cpu)} | ${f2(ratio(r.cpu, b.cpu))} | ${f0((r.cpu / n) * 1000)} | ${r.hostTasks ?? '–'} | ${r.walls.map(f1).join(' ')} |`,
+    );
   out.push('', `Baseline: ${b.name}. ${rows.map((r) => `${r.name}: ${r.desc}`).join('; ')}.`);
-  out.push('Host-tasks per host: Ansible tasks each host went through (fleet: the tasks of the playbooks the run rendered, read phase plus apply phase when it changed hosts; an ad-hoc `ansible -m` command: one). Ansible\'s controller pays a worker fork per host-task.');
+  out.push(
+    "Host-tasks per host: Ansible tasks each host went through (fleet: the tasks of the playbooks the run rendered, read phase plus apply phase when it changed hosts; an ad-hoc `ansible -m` command: one). Ansible's controller pays a worker fork per host-task.",
+  );
   return out;
 }
 
@@ -75,15 +83,33 @@ export function targets(r: BenchResults): Target[] {
   const out: Target[] = [];
   const check = find(s?.read, 'fleet check');
   const raw = find(s?.read, `ansible -f ${n} -m raw`);
-  if (check && raw) out.push({ target: `fleet check ≤ 1.2× \`ansible -f ${n} -m raw\` wall (N=${n})`, value: `${f2(ratio(check.wall, raw.wall))}× (CPU ${f2(ratio(check.cpu, raw.cpu))}×)`, met: check.wall <= 1.2 * raw.wall });
+  if (check && raw)
+    out.push({
+      target: `fleet check ≤ 1.2× \`ansible -f ${n} -m raw\` wall (N=${n})`,
+      value: `${f2(ratio(check.wall, raw.wall))}× (CPU ${f2(ratio(check.cpu, raw.cpu))}×)`,
+      met: check.wall <= 1.2 * raw.wall,
+    });
   const apply = find(s?.write, 'fleet apply');
   const noop = find(s?.write, 'fleet apply (no-op)');
   const two = find(s?.write, 'ansible sysctl + command');
   if (apply && two) {
-    out.push({ target: `fleet apply after drift ≤ 0.6× the two hand-written steps, wall (N=${n})`, value: `${f2(ratio(apply.wall, two.wall))}×`, met: apply.wall <= 0.6 * two.wall });
-    out.push({ target: `fleet apply after drift ≤ 0.7× the two hand-written steps, controller CPU (N=${n})`, value: `${f2(ratio(apply.cpu, two.cpu))}×`, met: apply.cpu <= 0.7 * two.cpu });
+    out.push({
+      target: `fleet apply after drift ≤ 0.6× the two hand-written steps, wall (N=${n})`,
+      value: `${f2(ratio(apply.wall, two.wall))}×`,
+      met: apply.wall <= 0.6 * two.wall,
+    });
+    out.push({
+      target: `fleet apply after drift ≤ 0.7× the two hand-written steps, controller CPU (N=${n})`,
+      value: `${f2(ratio(apply.cpu, two.cpu))}×`,
+      met: apply.cpu <= 0.7 * two.cpu,
+    });
   }
-  if (noop && two) out.push({ target: `no-op fleet apply ≤ 0.2× the two steps, wall (N=${n})`, value: `${f2(ratio(noop.wall, two.wall))}×`, met: noop.wall <= 0.2 * two.wall });
+  if (noop && two)
+    out.push({
+      target: `no-op fleet apply ≤ 0.2× the two steps, wall (N=${n})`,
+      value: `${f2(ratio(noop.wall, two.wall))}×`,
+      met: noop.wall <= 0.2 * two.wall,
+    });
   const p = r.planner;
   if (p) {
     out.push({
@@ -106,15 +132,23 @@ export function growthLines(r: BenchResults): GrowthLine[] {
 }
 
 function growthTable(lines: GrowthLine[]): string[] {
-  const out = ['| contender | N | wall (s) | CPU (s) | marginal wall per host (ms) | marginal CPU per host (ms) | superlinear |', '|---|---:|---:|---:|---:|---:|---|'];
+  const out = [
+    '| contender | N | wall (s) | CPU (s) | marginal wall per host (ms) | marginal CPU per host (ms) | superlinear |',
+    '|---|---:|---:|---:|---:|---:|---|',
+  ];
   for (const g of lines) {
     g.points.forEach((p, i) => {
       const step = i > 0 ? g.steps[i - 1] : undefined;
       const flag = i === g.points.length - 1 && g.steps.length >= 2 ? (g.superlinear ? '**yes**' : 'no') : '';
-      out.push(`| ${g.contender} | ${p.n} | ${f2(p.wall)} | ${f2(p.cpu)} | ${step ? `${f0(step.wallPerHostMs)} (${step.from}→${step.to})` : ''} | ${step ? f0(step.cpuPerHostMs) : ''} | ${flag} |`);
+      out.push(
+        `| ${g.contender} | ${p.n} | ${f2(p.wall)} | ${f2(p.cpu)} | ${step ? `${f0(step.wallPerHostMs)} (${step.from}→${step.to})` : ''} | ${step ? f0(step.cpuPerHostMs) : ''} | ${flag} |`,
+      );
     });
   }
-  out.push('', `Marginal = (cost at N2 − cost at N1) / (N2 − N1). Superlinear: the last step's marginal wall or CPU per host is more than ${SUPERLINEAR_FACTOR}× the first step's.`);
+  out.push(
+    '',
+    `Marginal = (cost at N2 − cost at N1) / (N2 − N1). Superlinear: the last step's marginal wall or CPU per host is more than ${SUPERLINEAR_FACTOR}× the first step's.`,
+  );
   return out;
 }
 
@@ -129,8 +163,13 @@ export function renderMarkdown(r: BenchResults): string {
   L.push(`- load average before: ${m.loadBefore}; after: ${m.loadAfter ?? '?'}; run took ${f0(m.durationS)} s, started ${m.startedAt}`);
   L.push(`- lab prefix ${r.lab.prefix}, subnet ${r.lab.subnet}; lab hosts (sshd) run on the same machine and share its cores`);
   L.push(`- contenders alternate, order rotated each repetition, ${r.reps} repetitions, medians; every command starts with no SSH ControlMaster open (cold)`);
-  for (const e of r.earlier ?? []) L.push(`- some sizes come from an earlier run: started ${e.startedAt}, load before ${e.loadBefore}, after ${e.loadAfter ?? '?'}`);
-  L.push(`- repetitions per size: ${Object.entries(r.sizes).map(([n, s]) => `N=${n}: ${s.reps ?? r.reps}`).join(', ')}`);
+  for (const e of r.earlier ?? [])
+    L.push(`- some sizes come from an earlier run: started ${e.startedAt}, load before ${e.loadBefore}, after ${e.loadAfter ?? '?'}`);
+  L.push(
+    `- repetitions per size: ${Object.entries(r.sizes)
+      .map(([n, s]) => `N=${n}: ${s.reps ?? r.reps}`)
+      .join(', ')}`,
+  );
   L.push("- wall and CPU from `/usr/bin/time -f '%e %U %S'` around the command: CPU is user+sys of the whole waited process tree (controller side)", '');
   L.push('## Targets', '', '| target | measured | met |', '|---|---|---|');
   for (const t of targets(r)) L.push(`| ${t.target} | ${t.value} | ${t.met ? 'yes' : '**no**'} |`);
@@ -149,7 +188,10 @@ export function renderMarkdown(r: BenchResults): string {
     L.push('| phase | median (ms) | first run (ms) |', '|---|---:|---:|');
     for (const k of ['validate', 'plan', 'render', 'total', 'cpu'] as const) L.push(`| ${k} | ${f0(p.median[k])} | ${f0(p.first[k])} |`);
     L.push('', `Child process: wall ${f2(p.wallS)} s, CPU ${f2(p.cpuS)} s, max RSS ${f0(p.maxRssMb)} MB; rendered ${f0(p.renderedBytes / 1024)} KiB.`, '');
-    L.push(`Port-set algebra, worst case (every other port: ${p.ports.ranges} ranges, ${p.ports.textBytes} characters), median ms: union ${f2(p.ports.union)}, difference ${f2(p.ports.difference)}, intersect ${f2(p.ports.intersect)}, format ${f2(p.ports.format)}, parse ${f2(p.ports.parse)}.`, '');
+    L.push(
+      `Port-set algebra, worst case (every other port: ${p.ports.ranges} ranges, ${p.ports.textBytes} characters), median ms: union ${f2(p.ports.union)}, difference ${f2(p.ports.difference)}, intersect ${f2(p.ports.intersect)}, format ${f2(p.ports.format)}, parse ${f2(p.ports.parse)}.`,
+      '',
+    );
   }
   if (r.skipped.length) L.push('## Skipped', '', ...r.skipped.map((s) => `- ${s}`), '');
   return L.join('\n');

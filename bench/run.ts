@@ -38,7 +38,10 @@ import { renderMarkdown, targets, type BenchResults, type Machine } from './repo
 // Compiled to .bench-dist/bench/run.js: the checkout is two levels up.
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const env = process.env;
-const sizes = (env.BENCH_SIZES ?? '10,50,200').split(',').map((s) => Number(s.trim())).filter((n) => n > 0);
+const sizes = (env.BENCH_SIZES ?? '10,50,200')
+  .split(',')
+  .map((s) => Number(s.trim()))
+  .filter((n) => n > 0);
 const REPS = Number(env.BENCH_REPS ?? 3);
 const PLANNER_HOSTS = Number(env.BENCH_PLANNER_HOSTS ?? 10000);
 const PLANNER_GROUPS = Number(env.BENCH_PLANNER_GROUPS ?? 500);
@@ -97,7 +100,12 @@ async function machine(): Promise<Machine> {
 }
 
 async function planner(): Promise<BenchResults['planner']> {
-  const r = await timed(process.execPath, [join(ROOT, '.bench-dist/bench/planner.js'), String(PLANNER_HOSTS), String(PLANNER_GROUPS), String(Math.max(REPS, 3))]);
+  const r = await timed(process.execPath, [
+    join(ROOT, '.bench-dist/bench/planner.js'),
+    String(PLANNER_HOSTS),
+    String(PLANNER_GROUPS),
+    String(Math.max(REPS, 3)),
+  ]);
   if (r.exitCode !== 0) throw new Error(`planner bench failed: ${r.stderr}`);
   const doc = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as PlannerResult;
   return { ...doc, wallS: r.wall, cpuS: r.cpu, maxRssMb: r.rssKb / 1024 };
@@ -142,7 +150,9 @@ const ONLY = env.BENCH_ONLY?.split(',').map((s) => s.trim());
 
 function only(entries: (Contender | Contender[])[]): (Contender | Contender[])[] {
   if (!ONLY) return entries;
-  return entries.map((e) => (Array.isArray(e) ? e.filter((c) => ONLY.includes(c.name)) : ONLY.includes(e.name) ? e : [])).filter((e) => !Array.isArray(e) || e.length > 0);
+  return entries
+    .map((e) => (Array.isArray(e) ? e.filter((c) => ONLY.includes(c.name)) : ONLY.includes(e.name) ? e : []))
+    .filter((e) => !Array.isArray(e) || e.length > 0);
 }
 
 let tornDown = false;

@@ -20,11 +20,14 @@ const cases = [
 const tmp = mkdtempSync(join(tmpdir(), 'fleet-startup-'));
 const hooks = join(tmp, 'hooks.mjs');
 const register = join(tmp, 'register.mjs');
-writeFileSync(hooks, `import { appendFileSync } from 'node:fs';
+writeFileSync(
+  hooks,
+  `import { appendFileSync } from 'node:fs';
 export async function load(url, context, next) {
   if (!url.startsWith('node:')) appendFileSync(process.env.FLEET_MODULE_LOG, url + '\\n');
   return next(url, context);
-}\n`);
+}\n`,
+);
 writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(new URL(`file://${hooks}`).href)});\n`);
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -34,7 +37,10 @@ for (const [label, args] of cases) {
   const cpus = [];
   for (let i = 0; i < runs; i++) {
     // GNU time: %e wall, %U user, %S system seconds
-    const out = spawnSync('/usr/bin/time', ['-f', 'T %e %U %S', process.execPath, cli, ...args], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] }).stderr;
+    const out = spawnSync('/usr/bin/time', ['-f', 'T %e %U %S', process.execPath, cli, ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'ignore', 'pipe'],
+    }).stderr;
     const m = /T (\S+) (\S+) (\S+)\s*$/.exec(out);
     if (!m) throw new Error(`no timing in: ${out}`);
     walls.push(Number(m[1]));

@@ -6,7 +6,9 @@ const PURE = ['policy', 'ports', 'plan', 'render', 'ansible', 'verify', 'report'
 const FORBIDDEN = [/from '\.\.\/(io|engine|lab|cli)\//, /from '\.\.\/inventory\/load\.js'/, /from 'execa'/, /from 'node:child_process'/];
 
 function files(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 // src/README.md's layering rule, checked: the pure stages never reach for I/O.

@@ -107,13 +107,23 @@ export interface SettingsInput {
 export function fleetSettings(i: SettingsInput): FleetSetting[] {
   const forks = i.policyForks ?? i.user.forks ?? Math.max(1, Math.min(i.hosts, 50));
   const s: FleetSetting[] = [
-    { env: 'ANSIBLE_STDOUT_CALLBACK', value: 'ansible.posix.jsonl', ini: ['defaults', 'stdout_callback'], why: 'structured results, one JSON event per line (your callbacks_enabled stay enabled)' },
+    {
+      env: 'ANSIBLE_STDOUT_CALLBACK',
+      value: 'ansible.posix.jsonl',
+      ini: ['defaults', 'stdout_callback'],
+      why: 'structured results, one JSON event per line (your callbacks_enabled stay enabled)',
+    },
     { env: 'ANSIBLE_LOAD_CALLBACK_PLUGINS', value: '1', ini: ['defaults', 'bin_ansible_callbacks'], why: 'the same callback for ad-hoc listing' },
     { env: 'ANSIBLE_JSON_INDENT', value: '0', ini: ['defaults', 'json_indent'], why: 'one event per line' },
     { env: 'ANSIBLE_NOCOLOR', value: '1', ini: ['defaults', 'nocolor'], why: 'no escape codes in the events' },
     { env: 'ANSIBLE_FORCE_COLOR', value: '0', ini: ['defaults', 'force_color'], why: 'no escape codes in the events' },
     { env: 'ANSIBLE_RETRY_FILES_ENABLED', value: '0', ini: ['defaults', 'retry_files_enabled'], why: 'no .retry files next to the playbooks' },
-    { env: 'ANSIBLE_INVENTORY_UNPARSED_FAILED', value: '1', ini: ['inventory', 'unparsed_is_failed'], why: 'a missing inventory is an error, not a run on zero hosts' },
+    {
+      env: 'ANSIBLE_INVENTORY_UNPARSED_FAILED',
+      value: '1',
+      ini: ['inventory', 'unparsed_is_failed'],
+      why: 'a missing inventory is an error, not a run on zero hosts',
+    },
     { env: 'ANSIBLE_LOCALHOST_WARNING', value: '0', ini: ['defaults', 'localhost_warning'], why: 'quiet stderr' },
     { env: 'ANSIBLE_DEPRECATION_WARNINGS', value: '0', ini: ['defaults', 'deprecation_warnings'], why: 'quiet stderr' },
     { env: 'ANSIBLE_SYSTEM_WARNINGS', value: '0', ini: ['defaults', 'system_warnings'], why: 'quiet stderr' },
@@ -128,13 +138,29 @@ export function fleetSettings(i: SettingsInput): FleetSetting[] {
       env: 'ANSIBLE_FORKS',
       value: String(forks),
       ini: ['defaults', 'forks'],
-      why: i.policyForks !== undefined ? 'the policy\'s ansible.forks' : i.user.forks !== undefined ? 'your forks' : 'one per host up to 50 (Ansible\'s 5 is slow for a fleet)',
+      why:
+        i.policyForks !== undefined
+          ? "the policy's ansible.forks"
+          : i.user.forks !== undefined
+            ? 'your forks'
+            : "one per host up to 50 (Ansible's 5 is slow for a fleet)",
     },
   ];
   if (i.controlPathDir !== undefined) {
-    s.push({ env: 'ANSIBLE_SSH_CONTROL_PATH_DIR', value: i.controlPathDir, ini: ['ssh_connection', 'control_path_dir'], why: 'short private socket folder (108-byte limit), closed by fleet after an interruption' });
+    s.push({
+      env: 'ANSIBLE_SSH_CONTROL_PATH_DIR',
+      value: i.controlPathDir,
+      ini: ['ssh_connection', 'control_path_dir'],
+      why: 'short private socket folder (108-byte limit), closed by fleet after an interruption',
+    });
   }
-  if (i.remoteUser !== undefined) s.push({ env: 'ANSIBLE_REMOTE_USER', value: i.remoteUser, ini: ['defaults', 'remote_user'], why: "the policy's ansible.user (inventory ansible_user still wins)" });
+  if (i.remoteUser !== undefined)
+    s.push({
+      env: 'ANSIBLE_REMOTE_USER',
+      value: i.remoteUser,
+      ini: ['defaults', 'remote_user'],
+      why: "the policy's ansible.user (inventory ansible_user still wins)",
+    });
   if (i.timeout !== undefined) s.push({ env: 'ANSIBLE_TIMEOUT', value: String(i.timeout), ini: ['defaults', 'timeout'], why: "the policy's ansible.timeout" });
   return s;
 }

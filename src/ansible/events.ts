@@ -70,7 +70,9 @@ export function resultMessage(result: Record<string, unknown> | undefined): stri
   if (!result) return 'no result';
   // A loop task fails with "One or more items failed"; the reason is in the failed items.
   if (Array.isArray(result.results)) {
-    const failed = (result.results as unknown[]).filter((r): r is Record<string, unknown> => typeof r === 'object' && r !== null && (r as Record<string, unknown>).failed === true);
+    const failed = (result.results as unknown[]).filter(
+      (r): r is Record<string, unknown> => typeof r === 'object' && r !== null && (r as Record<string, unknown>).failed === true,
+    );
     if (failed.length > 0) return failed.map((r) => resultMessage({ ...r, results: undefined })).join('; ');
   }
   const parts: string[] = [];

@@ -81,7 +81,18 @@ async function applyFlow(s: Session, file: string, opts: ApplyOptions, interacti
 
 /** Report what we have; after a signal also close our SSH connections and exit 129/130/143. */
 async function finish(s: Session, file: string, opts: ApplyOptions, started: Date, hosts: HostResult[], sig: NodeJS.Signals | undefined): Promise<number> {
-  const report = makeReport({ command: 'apply', policy: s.policy, outsideTargets: s.outsideTargets, policyLabel: file, startedAt: started, finishedAt: new Date(), hosts, provenance: s.provenance, ...(opts.shard ? { shard: opts.shard } : {}), ...(sig ? { interrupted: sig } : {}) });
+  const report = makeReport({
+    command: 'apply',
+    policy: s.policy,
+    outsideTargets: s.outsideTargets,
+    policyLabel: file,
+    startedAt: started,
+    finishedAt: new Date(),
+    hosts,
+    provenance: s.provenance,
+    ...(opts.shard ? { shard: opts.shard } : {}),
+    ...(sig ? { interrupted: sig } : {}),
+  });
   await emit(report, opts);
   if (!sig) return verdictExit(report);
   await cleanupAfterSignal(s);

@@ -45,25 +45,37 @@ export async function run(file: string | undefined, opts: DiscoverOptions): Prom
   const mergeGap = parseGap(opts.mergeGap);
   if (!file && !opts.inventory) throw new FleetError('discover needs hosts: give -i INVENTORY or a POLICY whose inventory to read', ExitCode.invalid);
   const out = opts.out === undefined ? undefined : resolve(opts.out);
-  if (file && out === resolve(file)) throw new FleetError(`--out ${opts.out} would overwrite the policy it reads; write the proposal elsewhere and compare`, ExitCode.invalid);
+  if (file && out === resolve(file))
+    throw new FleetError(`--out ${opts.out} would overwrite the policy it reads; write the proposal elsewhere and compare`, ExitCode.invalid);
   const policy = file ? await loadPolicyForRun(file, opts.json) : inventoryOnly(resolve(opts.inventory!), out ?? resolve('discover.yaml'));
   // Read with an empty policy: no host is refused, every targeted host is read.
   const readPolicy: Policy = { ...policy, company: { reserved: EMPTY }, groups: {}, hosts: {}, minEphemeralPorts: 0 };
   const label = file ?? opts.inventory!;
   const s = await openSession(readPolicy, label, opts.inventory ? { inventory: opts.inventory } : {});
-  return await whileLocked(s, 'discover', async (signal) => {
-    const progress = new Progress('discover', s.plans.length);
-    const reads = await readHosts(s, { audit: true, onEvent: progress.events('read') });
-    progress.finish();
-    const sig = signal();
-    if (sig) {
-      await cleanupAfterSignal(s);
-      return signalExit(sig)!;
-    }
-    const source = file ? `policy ${file}` : `inventory ${opts.inventory}`;
-    const base = proposalBase(policy, Boolean(file), source, s, out, opts.inventory);
-    return finish(reads, { minShare, mergeGap, minEphemeralPorts: policy.minEphemeralPorts, managedRanges: file ? managedRanges(policy, s) : {} }, base, out, opts);
-  }, warn);
+  return await whileLocked(
+    s,
+    'discover',
+    async (signal) => {
+      const progress = new Progress('discover', s.plans.length);
+      const reads = await readHosts(s, { audit: true, onEvent: progress.events('read') });
+      progress.finish();
+      const sig = signal();
+      if (sig) {
+        await cleanupAfterSignal(s);
+        return signalExit(sig)!;
+      }
+      const source = file ? `policy ${file}` : `inventory ${opts.inventory}`;
+      const base = proposalBase(policy, Boolean(file), source, s, out, opts.inventory);
+      return finish(
+        reads,
+        { minShare, mergeGap, minEphemeralPorts: policy.minEphemeralPorts, managedRanges: file ? managedRanges(policy, s) : {} },
+        base,
+        out,
+        opts,
+      );
+    },
+    warn,
+  );
 }
 
 /** A policy shell around a bare inventory: fleet's defaults; `anchor` places its state folder (.fleet/). */
@@ -86,8 +98,15 @@ function inventoryOnly(source: string, anchor: string): Policy {
 
 /** The ephemeral range the policy manages for each host (company, group or host level). */
 function managedRanges(policy: Policy, s: Session): Record<string, PortRange> {
-  const strip = (levels: Policy['groups']) => Object.fromEntries(Object.entries(levels).map(([n, r]) => [n, { reserved: EMPTY, ...(r.ephemeral ? { ephemeral: r.ephemeral } : {}) }]));
-  const rangesOnly: Policy = { ...policy, company: { ...policy.company, reserved: EMPTY }, groups: strip(policy.groups), hosts: strip(policy.hosts), minEphemeralPorts: 0 };
+  const strip = (levels: Policy['groups']) =>
+    Object.fromEntries(Object.entries(levels).map(([n, r]) => [n, { reserved: EMPTY, ...(r.ephemeral ? { ephemeral: r.ephemeral } : {}) }]));
+  const rangesOnly: Policy = {
+    ...policy,
+    company: { ...policy.company, reserved: EMPTY },
+    groups: strip(policy.groups),
+    hosts: strip(policy.hosts),
+    minEphemeralPorts: 0,
+  };
   return Object.fromEntries(planHosts(rangesOnly, s.inventory).plans.flatMap((p) => (p.ephemeral ? [[p.host, p.ephemeral]] : [])));
 }
 
@@ -135,8 +154,12 @@ async function finish(
   const checked = text === null ? { errors: [], warnings: [] } : parsePolicyText(text, out ?? resolve('proposal.yaml'));
   const errors = checked.errors.map(formatDiagnostic);
   const warnings: string[] = [];
-  if (unread.length) warnings.push(`partial: ${unread.length} of ${reads.length} hosts could not be read: ${unread.map((u) => `${u.host} (${u.reason.split('\n')[0]})`).join(', ')}`);
-  for (const f of proposal.shortfalls) warnings.push(`${f.host} would keep ${f.free} ephemeral ports free in ${f.range[0]}-${f.range[1]}, below min_ephemeral_ports ${options.minEphemeralPorts}`);
+  if (unread.length)
+    warnings.push(
+      `partial: ${unread.length} of ${reads.length} hosts could not be read: ${unread.map((u) => `${u.host} (${u.reason.split('\n')[0]})`).join(', ')}`,
+    );
+  for (const f of proposal.shortfalls)
+    warnings.push(`${f.host} would keep ${f.free} ephemeral ports free in ${f.range[0]}-${f.range[1]}, below min_ephemeral_ports ${options.minEphemeralPorts}`);
   if (empty) warnings.push(`no host read listens on a port at or above 1024: nothing to reserve, no policy proposed`);
   if (errors.length) warnings.push(`the proposal does not pass fleet validate; edit it before use:\n  ${errors.join('\n  ')}`);
 
@@ -151,7 +174,9 @@ async function finish(
   }
   const company = format(proposal.company.entries.map((e) => e.range)) || 'nothing';
   const additions = `additions for ${plural(Object.keys(proposal.groups).length, 'group')} and ${plural(Object.keys(proposal.hosts).length, 'host')}`;
-  process.stderr.write(`discover: ${read.length}/${reads.length} hosts read; proposed company-wide ${company}, ${additions}; merges reserve ${plural(proposal.unusedReserved, 'port')} nobody listens on\n`);
+  process.stderr.write(
+    `discover: ${read.length}/${reads.length} hosts read; proposed company-wide ${company}, ${additions}; merges reserve ${plural(proposal.unusedReserved, 'port')} nobody listens on\n`,
+  );
   for (const w of warnings) warn(w);
   return unread.length > 0 || empty || errors.length > 0 ? ExitCode.drift : ExitCode.ok;
 }

@@ -54,11 +54,14 @@ export function registerLab(program: Command, exit: ExitHolder): void {
   const labCmd = program
     .command('lab')
     .description('local test fleet: real sshd hosts in network namespaces (needs root)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ sudo fleet lab up --hosts 4 --groups web=2,db=2
   $ sudo fleet lab stop h2 && sudo fleet lab status
-  $ sudo fleet lab down`);
+  $ sudo fleet lab down`,
+    );
 
   withDir(labCmd.command('up'))
     .description('start (or repair) the lab and write inventories/lab.yml')
@@ -78,10 +81,13 @@ Examples:
   withDir(labCmd.command('status'))
     .description('show hosts and their health; exit 1 when a host is down or no lab runs')
     .option('--json', 'print one JSON document')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ fleet lab status
-  $ fleet lab status --json | jq '.hosts[] | select(.sshd == "down") | .name'`)
+  $ fleet lab status --json | jq '.hosts[] | select(.sshd == "down") | .name'`,
+    )
     .action(async (o: DirOpt & { json?: boolean }) => {
       const status = await (await lab()).labStatus(resolveDir(o.dir));
       if (o.json) process.stdout.write(JSON.stringify(status, null, 2) + '\n');
@@ -93,17 +99,20 @@ Examples:
   withDir(labCmd.command('down'))
     .description('remove every namespace, link, route, process and file of the lab')
     .option('--prefix <name>', 'name prefix to clean up when the state file is lost', 'fleet')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ sudo fleet lab down
-  $ sudo fleet lab down --dir /tmp/lab2 --prefix fleet2`)
+  $ sudo fleet lab down --dir /tmp/lab2 --prefix fleet2`,
+    )
     .action(async (o: DirOpt & { prefix: string }) => {
       const report = await (await lab()).labDown(resolveDir(o.dir), { prefix: o.prefix });
       say(report.removed.length > 0 ? `lab down: removed ${report.removed.join(', ')}` : 'lab down: nothing to remove');
     });
 
   withDir(labCmd.command('stop <host>'))
-    .description('stop a host\'s sshd and its sessions (the host becomes unreachable)')
+    .description("stop a host's sshd and its sessions (the host becomes unreachable)")
     .addHelpText('after', '\nExample:\n  $ sudo fleet lab stop h2 && ansible -i inventories/lab.yml h2 -m ping   # UNREACHABLE')
     .action(async (host: string, o: DirOpt) => {
       await (await lab()).stopSshd(host, resolveDir(o.dir));
@@ -111,7 +120,7 @@ Examples:
     });
 
   withDir(labCmd.command('start <host>'))
-    .description('start a stopped host\'s sshd again')
+    .description("start a stopped host's sshd again")
     .addHelpText('after', '\nExample:\n  $ sudo fleet lab start h2')
     .action(async (host: string, o: DirOpt) => {
       await (await lab()).startSshd(host, resolveDir(o.dir));
@@ -119,15 +128,21 @@ Examples:
     });
 
   withDir(labCmd.command('sysctl <host> <key> <value>'))
-    .description('set a net.* sysctl inside one host, behind Ansible\'s back (drift); prints the value read back')
-    .addHelpText('after', '\nExamples:\n  $ sudo fleet lab sysctl h1 net.ipv4.ip_local_reserved_ports 7000-7010\n  $ sudo fleet lab sysctl h1 net.ipv4.ip_local_reserved_ports ""   # clear')
+    .description("set a net.* sysctl inside one host, behind Ansible's back (drift); prints the value read back")
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ sudo fleet lab sysctl h1 net.ipv4.ip_local_reserved_ports 7000-7010\n  $ sudo fleet lab sysctl h1 net.ipv4.ip_local_reserved_ports ""   # clear',
+    )
     .action(async (host: string, key: string, value: string, o: DirOpt) => {
       process.stdout.write(`${await (await lab()).labSysctl(host, key, value, resolveDir(o.dir))}\n`);
     });
 
   withDir(labCmd.command('exec <host> <argv...>'))
     .description('run a command inside a host (its network, mount and UTS namespaces); exits with its code')
-    .addHelpText('after', '\nExamples:\n  $ sudo fleet lab exec h1 -- sysctl -n net.ipv4.ip_local_reserved_ports\n  $ sudo fleet lab exec h1 -- ls /etc/sysctl.d')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ sudo fleet lab exec h1 -- sysctl -n net.ipv4.ip_local_reserved_ports\n  $ sudo fleet lab exec h1 -- ls /etc/sysctl.d',
+    )
     .action(async (host: string, argv: string[], o: DirOpt) => {
       const r = await (await lab()).labExec(host, argv, resolveDir(o.dir));
       process.stdout.write(r.stdout);

@@ -35,10 +35,16 @@ const HISTORY = ['check', 'apply', 'rollback'] as const satisfies readonly Comma
 export const FAILING_VERDICTS = ['drift', 'failed', 'unreachable', 'not_run', 'refused'] as const satisfies readonly Verdict[];
 
 export function parseFailOn(value: string): Verdict[] {
-  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = items.filter((i) => !(FAILING_VERDICTS as readonly string[]).includes(i));
   if (bad.length || items.length === 0) {
-    throw new FleetError(`--fail-on ${value}: ${bad.length ? `unknown verdict ${bad.join(', ')}` : 'empty'} (choose from ${FAILING_VERDICTS.join(', ')})`, ExitCode.invalid);
+    throw new FleetError(
+      `--fail-on ${value}: ${bad.length ? `unknown verdict ${bad.join(', ')}` : 'empty'} (choose from ${FAILING_VERDICTS.join(', ')})`,
+      ExitCode.invalid,
+    );
   }
   return items as Verdict[];
 }
@@ -71,7 +77,12 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   { flags: '-l, --limit <pattern>', help: 'only hosts matching this Ansible pattern (passed to Ansible)', commands: TARGETED },
   { flags: '--shard <K/N>', help: 'take slice K of N of the hosts (stable hash), for several controllers', commands: TARGETED },
-  { flags: '--vault-id <id>', help: 'vault identity, e.g. prod@~/.vault-pass (repeatable; passed to ansible-inventory and ansible-playbook)', commands: TARGETED, parse: collect },
+  {
+    flags: '--vault-id <id>',
+    help: 'vault identity, e.g. prod@~/.vault-pass (repeatable; passed to ansible-inventory and ansible-playbook)',
+    commands: TARGETED,
+    parse: collect,
+  },
   { flags: '--ask-vault-pass', help: 'ask for the vault password on the terminal', commands: TARGETED },
   { flags: '-K, --ask-become-pass', help: 'ask for the become (sudo) password on the terminal', commands: TARGETED },
   { flags: '--become-password-file <file>', help: 'read the become (sudo) password from this file', commands: TARGETED },
@@ -90,7 +101,12 @@ export const OPTIONS: readonly OptionSpec[] = [
     },
     commands: ['validate', ...TARGETED, 'diff', 'rollback', 'status', 'render', 'discover', 'merge-reports'],
   },
-  { flags: '--format <format>', help: 'output: text, markdown (for a pull-request comment) or json (same as --json)', choices: ['text', 'markdown', 'json'], commands: ['plan', 'diff'] },
+  {
+    flags: '--format <format>',
+    help: 'output: text, markdown (for a pull-request comment) or json (same as --json)',
+    choices: ['text', 'markdown', 'json'],
+    commands: ['plan', 'diff'],
+  },
   {
     flags: '--report <format=path>',
     help: 'write a report: json, junit, prometheus or html (repeatable)',
@@ -155,7 +171,12 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flags: '--prometheus <url>', help: 'Prometheus base URL, e.g. http://prometheus:9090', required: true, commands: ['status'] },
   { flags: '--max-age <duration>', help: 'a host whose last pull run is older is stale (not_run)', default: '2h', commands: ['status'] },
   // discover
-  { flags: '--min-share <share>', help: 'company-wide (or for a group) when listened on by at least this share of its hosts', default: '50%', commands: ['discover'] },
+  {
+    flags: '--min-share <share>',
+    help: 'company-wide (or for a group) when listened on by at least this share of its hosts',
+    default: '50%',
+    commands: ['discover'],
+  },
   { flags: '--merge-gap <ports>', help: 'merge ports at most this many unused ports apart into one range', default: '10', commands: ['discover'] },
 ];
 

@@ -45,7 +45,10 @@ export async function readApplyReport(file: string): Promise<{ report: RunReport
     throw new FleetError(`report ${file}: not a fleet JSON report (write one with --report json=FILE)`, ExitCode.invalid);
   }
   if (!['apply', 'remediate', 'rollback'].includes(String(r.command))) {
-    throw new FleetError(`report ${file}: a ${String(r.command)} report changed nothing; roll back the report of an apply, remediate or rollback`, ExitCode.invalid);
+    throw new FleetError(
+      `report ${file}: a ${String(r.command)} report changed nothing; roll back the report of an apply, remediate or rollback`,
+      ExitCode.invalid,
+    );
   }
   const hosts: Recorded[] = [];
   for (const h of r.hosts) {
@@ -61,7 +64,10 @@ export async function run(file: string, opts: RollbackOptions): Promise<number> 
   if (opts.dryRun) setReadOnly(true);
   const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
   if (!opts.dryRun && !opts.yes && !interactive) {
-    throw new FleetError('refusing to roll back without confirmation: no terminal to ask on; pass --yes, or --dry-run to only show what would change', ExitCode.invalid);
+    throw new FleetError(
+      'refusing to roll back without confirmation: no terminal to ask on; pass --yes, or --dry-run to only show what would change',
+      ExitCode.invalid,
+    );
   }
   const { report, hosts } = await readApplyReport(file);
   if (hosts.length === 0) {
@@ -92,7 +98,14 @@ async function rollbackFlow(
   progress.finish();
   const rows: RestoreRow[] = [];
   const todo: { read: HostRead; prior: PriorState }[] = [];
-  const left: HostResult[] = missing.map((host) => ({ host, groups: [], verdict: 'failed', changed: false, desired: wanted.get(host)!.prior.reserved, message: 'not in the inventory any more' }));
+  const left: HostResult[] = missing.map((host) => ({
+    host,
+    groups: [],
+    verdict: 'failed',
+    changed: false,
+    desired: wanted.get(host)!.prior.reserved,
+    message: 'not in the inventory any more',
+  }));
   for (const m of missing) rows.push({ host: m, skip: 'not in the inventory' });
   for (const read of reads) {
     const rec = wanted.get(read.plan.host)!;
@@ -104,7 +117,15 @@ async function rollbackFlow(
     const since = changedSince(rec.after, read.observed);
     const now = read.result.current;
     if (since && !opts.force) {
-      left.push({ host: read.plan.host, groups: read.plan.groups, verdict: 'refused', changed: false, desired: rec.prior.reserved, ...(now !== undefined ? { current: now } : {}), message: `${since}; not restored (--force restores anyway)` });
+      left.push({
+        host: read.plan.host,
+        groups: read.plan.groups,
+        verdict: 'refused',
+        changed: false,
+        desired: rec.prior.reserved,
+        ...(now !== undefined ? { current: now } : {}),
+        message: `${since}; not restored (--force restores anyway)`,
+      });
       rows.push({ host: read.plan.host, ...(now !== undefined ? { now } : {}), prior: rec.prior, skip: `${since} (--force restores anyway)` });
       continue;
     }
@@ -123,7 +144,11 @@ async function rollbackFlow(
   let interrupted = false;
   if (!signal() && todo.length > 0) {
     const p = new Progress('rollback', todo.length);
-    ({ results, interrupted } = await restoreHosts(s, todo.map((t) => ({ plan: t.read.plan, prior: t.prior })), { onEvent: p.events('write') }));
+    ({ results, interrupted } = await restoreHosts(
+      s,
+      todo.map((t) => ({ plan: t.read.plan, prior: t.prior })),
+      { onEvent: p.events('write') },
+    ));
     p.finish();
   }
   const sig = signal() ?? (interrupted ? 'SIGINT' : undefined);
@@ -133,7 +158,14 @@ async function rollbackFlow(
     policyLabel: s.policyLabel,
     startedAt: started,
     finishedAt: new Date(),
-    hosts: [...withPriorState(s, todo.map((t) => t.read), results), ...left],
+    hosts: [
+      ...withPriorState(
+        s,
+        todo.map((t) => t.read),
+        results,
+      ),
+      ...left,
+    ],
     provenance: s.provenance,
     ...(sig ? { interrupted: sig } : {}),
   });

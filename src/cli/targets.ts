@@ -15,7 +15,8 @@ export async function loadPolicyForRun(file: string, quiet = false): Promise<Pol
 /** Plan warnings and the hosts outside targets, once the session's hosts are known (a deferred session: when its read reports them). */
 export function announce(s: Session): void {
   for (const w of s.warnings) warn(w);
-  if (s.outsideTargets.length > 0) warn(`${s.outsideTargets.length} host${s.outsideTargets.length === 1 ? '' : 's'} outside targets ${s.policy.targets} left out`);
+  if (s.outsideTargets.length > 0)
+    warn(`${s.outsideTargets.length} host${s.outsideTargets.length === 1 ? '' : 's'} outside targets ${s.policy.targets} left out`);
 }
 
 /**

@@ -43,7 +43,9 @@ export async function readUserConfig(opts: { cacheDir?: string; cwd?: string } =
   const candidates = configCandidates(env, cwd, process.env.HOME ?? homedir(), await worldWritable(cwd));
   const bin = await which('ansible-config');
   if (!bin) {
-    throw new FleetError('ansible-config not found on PATH', ExitCode.environment, ['install Ansible: sudo apt-get install ansible (or pip install ansible-core)']);
+    throw new FleetError('ansible-config not found on PATH', ExitCode.environment, [
+      'install Ansible: sudo apt-get install ansible (or pip install ansible-core)',
+    ]);
   }
   const ansibleEnv = Object.entries(process.env)
     .filter(([k]) => k.startsWith('ANSIBLE_'))

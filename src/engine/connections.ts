@@ -17,10 +17,12 @@ export async function closeConnections(dir: string): Promise<number> {
   let closed = 0;
   await Promise.all(
     // the folder also holds fleet's 0700 secret folders (secret-*): only sockets are connections
-    names.filter((n) => !n.startsWith('secret-')).map(async (n) => {
-      const r = await run('ssh', ['-o', `ControlPath=${join(dir, n)}`, '-O', 'exit', 'fleet-control'], { timeoutMs: 5000 });
-      if (r.exitCode === 0) closed++;
-    }),
+    names
+      .filter((n) => !n.startsWith('secret-'))
+      .map(async (n) => {
+        const r = await run('ssh', ['-o', `ControlPath=${join(dir, n)}`, '-O', 'exit', 'fleet-control'], { timeoutMs: 5000 });
+        if (r.exitCode === 0) closed++;
+      }),
   );
   return closed;
 }

@@ -55,7 +55,11 @@ export async function checkEnvironment(opts: { cacheDir?: string } = {}): Promis
   }
   const r = await run('ansible-playbook', ['--version'], { env: { ANSIBLE_NOCOLOR: '1' } });
   const v = parseAnsibleVersion(r.stdout);
-  if (!v) throw new FleetError(`cannot tell the Ansible version from \`ansible-playbook --version\`: ${r.stdout.split('\n')[0] ?? ''}${r.stderr}`, ExitCode.environment);
+  if (!v)
+    throw new FleetError(
+      `cannot tell the Ansible version from \`ansible-playbook --version\`: ${r.stdout.split('\n')[0] ?? ''}${r.stderr}`,
+      ExitCode.environment,
+    );
   if (v[0] < MIN_ANSIBLE[0] || (v[0] === MIN_ANSIBLE[0] && v[1] < MIN_ANSIBLE[1])) {
     throw new FleetError(`ansible-core ${v.join('.')} is too old; fleet needs ${MIN_ANSIBLE.join('.')} or newer`, ExitCode.environment, [
       'upgrade: sudo apt-get install ansible (Debian 12+) or pip install -U ansible-core',

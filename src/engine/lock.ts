@@ -185,7 +185,14 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * @throws FleetError (exit 3) when a live run holds it.
  */
 export async function acquireLock(path: string, command: string): Promise<Lock> {
-  const me: LockInfo = { pid: process.pid, start: processStart(process.pid) ?? '', host: hostname(), command, since: new Date().toISOString(), token: random() };
+  const me: LockInfo = {
+    pid: process.pid,
+    start: processStart(process.pid) ?? '',
+    host: hostname(),
+    command,
+    since: new Date().toISOString(),
+    token: random(),
+  };
   const text = JSON.stringify(me) + '\n';
   let clearedStale: LockInfo | undefined;
   let clearedUnreadable = false;

@@ -37,6 +37,15 @@ export function planOf(s: Session, reads: HostRead[], started: Date): { report: 
     if (row.target) targets.set(r.plan.host, row.target);
     return row.result;
   });
-  const report = makeReport({ command: 'plan', policy: s.policy, outsideTargets: s.outsideTargets, policyLabel: s.policyLabel, startedAt: started, finishedAt: new Date(), hosts: rows, provenance: s.provenance });
+  const report = makeReport({
+    command: 'plan',
+    policy: s.policy,
+    outsideTargets: s.outsideTargets,
+    policyLabel: s.policyLabel,
+    startedAt: started,
+    finishedAt: new Date(),
+    hosts: rows,
+    provenance: s.provenance,
+  });
   return { report, reads, targets };
 }

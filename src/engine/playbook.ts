@@ -35,7 +35,12 @@ export async function runPlaybook(opts: {
   onEvent?: (ev: AnsibleEvent) => void;
 }): Promise<PlaybookRun> {
   const collector = new OutcomeCollector();
-  const argv = playbookArgv({ playbook: opts.playbook, inventories: opts.inventories, ...(opts.limit ? { limit: opts.limit } : {}), ...(opts.extra ? { extra: opts.extra } : {}) });
+  const argv = playbookArgv({
+    playbook: opts.playbook,
+    inventories: opts.inventories,
+    ...(opts.limit ? { limit: opts.limit } : {}),
+    ...(opts.extra ? { extra: opts.extra } : {}),
+  });
   const r = await run('ansible-playbook', argv, {
     write: opts.write,
     cwd: opts.cwd,
@@ -55,11 +60,17 @@ export async function runPlaybook(opts: {
   // a --limit that leaves no host is the caller's to explain (it knows the pattern): not a broken run
   if (!interrupted && collector.stats === undefined && r.exitCode !== 0 && !NO_HOSTS.test(r.stderr)) {
     if (opts.hostsSource && UNREADABLE_INVENTORY.test(r.stderr)) {
-      throw new FleetError(`cannot read inventory ${opts.hostsSource}: ${firstError(r.stderr).replace(/^ERROR! /, "")}`, ExitCode.environment, [
+      throw new FleetError(`cannot read inventory ${opts.hostsSource}: ${firstError(r.stderr).replace(/^ERROR! /, '')}`, ExitCode.environment, [
         'check that the path exists and is readable, and that `ansible-inventory -i PATH --list` works',
       ]);
     }
-    throw missingCollection(r.stderr) ?? new FleetError(`ansible-playbook failed before running any host (exit ${r.exitCode}): ${firstError(r.stderr || collector.noise.join('\n'))}`, ExitCode.environment);
+    throw (
+      missingCollection(r.stderr) ??
+      new FleetError(
+        `ansible-playbook failed before running any host (exit ${r.exitCode}): ${firstError(r.stderr || collector.noise.join('\n'))}`,
+        ExitCode.environment,
+      )
+    );
   }
   return { collector, exitCode: r.exitCode, signal: r.signal, stderr: r.stderr };
 }
@@ -77,7 +88,11 @@ export const NO_HOSTS = /leaves us with no hosts to target/;
 export function vaultProblem(messages: readonly string[]): FleetError | undefined {
   const hit = messages.find((m) => /no vault secrets (were )?found|Decryption failed|vault secrets? (.*)not found|could not find a vault secret/i.test(m));
   if (!hit) return undefined;
-  const line = hit.split('\n').find((l) => /vault|decrypt/i.test(l))?.trim() ?? hit.trim();
+  const line =
+    hit
+      .split('\n')
+      .find((l) => /vault|decrypt/i.test(l))
+      ?.trim() ?? hit.trim();
   return new FleetError(`a vaulted variable could not be decrypted: ${line.replace(/^\[?ERROR\]?:?\s*/, '')}`, ExitCode.environment, [
     'pass the vault secret: --vault-id LABEL@FILE (repeatable) or --ask-vault-pass, or set vault_password_file / vault_identity_list in your ansible.cfg',
   ]);

@@ -25,7 +25,10 @@ export interface Secrets {
  */
 export async function promptHidden(question: string): Promise<string> {
   const stdin = process.stdin;
-  if (!stdin.isTTY) throw new FleetError(`cannot ask for a password: no terminal (${question.trim()})`, ExitCode.invalid, ['pass it in a file instead (--become-password-file FILE, --vault-id LABEL@FILE)']);
+  if (!stdin.isTTY)
+    throw new FleetError(`cannot ask for a password: no terminal (${question.trim()})`, ExitCode.invalid, [
+      'pass it in a file instead (--become-password-file FILE, --vault-id LABEL@FILE)',
+    ]);
   // raw mode (no echo) before the prompt shows: nothing typed after it can be echoed
   stdin.setRawMode(true);
   process.stderr.write(question);
@@ -94,10 +97,7 @@ export async function resolveSecrets(opts: SecretOptions, runtimeDir: string): P
 
 /** Ansible options that point at the secrets (file paths only, never the secrets). */
 export function secretArgv(s: Secrets): string[] {
-  return [
-    ...s.vaultIds.flatMap((v) => ['--vault-id', v]),
-    ...(s.vaultPasswordFile ? ['--vault-password-file', s.vaultPasswordFile] : []),
-  ];
+  return [...s.vaultIds.flatMap((v) => ['--vault-id', v]), ...(s.vaultPasswordFile ? ['--vault-password-file', s.vaultPasswordFile] : [])];
 }
 
 /** ansible-playbook only: ansible-inventory has no become options. */

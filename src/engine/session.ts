@@ -115,13 +115,33 @@ export async function openSession(policy: Policy, policyLabel: string, opts: Ses
   // Listing hosts and running playbooks see the same configuration, environment and vault secrets.
   const ansible = context(policy, user, 1, runtimeDir, secrets, cwd);
   const inventory = await loadInventory(policy.inventory, policyLabel, { env: ansible.env, cwd, extra: secretArgv(secrets) });
-  checkHostNames(inventory.hosts.map((h) => h.name), inventory.source);
+  checkHostNames(
+    inventory.hosts.map((h) => h.name),
+    inventory.source,
+  );
   const { plans, warnings } = planHosts(policy, inventory);
   let targeted = plans;
-  const session: Session = { policy, policyLabel, deferred: false, inventory, plans: targeted, outsideTargets: [], warnings: warnings.map((w) => w.message), ...scope, stateDir, ansible, provenance };
+  const session: Session = {
+    policy,
+    policyLabel,
+    deferred: false,
+    inventory,
+    plans: targeted,
+    outsideTargets: [],
+    warnings: warnings.map((w) => w.message),
+    ...scope,
+    stateDir,
+    ansible,
+    provenance,
+  };
   if (opts.limit || policy.targets !== 'all') {
     // Ansible decides what a pattern means; render once so it sees the same inventories we will use.
-    const dir = await render(session, targeted.map((p) => ({ host: p.host, reserved: p.desired })), false, 'limit');
+    const dir = await render(
+      session,
+      targeted.map((p) => ({ host: p.host, reserved: p.desired })),
+      false,
+      'limit',
+    );
     const inventories = projectInventories(policy).map((i) => resolve(dir, i));
     const extra = secretArgv(secrets);
     const inTargets = policy.targets === 'all' ? undefined : new Set(await hostsMatching(inventories, policy.targets, undefined, ansible, extra, 'targets'));
@@ -197,7 +217,14 @@ export function controlDir(s: Session): string {
  * runs. With `hostsOnly` Ansible gets the hosts' inventory alone (the
  * playbooks carry fleet's values) and the session's --limit.
  */
-export function play(s: Session, dir: string, playbook: string, write: boolean, onEvent?: (ev: AnsibleEvent) => void, more: { hostsOnly?: boolean; extraVars?: Record<string, unknown> } = {}) {
+export function play(
+  s: Session,
+  dir: string,
+  playbook: string,
+  write: boolean,
+  onEvent?: (ev: AnsibleEvent) => void,
+  more: { hostsOnly?: boolean; extraVars?: Record<string, unknown> } = {},
+) {
   const inventories = more.hostsOnly ? [hostInventory(s.policy)] : projectInventories(s.policy);
   return runPlaybook({
     playbook: join(dir, playbook),
@@ -248,7 +275,6 @@ function planReported(s: Session, report: TargetsReport): void {
   }
   s.plans = s.shard ? plans.filter((p) => inShard(p.host, s.shard!)) : plans;
 }
-
 
 /**
  * The events of one read run: the targets report (deferred sessions), then
@@ -321,7 +347,6 @@ export async function readHosts(s: Session, opts: ReadOptions): Promise<HostRead
   return readsOf(s, pb.collector, judgeContext(s, pb));
 }
 
-
 /** The exact value to write on a read host (additive mode keeps what the host already has). */
 export function targetFor(s: Session, read: HostRead): PortSet {
   return targetSet(read.plan, s.policy.mode, read.observed && holdsOf(read.observed, s.policy.persistFile));
@@ -378,9 +403,18 @@ export async function readThenApply(
     if (plays <= 1) watch.event(ev);
     else opts.onApplyEvent?.(ev);
   };
-  const running = play(s, dir, PROJECT_FILES.run, true, onEvent, { hostsOnly, extraVars: { [DECISION_VARS.file]: decisionFile, [DECISION_VARS.pid]: process.pid } });
+  const running = play(s, dir, PROJECT_FILES.run, true, onEvent, {
+    hostsOnly,
+    extraVars: { [DECISION_VARS.file]: decisionFile, [DECISION_VARS.pid]: process.pid },
+  });
   // the run may end before it waits: every host unreachable, a signal, an error
-  const ended = await Promise.race([waiting.then(() => false), running.then(() => true, () => true)]);
+  const ended = await Promise.race([
+    waiting.then(() => false),
+    running.then(
+      () => true,
+      () => true,
+    ),
+  ]);
   let chosen: { plan: HostPlan; target: PortSet }[] = [];
   if (!ended) {
     const reads = readsOf(s, reading, { mode: s.policy.mode, persistFile: s.policy.persistFile, interrupted: false });

@@ -29,7 +29,8 @@ export async function stateDirProblem(path: string, sticky = false): Promise<str
   const st = await stat(path);
   if (!st.isDirectory()) return 'is not a folder';
   if (me !== undefined && st.uid !== me && st.uid !== 0) return `is owned by uid ${st.uid}, not by you (uid ${me})`;
-  if ((st.mode & 0o022) !== 0 && !(sticky && (st.mode & 0o1000) !== 0)) return `is group- or world-writable (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`;
+  if ((st.mode & 0o022) !== 0 && !(sticky && (st.mode & 0o1000) !== 0))
+    return `is group- or world-writable (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`;
   return undefined;
 }
 
@@ -45,13 +46,16 @@ export async function ensureStateDir(path: string, root = path): Promise<void> {
   }
   for (const [i, p] of chain.entries()) {
     await mkdir(p, { recursive: i === 0, mode: 0o700 }).catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== 'EEXIST') throw new FleetError(`cannot create the state folder ${p}: ${e.message}`, ExitCode.environment, ['set FLEET_STATE_DIR to a folder you own']);
+      if (e.code !== 'EEXIST')
+        throw new FleetError(`cannot create the state folder ${p}: ${e.message}`, ExitCode.environment, ['set FLEET_STATE_DIR to a folder you own']);
     });
     const why = await stateDirProblem(p, i === 0);
     if (why) {
-      throw new FleetError(`the state folder ${p} ${why}: anyone who can write there could run code as you through the Ansible files fleet keeps in it`, ExitCode.environment, [
-        `fix it: chmod go-w ${p} (or remove it: fleet creates it again, mode 0700), or set FLEET_STATE_DIR to a folder only you can write`,
-      ]);
+      throw new FleetError(
+        `the state folder ${p} ${why}: anyone who can write there could run code as you through the Ansible files fleet keeps in it`,
+        ExitCode.environment,
+        [`fix it: chmod go-w ${p} (or remove it: fleet creates it again, mode 0700), or set FLEET_STATE_DIR to a folder only you can write`],
+      );
     }
   }
 }

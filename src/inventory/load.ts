@@ -38,7 +38,14 @@ export async function loadInventory(spec: InventorySpec, label: string, how: Ans
 }
 
 /** Hosts matching a host pattern (and a --limit), with Ansible's own pattern semantics. */
-export async function hostsMatching(inventories: string[], pattern: string, limit: string | undefined, how: AnsibleRunEnv, extra: readonly string[], what: string): Promise<string[]> {
+export async function hostsMatching(
+  inventories: string[],
+  pattern: string,
+  limit: string | undefined,
+  how: AnsibleRunEnv,
+  extra: readonly string[],
+  what: string,
+): Promise<string[]> {
   const r = await run('ansible', listHostsArgv(inventories, pattern, limit, extra), { env: how.env, ...(how.cwd ? { cwd: how.cwd } : {}) });
   if (r.spawnError) throw new FleetError(`cannot run ansible (${r.spawnError}); ${INSTALL_HINT}`, ExitCode.environment);
   // A --limit that selects nothing is an error to ansible, an empty set to us (the caller says what matched nothing).
@@ -48,6 +55,9 @@ export async function hostsMatching(inventories: string[], pattern: string, limi
 }
 
 export function firstError(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return (lines.find((l) => /ERROR|error/.test(l)) ?? lines[0] ?? 'no error output').replace(/^\[(ERROR|WARNING)\]:\s*/, '');
 }

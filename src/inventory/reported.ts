@@ -31,11 +31,15 @@ export function parseTargetsReport(result: Record<string, unknown> | undefined):
  */
 export function reportedInventory(r: TargetsReport, source: string): { inventory: Inventory; allHosts: string[] } {
   const member = new Map<string, string[]>(r.hosts.map((h) => [h, []]));
-  const groups = Object.keys(r.groups).filter((g) => !IMPLICIT.has(g)).sort();
+  const groups = Object.keys(r.groups)
+    .filter((g) => !IMPLICIT.has(g))
+    .sort();
   for (const g of groups) {
     for (const h of r.groups[g] ?? []) member.get(h)?.push(g);
   }
-  const hosts: HostInfo[] = [...member.entries()].map(([name, gs]) => ({ name, groups: [...new Set(gs)].sort(), vars: {} })).sort((a, b) => compareText(a.name, b.name));
+  const hosts: HostInfo[] = [...member.entries()]
+    .map(([name, gs]) => ({ name, groups: [...new Set(gs)].sort(), vars: {} }))
+    .sort((a, b) => compareText(a.name, b.name));
   const allHosts = r.groups.all ?? [...new Set(Object.values(r.groups).flat())];
   return { inventory: { hosts, groups, source }, allHosts };
 }

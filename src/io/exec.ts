@@ -86,7 +86,8 @@ export async function run(cmd: string, args: readonly string[], opts: ExecOption
   }
   try {
     const r = await child;
-    const spawnError = r.failed && r.exitCode === undefined && !r.signal && !r.timedOut ? (r.cause instanceof Error ? r.cause.message : r.shortMessage) : undefined;
+    const spawnError =
+      r.failed && r.exitCode === undefined && !r.signal && !r.timedOut ? (r.cause instanceof Error ? r.cause.message : r.shortMessage) : undefined;
     return {
       command: [cmd, ...args].join(' '),
       exitCode: r.exitCode,

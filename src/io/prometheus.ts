@@ -12,8 +12,10 @@ export function prometheusUrl(text: string): URL {
   } catch {
     throw new FleetError(`--prometheus "${text}" is not a URL: write e.g. http://prometheus.example:9090`, ExitCode.invalid);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new FleetError(`--prometheus "${text}": only http:// and https:// are supported`, ExitCode.invalid);
-  if (url.username || url.password) throw new FleetError('--prometheus: put no credentials in the URL (they would show in process lists and logs)', ExitCode.invalid);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new FleetError(`--prometheus "${text}": only http:// and https:// are supported`, ExitCode.invalid);
+  if (url.username || url.password)
+    throw new FleetError('--prometheus: put no credentials in the URL (they would show in process lists and logs)', ExitCode.invalid);
   return url;
 }
 

@@ -28,7 +28,10 @@ export function prefixOwner(prefix: string): string | undefined {
 export function claimPrefix(prefix: string, dir: string): void {
   const owner = prefixOwner(prefix);
   if (owner !== undefined && owner !== dir) {
-    throw new FleetError(`lab prefix "${prefix}" is in use by the lab in ${owner}: pick another --prefix and --subnet, or run \`fleet lab down --dir ${owner}\``, ExitCode.environment);
+    throw new FleetError(
+      `lab prefix "${prefix}" is in use by the lab in ${owner}: pick another --prefix and --subnet, or run \`fleet lab down --dir ${owner}\``,
+      ExitCode.environment,
+    );
   }
   mkdirSync(CLAIMS_DIR, { recursive: true });
   writeFileSync(claimFile(prefix), `${dir}\n`);

@@ -10,7 +10,10 @@ export const MAX_HOSTS = 200;
 /** Parse `web=2,db=1` into a GroupSpec. */
 export function parseGroupSpec(text: string): GroupSpec {
   const spec: Array<[string, number]> = [];
-  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^([A-Za-z_][A-Za-z0-9_]*)=(\d+)$/.exec(part);
     if (!m) throw new FleetError(`bad group "${part}" in --groups: expected NAME=COUNT, e.g. web=2,db=1`, ExitCode.invalid);
     spec.push([m[1]!, Number(m[2])]);

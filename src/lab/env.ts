@@ -37,7 +37,11 @@ export async function checkLabEnvironment(probe: Probe = realProbe): Promise<Rec
   }
   if (missingPkgs.size > 0) problems.push(`install with: sudo apt-get install ${[...missingPkgs].join(' ')}  (or run scripts/bootstrap as root)`);
   if (problems.length > 0) {
-    throw new FleetError(`the lab cannot start: ${problems.length === 1 ? problems[0] : 'missing requirements'}`, ExitCode.environment, problems.length === 1 ? [] : problems);
+    throw new FleetError(
+      `the lab cannot start: ${problems.length === 1 ? problems[0] : 'missing requirements'}`,
+      ExitCode.environment,
+      problems.length === 1 ? [] : problems,
+    );
   }
   return found;
 }

@@ -33,7 +33,8 @@ export function hostRecord(state: Pick<LabState, 'dir' | 'prefix' | 'proxyPortBa
 export async function prepareHostFiles(state: LabState, host: LabHost): Promise<void> {
   mkdirSync(host.sysctlDir, { recursive: true });
   mkdirSync(host.rootDir, { recursive: true });
-  if (/[,:]/.test(bootDirOf(host))) throw new FleetError(`the lab folder ${bootDirOf(host)} contains "," or ":", which overlay mounts cannot take: use another --dir`, ExitCode.environment);
+  if (/[,:]/.test(bootDirOf(host)))
+    throw new FleetError(`the lab folder ${bootDirOf(host)} contains "," or ":", which overlay mounts cannot take: use another --dir`, ExitCode.environment);
   await ensureKey(host.hostKey, `fleet-lab ${host.name}`);
   const pidFile = join(state.dir, 'hosts', host.name, 'sshd.pid');
   writeFileSync(host.sshdConfig, renderSshdConfig(host.address, { hostKey: host.hostKey, pidFile, authorizedKeys: state.authorizedKeys }));
@@ -61,7 +62,8 @@ export async function createHost(state: LabState, host: LabHost, sshdPath: strin
 
 export async function startSshdFor(host: LabHost, sshdPath: string): Promise<void> {
   if (pidInNetns(host.sshdPid, host.netns)) return;
-  if (netnsInode(host.netns) === undefined) throw new FleetError(`host ${host.name} has no namespace: run \`fleet lab up\` to repair the lab`, ExitCode.environment);
+  if (netnsInode(host.netns) === undefined)
+    throw new FleetError(`host ${host.name} has no namespace: run \`fleet lab up\` to repair the lab`, ExitCode.environment);
   host.sshdPid = await startHostSshd(host, sshdPath);
   // A new sshd has a new mount namespace, without the read-only /proc/sys bind.
   host.readOnlyProcSys = false;
@@ -104,7 +106,9 @@ const SYSTEMD_SYSCTL = '/lib/systemd/systemd-sysctl';
 
 /** Apply the host's /etc/sysctl.d/*.conf in name order inside its namespace, as systemd-sysctl does at boot. */
 export async function applyBootSysctl(state: LabState, host: LabHost): Promise<BootSysctl[]> {
-  const files = readdirSync(host.sysctlDir).filter((f) => f.endsWith('.conf')).sort();
+  const files = readdirSync(host.sysctlDir)
+    .filter((f) => f.endsWith('.conf'))
+    .sort();
   const scratch = join(state.dir, 'run');
   mkdirSync(scratch, { recursive: true });
   const results: BootSysctl[] = [];

@@ -28,5 +28,8 @@ export function renderAuthorizedKeys(clientPublicKey: string): string {
 }
 
 export function writeKnownHosts(path: string, hosts: readonly LabHost[], gateway: string): void {
-  writeFileSync(path, renderKnownHosts(hosts, gateway, (h) => publicKey(h.hostKey)));
+  writeFileSync(
+    path,
+    renderKnownHosts(hosts, gateway, (h) => publicKey(h.hostKey)),
+  );
 }

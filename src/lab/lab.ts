@@ -45,7 +45,10 @@ function freshState(cfg: LabConfig): LabState {
 function checkCompatible(old: LabState, cfg: LabConfig): void {
   const diffs = (['prefix', 'subnet', 'hostPrefix'] as const).filter((k) => old[k] !== cfg[k]);
   if (diffs.length > 0) {
-    throw new FleetError(`the lab in ${cfg.dir} was built with a different ${diffs.join(', ')}: run \`fleet lab down --dir ${cfg.dir}\` first`, ExitCode.invalid);
+    throw new FleetError(
+      `the lab in ${cfg.dir} was built with a different ${diffs.join(', ')}: run \`fleet lab down --dir ${cfg.dir}\` first`,
+      ExitCode.invalid,
+    );
   }
 }
 

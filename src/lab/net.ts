@@ -61,7 +61,10 @@ export async function labAddresses(): Promise<Array<{ ifname: string; local: str
 export async function ensureBridge(bridge: string, gateway: string): Promise<void> {
   const owner = (await labAddresses()).find((a) => a.local === gateway);
   if (owner && owner.ifname !== bridge) {
-    throw new FleetError(`${gateway} is already on ${owner.ifname} (another lab?): choose another --subnet or run its \`fleet lab down\``, ExitCode.environment);
+    throw new FleetError(
+      `${gateway} is already on ${owner.ifname} (another lab?): choose another --subnet or run its \`fleet lab down\``,
+      ExitCode.environment,
+    );
   }
   if (!(await linkNames()).includes(bridge)) await ip(['link', 'add', bridge, 'type', 'bridge']);
   if (!owner) await ip(['addr', 'add', `${gateway}/24`, 'dev', bridge]);

@@ -49,7 +49,8 @@ export async function startHostExporter(name: string, dir = defaultLabDir(), bin
   const state = requireState(dir);
   const host = findHost(state, name);
   if (!pidInNetns(host.sshdPid, host.netns)) throw new FleetError(`host ${name} is stopped`, ExitCode.environment);
-  if (!existsSync(TEXTFILE_DIR)) throw new FleetError(`${TEXTFILE_DIR} is missing: install Debian's prometheus-node-exporter (scripts/bootstrap does)`, ExitCode.environment);
+  if (!existsSync(TEXTFILE_DIR))
+    throw new FleetError(`${TEXTFILE_DIR} is missing: install Debian's prometheus-node-exporter (scripts/bootstrap does)`, ExitCode.environment);
   const textfileDir = join(state.dir, 'hosts', name, 'textfile');
   mkdirSync(textfileDir, { recursive: true, mode: 0o755 });
   const pid = String(host.sshdPid);
@@ -63,7 +64,19 @@ export async function startHostExporter(name: string, dir = defaultLabDir(), bin
   const logFile = join(state.dir, 'hosts', name, 'node_exporter.log');
   const from = existsSync(logFile) ? statSync(logFile).size : 0;
   const target = `${host.address}:${EXPORTER_PORT}`;
-  const args = ['-t', pid, '-n', '-m', '-u', '--', binary, `--web.listen-address=${target}`, '--collector.disable-defaults', '--collector.textfile', `--collector.textfile.directory=${TEXTFILE_DIR}`];
+  const args = [
+    '-t',
+    pid,
+    '-n',
+    '-m',
+    '-u',
+    '--',
+    binary,
+    `--web.listen-address=${target}`,
+    '--collector.disable-defaults',
+    '--collector.textfile',
+    `--collector.textfile.directory=${TEXTFILE_DIR}`,
+  ];
   const child = spawnDetached('nsenter', args, { write: true, logFile });
   await waitForLog(logFile, from, 'Listening on', child.pid, `node_exporter on ${name}`);
   writeFileSync(pidFile, `${child.pid}\n`);
@@ -129,7 +142,12 @@ export async function startLabPrometheus(workDir: string, targets: readonly stri
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const logFile = join(workDir, 'prometheus.log');
-  const args = [`--config.file=${config}`, `--storage.tsdb.path=${join(workDir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--storage.tsdb.retention.time=1h'];
+  const args = [
+    `--config.file=${config}`,
+    `--storage.tsdb.path=${join(workDir, 'data')}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    '--storage.tsdb.retention.time=1h',
+  ];
   const { pid } = spawnDetached(binary, args, { logFile, cwd: workDir });
   const stop = () => killAndWait([pid]);
   const deadline = Date.now() + 30_000;

@@ -45,9 +45,12 @@ export async function addLoginUser(state: LabState, host: LabHost, user: LoginUs
   mkdirSync(sudoers, { recursive: true });
   mkdirSync(join(home, user.name), { recursive: true });
   chownSync(join(home, user.name), user.uid, user.uid);
-  const hash = 'password' in user.sudo ? check(await run('openssl', ['passwd', '-6', '-stdin'], { input: user.sudo.password }), 'openssl passwd').stdout.trim() : '*';
+  const hash =
+    'password' in user.sudo ? check(await run('openssl', ['passwd', '-6', '-stdin'], { input: user.sudo.password }), 'openssl passwd').stdout.trim() : '*';
   const add = (file: string, line: string) => {
-    const base = readFileSync(`/etc/${file}`, 'utf8').split('\n').filter((l) => l && !l.startsWith(`${user.name}:`));
+    const base = readFileSync(`/etc/${file}`, 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.startsWith(`${user.name}:`));
     writeFileSync(join(etc, file), [...base, line, ''].join('\n'), { mode: file === 'shadow' ? 0o640 : 0o644 });
   };
   add('passwd', `${user.name}:x:${user.uid}:${user.uid}:fleet lab operator:/home/${user.name}:/bin/sh`);
@@ -57,7 +60,8 @@ export async function addLoginUser(state: LabState, host: LabHost, user: LoginUs
   writeFileSync(join(sudoers, 'fleet-lab'), `${rule}\n`, { mode: 0o440 });
   // The host's name must resolve, or sudo prints a warning on every call.
   writeFileSync(join(etc, 'hosts'), `127.0.0.1 localhost\n127.0.1.1 ${host.name}\n`);
-  for (const f of ['passwd', 'group', 'shadow', 'hosts']) await inHostMounts(host, ['mount', '--bind', join(etc, f), `/etc/${f}`], `bind /etc/${f} on ${host.name}`);
+  for (const f of ['passwd', 'group', 'shadow', 'hosts'])
+    await inHostMounts(host, ['mount', '--bind', join(etc, f), `/etc/${f}`], `bind /etc/${f} on ${host.name}`);
   await inHostMounts(host, ['mount', '--bind', sudoers, '/etc/sudoers.d'], `bind /etc/sudoers.d on ${host.name}`);
   await inHostMounts(host, ['mount', '--bind', home, '/home'], `bind /home on ${host.name}`);
 }

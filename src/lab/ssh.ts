@@ -15,12 +15,17 @@ export function sshOptions(state: Pick<LabState, 'knownHosts'>): [string, string
 export function sshArgv(state: LabState, host: LabHost, remoteCommand: string): string[] {
   const { address, port } = hostEndpoint(state, host);
   return [
-    '-F', 'none',
-    '-i', state.clientKey,
+    '-F',
+    'none',
+    '-i',
+    state.clientKey,
     ...sshOptions(state).flatMap(([k, v]) => ['-o', `${k}=${v}`]),
-    '-o', 'BatchMode=yes',
-    '-o', 'ConnectTimeout=5',
-    '-p', String(port),
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'ConnectTimeout=5',
+    '-p',
+    String(port),
     `root@${address}`,
     '--',
     remoteCommand,

@@ -75,7 +75,26 @@ export function ensureRunSshd(): boolean {
 /** Start the host's sshd and wait until it listens. Returns its PID. */
 export async function startHostSshd(host: LabHost, sshdPath: string): Promise<number> {
   const logStart = existsSync(host.logFile) ? statSync(host.logFile).size : 0;
-  const args = ['netns', 'exec', host.netns, 'unshare', '--mount', '--uts', '--propagation', 'private', 'sh', '-c', HOST_INIT, 'fleet-lab-host', host.sysctlDir, host.rootDir, host.name, sshdPath, host.sshdConfig, bootDirOf(host)];
+  const args = [
+    'netns',
+    'exec',
+    host.netns,
+    'unshare',
+    '--mount',
+    '--uts',
+    '--propagation',
+    'private',
+    'sh',
+    '-c',
+    HOST_INIT,
+    'fleet-lab-host',
+    host.sysctlDir,
+    host.rootDir,
+    host.name,
+    sshdPath,
+    host.sshdConfig,
+    bootDirOf(host),
+  ];
   const { pid } = spawnDetached('ip', args, { write: true, logFile: host.logFile });
   await waitForLog(host.logFile, logStart, 'Server listening on', pid, host.name);
   return pid;
@@ -89,7 +108,10 @@ export async function waitForLog(file: string, from: number, needle: string, pid
     if (text.includes(needle)) return;
     const dead = !procAlive(pid);
     if (dead || Date.now() > deadline) {
-      throw new FleetError(`${what} did not start${dead ? '' : ' in time'}: ${text.trim().split('\n').slice(-3).join(' | ') || 'no output'} (log: ${file})`, ExitCode.environment);
+      throw new FleetError(
+        `${what} did not start${dead ? '' : ' in time'}: ${text.trim().split('\n').slice(-3).join(' | ') || 'no output'} (log: ${file})`,
+        ExitCode.environment,
+      );
     }
     await sleep(10);
   }

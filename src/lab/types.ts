@@ -101,6 +101,4 @@ export interface HostStatus {
 }
 
 /** What `labStatus` reports: no lab at all, or the recorded state plus live health. */
-export type LabStatus =
-  | { running: false; dir: string }
-  | { running: true; dir: string; healthy: boolean; state: LabState; hosts: HostStatus[] };
+export type LabStatus = { running: false; dir: string } | { running: true; dir: string; healthy: boolean; state: LabState; hosts: HostStatus[] };

@@ -74,6 +74,8 @@ export function buildPolicy(input: PolicyInput, file: string): Policy {
     persistFile: input.persist_file,
     ansible,
     audit: { allow: allow === undefined ? EMPTY : parsePortsValue(allow).set },
-    ...(input.pull ? { pull: { ...(input.pull.mode ? { mode: input.pull.mode } : {}), ...(input.pull.textfile ? { textfile: input.pull.textfile } : {}) } } : {}),
+    ...(input.pull
+      ? { pull: { ...(input.pull.mode ? { mode: input.pull.mode } : {}), ...(input.pull.textfile ? { textfile: input.pull.textfile } : {}) } }
+      : {}),
   };
 }

@@ -31,8 +31,7 @@ function levels(p: Policy): Level[] {
   return out;
 }
 
-const at = (l: Level): FieldPath =>
-  [...l.base, l.own.reserved.length === 0 && l.own.ephemeral ? 'ephemeral_range' : 'reserved_ports'];
+const at = (l: Level): FieldPath => [...l.base, l.own.reserved.length === 0 && l.own.ephemeral ? 'ephemeral_range' : 'reserved_ports'];
 
 function capacityErrors(p: Policy, ls: Level[]): Problem[] {
   const out: Problem[] = [];
@@ -52,7 +51,10 @@ function levelWarnings(ls: Level[]): Problem[] {
   const out: Problem[] = [];
   for (const l of ls) {
     if (l.own.ephemeral && l.own.ephemeral[0] < 1024) {
-      out.push({ path: [...l.base, 'ephemeral_range'], message: `ephemeral range ${rangeText(l.own.ephemeral)} starts below 1024, so outgoing connections can take system ports that services expect to bind` });
+      out.push({
+        path: [...l.base, 'ephemeral_range'],
+        message: `ephemeral range ${rangeText(l.own.ephemeral)} starts below 1024, so outgoing connections can take system ports that services expect to bind`,
+      });
     }
     const outside = difference(l.own.reserved, range(l.ephemeral[0], l.ephemeral[1]));
     if (outside.length === 0) continue;
@@ -88,7 +90,10 @@ function overlapWarnings(p: Policy): Problem[] {
   return touchingPairs(names, p).map(([i, j]) => {
     const [a, b] = [names[i]!, names[j]!];
     const both = intersect(p.groups[a]!.reserved, p.groups[b]!.reserved);
-    return { path: ['groups', b, 'reserved_ports'], message: `groups \`${a}\` and \`${b}\` both reserve ${format(both)}; a host in both gets them once, so check the overlap is intended` };
+    return {
+      path: ['groups', b, 'reserved_ports'],
+      message: `groups \`${a}\` and \`${b}\` both reserve ${format(both)}; a host in both gets them once, so check the overlap is intended`,
+    };
   });
 }
 
@@ -97,13 +102,21 @@ export function checkPolicy(p: Policy): CheckResult {
   const ls = levels(p);
   const empty = ls.every((l) => l.own.reserved.length === 0);
   // exact mode with nothing reserved is how a reservation is retired: every host gets an empty value
-  const retire: Problem[] = empty && p.mode === 'exact'
-    ? [{ path: ['reserved_ports'], message: 'the policy reserves no ports anywhere: in exact mode every host gets an empty reservation (this retires it)' }]
-    : [];
+  const retire: Problem[] =
+    empty && p.mode === 'exact'
+      ? [{ path: ['reserved_ports'], message: 'the policy reserves no ports anywhere: in exact mode every host gets an empty reservation (this retires it)' }]
+      : [];
   return {
-    errors: empty && p.mode === 'additive'
-      ? [{ path: ['reserved_ports'], message: 'the policy is empty: it reserves no ports anywhere, and in additive mode that changes nothing; set reserved_ports company-wide or under groups/hosts (or use mode: exact to retire a reservation)' }]
-      : capacityErrors(p, ls),
+    errors:
+      empty && p.mode === 'additive'
+        ? [
+            {
+              path: ['reserved_ports'],
+              message:
+                'the policy is empty: it reserves no ports anywhere, and in additive mode that changes nothing; set reserved_ports company-wide or under groups/hosts (or use mode: exact to retire a reservation)',
+            },
+          ]
+        : capacityErrors(p, ls),
     warnings: [...retire, ...levelWarnings(ls), ...overlapWarnings(p)],
   };
 }

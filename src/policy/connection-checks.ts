@@ -8,7 +8,13 @@
  */
 
 /** Host variables whose value is passed to ssh (or scp/sftp) as arguments. */
-export const SSH_ARG_KEYS = new Set(['ansible_ssh_common_args', 'ansible_ssh_extra_args', 'ansible_ssh_args', 'ansible_scp_extra_args', 'ansible_sftp_extra_args']);
+export const SSH_ARG_KEYS = new Set([
+  'ansible_ssh_common_args',
+  'ansible_ssh_extra_args',
+  'ansible_ssh_args',
+  'ansible_scp_extra_args',
+  'ansible_sftp_extra_args',
+]);
 
 /** ssh_config keywords that run a command or load code on the controller, and why. */
 const CONTROLLER_OPTIONS: Record<string, string> = {

@@ -47,7 +47,8 @@ function jinjaOrShell(text: string): string | undefined {
 export function hostPatternProblem(name: string): string | undefined {
   const shown = JSON.stringify(name.length > 60 ? `${name.slice(0, 60)}…` : name);
   const port = /^([^:[\]]+):(\d+)$/.exec(name) ?? /^\[([^\]]+)\]:(\d+)$/.exec(name);
-  if (port) return `host name ${shown} is read by Ansible as host ${JSON.stringify(port[1])} with port ${port[2]}: name the host ${port[1]} and set its port with ansible_port: ${port[2]}`;
+  if (port)
+    return `host name ${shown} is read by Ansible as host ${JSON.stringify(port[1])} with port ${port[2]}: name the host ${port[1]} and set its port with ansible_port: ${port[2]}`;
   if (/\[[^\]]*:[^\]]*\]/.test(name)) return `host name ${shown} is a range pattern that Ansible expands into several hosts: list each host by name`;
   return undefined;
 }
@@ -63,9 +64,7 @@ export function nameProblem(kind: 'group' | 'host', name: string): string | unde
   const bad = jinjaOrShell(name);
   if (bad) return `${kind} name ${shown} ${bad}`;
   if (kind === 'group') {
-    return GROUP_NAME.test(name)
-      ? undefined
-      : `group name ${shown} is not a valid Ansible group name (letters, digits and _, not starting with a digit)`;
+    return GROUP_NAME.test(name) ? undefined : `group name ${shown} is not a valid Ansible group name (letters, digits and _, not starting with a digit)`;
   }
   if (name.length > MAX_HOST_NAME) return `host name ${shown} is longer than ${MAX_HOST_NAME} characters`;
   return HOST_NAME.test(name)

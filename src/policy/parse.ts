@@ -30,14 +30,26 @@ function binaryOffset(text: string): number {
 
 /** Parse and validate a policy file's text; `file` names it in diagnostics and anchors relative paths. */
 export function parsePolicyText(text: string, file: string): PolicyParseResult {
-  const at = (line: number, col: number, message: string, path = '(document)', severity: Diagnostic['severity'] = 'error'): Diagnostic => ({ file, line, col, path, message, severity });
+  const at = (line: number, col: number, message: string, path = '(document)', severity: Diagnostic['severity'] = 'error'): Diagnostic => ({
+    file,
+    line,
+    col,
+    path,
+    message,
+    severity,
+  });
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_POLICY_BYTES) return { errors: [at(1, 1, `the file is ${bytes} bytes, more than the 1 MiB a policy may have`)], warnings: [] };
   const src = text.replace(/^\ufeff/, '');
   const bad = binaryOffset(src);
   if (bad >= 0) {
     const before = src.slice(0, bad).split('\n');
-    return { errors: [at(before.length, (before.at(-1)?.length ?? 0) + 1, 'the file contains binary data (a NUL, control character or invalid UTF-8); a policy is YAML text')], warnings: [] };
+    return {
+      errors: [
+        at(before.length, (before.at(-1)?.length ?? 0) + 1, 'the file contains binary data (a NUL, control character or invalid UTF-8); a policy is YAML text'),
+      ],
+      warnings: [],
+    };
   }
   // The common case, a plain valid policy, never builds the yaml library's
   // Document; any problem is located (and worded) on the full read below.
@@ -51,7 +63,8 @@ export function parsePolicyText(text: string, file: string): PolicyParseResult {
   const place = placer(file, position, y.lines.linePos);
   const warnings = y.warnings.map((w) => place(w, 'warning'));
   if (y.errors.length > 0) return { errors: y.errors.map((e) => place(e, 'error')), warnings };
-  if (y.data === null || y.data === undefined) return { errors: [at(1, 1, 'the file is empty; a policy needs at least `version: 1`, `inventory` and `reserved_ports`')], warnings };
+  if (y.data === null || y.data === undefined)
+    return { errors: [at(1, 1, 'the file is empty; a policy needs at least `version: 1`, `inventory` and `reserved_ports`')], warnings };
   if (typeof y.data !== 'object' || Array.isArray(y.data)) {
     const kind = Array.isArray(y.data) ? 'a list' : `a single value (${JSON.stringify(y.data)})`;
     return { errors: [at(1, 1, `the top level must be a mapping of keys like \`version: 1\`, but it is ${kind}`)], warnings };

@@ -51,7 +51,8 @@ const hostName = z.string().meta({ maxLength: MAX_HOST_NAME, pattern: HOST_NAME.
  * still gets the name rule through `propertyNames`.
  */
 function named<T extends z.ZodType>(kind: 'host' | 'group', value: T) {
-  const propertyNames = kind === 'host' ? { type: 'string', pattern: HOST_NAME.source, maxLength: MAX_HOST_NAME } : { type: 'string', pattern: GROUP_NAME.source };
+  const propertyNames =
+    kind === 'host' ? { type: 'string', pattern: HOST_NAME.source, maxLength: MAX_HOST_NAME } : { type: 'string', pattern: GROUP_NAME.source };
   return z.record(z.string(), value).meta({ propertyNames });
 }
 const safeString = z.string().meta({ pattern: SAFE_VAR_STRING.source });
@@ -59,11 +60,7 @@ const varTypes: Record<string, z.ZodType> = { ansible_port: portNumber, ansible_
 /** Host variables that are not strings: zod checks their type, and no string rule applies to them. */
 export const NON_STRING_HOST_VARS: ReadonlySet<string> = new Set(Object.keys(varTypes));
 const hostVars = z.strictObject(Object.fromEntries(HOST_VAR_KEYS.map((k) => [k, (varTypes[k] ?? safeString).optional()])));
-const inlineGroup = z.union([
-  z.array(hostName),
-  z.strictObject({ hosts: z.array(hostName).optional(), children: z.array(groupName).optional() }),
-  z.null(),
-]);
+const inlineGroup = z.union([z.array(hostName), z.strictObject({ hosts: z.array(hostName).optional(), children: z.array(groupName).optional() }), z.null()]);
 const inventorySchema = z.union(
   [
     z.string().min(1).describe('Inventory source (file, directory or plugin config), relative to the policy file.'),

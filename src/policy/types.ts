@@ -13,7 +13,7 @@ export interface PortRules {
 
 /** Where the hosts come from. */
 export type InventorySpec =
-  | { kind: 'source'; /** absolute path (or plugin config path) given to ansible-inventory -i */ source: string }
+  | { kind: 'source' /** absolute path (or plugin config path) given to ansible-inventory -i */; source: string }
   | { kind: 'inline'; hosts: Record<string, InlineHost>; groups: Record<string, InlineGroup> };
 
 export interface InlineHost {

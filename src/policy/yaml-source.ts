@@ -48,9 +48,10 @@ export function readYaml(text: string): YamlSource {
         return visit.BREAK;
       },
     });
-    const why = e instanceof ReferenceError && /alias/i.test(e.message)
-      ? `aliases expand to too much data (more than ${MAX_ALIAS_COUNT} nodes); write the values out instead`
-      : `the YAML could not be read: ${e instanceof Error ? e.message : String(e)}`;
+    const why =
+      e instanceof ReferenceError && /alias/i.test(e.message)
+        ? `aliases expand to too much data (more than ${MAX_ALIAS_COUNT} nodes); write the values out instead`
+        : `the YAML could not be read: ${e instanceof Error ? e.message : String(e)}`;
     return { doc, lines, errors: [problem(offset, why)], warnings };
   }
 }

@@ -8,7 +8,15 @@ import { describeValue } from './port-values.js';
 import { closest } from './suggest.js';
 
 type Issue = z.core.$ZodIssue;
-type Def = { type: string; shape?: Record<string, z.ZodType>; valueType?: z.ZodType; options?: z.ZodType[]; innerType?: z.ZodType; element?: z.ZodType; in?: z.ZodType };
+type Def = {
+  type: string;
+  shape?: Record<string, z.ZodType>;
+  valueType?: z.ZodType;
+  options?: z.ZodType[];
+  innerType?: z.ZodType;
+  element?: z.ZodType;
+  in?: z.ZodType;
+};
 
 /** Every key an object schema accepts at `path` (all union options merged), for suggestions. */
 export function knownKeysAt(schema: z.ZodType, path: FieldPath): string[] {

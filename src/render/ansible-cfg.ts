@@ -28,11 +28,13 @@ export function renderAnsibleCfg(c: CfgInput): string {
   const lines = c.header.split('\n').map((l) => `# ${l}`);
   lines.push(
     '#',
-    ...(c.explain ?? [
-      `fleet's own runs keep your Ansible configuration in force (${c.userConfig ?? 'none was found'}) and set only`,
-      'these settings on top of it, as environment variables (Ansible never merges two ansible.cfg files).',
-      'To run this project with your own ansible.cfg instead of this one, export them:',
-    ]).map((l) => `# ${l}`),
+    ...(
+      c.explain ?? [
+        `fleet's own runs keep your Ansible configuration in force (${c.userConfig ?? 'none was found'}) and set only`,
+        'these settings on top of it, as environment variables (Ansible never merges two ansible.cfg files).',
+        'To run this project with your own ansible.cfg instead of this one, export them:',
+      ]
+    ).map((l) => `# ${l}`),
     ...c.settings.map((s) => `#   ${s.env}=${s.value}`),
   );
   for (const [section, entries] of sections) {

@@ -75,7 +75,15 @@ export function renderProject(input: RenderInput): RenderedFile[] {
   const targets = [...input.targets].sort((a, b) => compareText(a.host, b.host));
   const hostVars = Object.fromEntries(
     targets.map((t) => {
-      return [t.host, { fleet_reserved_ports: format(t.reserved), ...(t.ephemeral ? { fleet_port_range: formatPortRange(t.ephemeral) } : {}), ...(t.owned ? { fleet_owned_line: ownedLine(t.owned) } : {}), ...(input.hostVars?.[t.host] ?? {}) }];
+      return [
+        t.host,
+        {
+          fleet_reserved_ports: format(t.reserved),
+          ...(t.ephemeral ? { fleet_port_range: formatPortRange(t.ephemeral) } : {}),
+          ...(t.owned ? { fleet_owned_line: ownedLine(t.owned) } : {}),
+          ...(input.hostVars?.[t.host] ?? {}),
+        },
+      ];
     }),
   );
   const inventory = {
@@ -92,7 +100,10 @@ export function renderProject(input: RenderInput): RenderedFile[] {
     files.push({ path: PROJECT_FILES.inlineInventory, content: toAnsibleYaml(inlineInventoryDoc(policy.inventory), header, { quoteStrings: true }) });
   }
   files.push(
-    { path: PROJECT_FILES.cfg, content: renderAnsibleCfg({ header, inventories, settings: input.settings, ...(input.userConfig ? { userConfig: input.userConfig } : {}) }) },
+    {
+      path: PROJECT_FILES.cfg,
+      content: renderAnsibleCfg({ header, inventories, settings: input.settings, ...(input.userConfig ? { userConfig: input.userConfig } : {}) }),
+    },
     { path: PROJECT_FILES.inventory, content: toAnsibleYaml(inventory, header, { quoteStrings: true }) },
     { path: PROJECT_FILES.apply, content: toAnsibleYaml(applyPlaybook(policy.ansible), header) },
     { path: PROJECT_FILES.applyPlugin, content: applyPluginSource(header) },

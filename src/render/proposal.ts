@@ -154,8 +154,7 @@ export function baseFromPolicy(policy: Policy, source: string, inventory: Propos
     ...(a.user !== undefined ? { user: a.user } : {}),
     ...(a.timeout !== undefined ? { timeout: a.timeout } : {}),
   };
-  const ranges = (levels: Policy['groups']) =>
-    Object.fromEntries(Object.entries(levels).flatMap(([n, r]) => (r.ephemeral ? [[n, span(r.ephemeral)]] : [])));
+  const ranges = (levels: Policy['groups']) => Object.fromEntries(Object.entries(levels).flatMap(([n, r]) => (r.ephemeral ? [[n, span(r.ephemeral)]] : [])));
   return {
     source,
     inventory,
@@ -178,7 +177,10 @@ export function inlineInventoryField(spec: Extract<Policy['inventory'], { kind: 
   const sorted = <T>(o: Record<string, T>) => Object.entries(o).sort(([a], [b]) => compareText(a, b));
   const hosts = Object.fromEntries(sorted(spec.hosts).map(([h, v]) => [h, Object.keys(v.vars).length ? Object.fromEntries(sorted(v.vars)) : null]));
   const groups = Object.fromEntries(
-    sorted(spec.groups).map(([g, d]) => [g, { ...(d.hosts.length ? { hosts: [...d.hosts].sort(compareText) } : {}), ...(d.children.length ? { children: [...d.children].sort(compareText) } : {}) }]),
+    sorted(spec.groups).map(([g, d]) => [
+      g,
+      { ...(d.hosts.length ? { hosts: [...d.hosts].sort(compareText) } : {}), ...(d.children.length ? { children: [...d.children].sort(compareText) } : {}) },
+    ]),
   );
   return { hosts, ...(Object.keys(groups).length ? { groups } : {}) };
 }

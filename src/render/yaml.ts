@@ -34,7 +34,11 @@ function quoteKeys(doc: Document, allHostKeys: boolean): void {
  * so a `<<` string stays a string (quoted), never written as a merge key.
  */
 export function ansibleDocument(data: unknown, opts: { quoteHostKeys?: boolean } = {}): Document {
-  const doc = new Document(data, { version: '1.1', aliasDuplicateObjects: false, customTags: (tags) => tags.filter((t) => typeof t === 'string' || t.tag !== MERGE_TAG) });
+  const doc = new Document(data, {
+    version: '1.1',
+    aliasDuplicateObjects: false,
+    customTags: (tags) => tags.filter((t) => typeof t === 'string' || t.tag !== MERGE_TAG),
+  });
   quoteKeys(doc, opts.quoteHostKeys ?? false);
   return doc;
 }

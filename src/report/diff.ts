@@ -56,7 +56,15 @@ export function renderDiffMarkdown(d: PolicyDiff): string {
       '',
       ...mdTable(
         ['Host', 'Before', 'After', 'Add', 'Remove', 'Ephemeral free', 'Note'],
-        d.hosts.map((h) => [mdCell(h.host), h.before === undefined ? '(none)' : mdPorts(h.before), h.after === undefined ? '(none)' : mdPorts(h.after), mdPorts(h.add), mdPorts(h.remove), free(h.freeBefore, h.freeAfter), mdCell(diffNote(h))]),
+        d.hosts.map((h) => [
+          mdCell(h.host),
+          h.before === undefined ? '(none)' : mdPorts(h.before),
+          h.after === undefined ? '(none)' : mdPorts(h.after),
+          mdPorts(h.add),
+          mdPorts(h.remove),
+          free(h.freeBefore, h.freeAfter),
+          mdCell(diffNote(h)),
+        ]),
       ),
     );
   }

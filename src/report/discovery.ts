@@ -59,7 +59,17 @@ export function discoveryDocument(input: {
     ...input.unread.map((u) => ({ host: u.host, groups: u.groups, read: false, reason: u.reason })),
   ].sort((a, b) => compareText(a.host, b.host));
   const observations = input.read
-    .flatMap((h) => h.listeners.map((l) => ({ host: h.host, proto: l.proto, port: l.port, local: l.local, process: l.process ?? null, pid: l.pid ?? null, loopback: l.loopback })))
+    .flatMap((h) =>
+      h.listeners.map((l) => ({
+        host: h.host,
+        proto: l.proto,
+        port: l.port,
+        local: l.local,
+        process: l.process ?? null,
+        pid: l.pid ?? null,
+        loopback: l.loopback,
+      })),
+    )
     .sort((a, b) => compareText(a.host, b.host) || a.port - b.port || compareText(a.proto, b.proto) || compareText(a.local, b.local));
   return {
     command: 'discover',

@@ -8,7 +8,8 @@ import type { RunReport, SinceLast, TrendPoint } from '../verify/types.js';
 /** Hosts whose verdict got worse or better since `previous`. */
 export function sinceLast(previous: RunReport, current: RunReport): SinceLast {
   const before = new Map(previous.hosts.map((h) => [h.host, h.verdict]));
-  const pick = (now: string, test: (was: string | undefined) => boolean) => current.hosts.filter((h) => h.verdict === now && test(before.get(h.host))).map((h) => h.host);
+  const pick = (now: string, test: (was: string | undefined) => boolean) =>
+    current.hosts.filter((h) => h.verdict === now && test(before.get(h.host))).map((h) => h.host);
   return {
     previous: previous.startedAt,
     new_drift: pick('drift', (was) => was !== 'drift'),

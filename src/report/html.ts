@@ -66,7 +66,9 @@ const COUNTS: [keyof RunSummary, string][] = [
 ];
 
 function cards(s: RunSummary): string {
-  const items = COUNTS.map(([k, label]) => `<div class="card ${k}${s[k] === 0 ? ' zero' : ''}"><span class="n">${s[k]}</span><span class="l">${label}</span></div>`);
+  const items = COUNTS.map(
+    ([k, label]) => `<div class="card ${k}${s[k] === 0 ? ' zero' : ''}"><span class="n">${s[k]}</span><span class="l">${label}</span></div>`,
+  );
   return `<section class="cards">${items.join('')}</section>`;
 }
 
@@ -86,7 +88,9 @@ function badFirst(hosts: readonly HostResult[]): HostResult[] {
 }
 
 function filterBar(): string {
-  const options = ['compliant', 'drift', 'failed', 'unreachable', 'not_run', 'refused'].map((v) => `<option value="${v}">${v.replace('_', ' ')}</option>`).join('');
+  const options = ['compliant', 'drift', 'failed', 'unreachable', 'not_run', 'refused']
+    .map((v) => `<option value="${v}">${v.replace('_', ' ')}</option>`)
+    .join('');
   return `<div class="filter"><input id="q" type="search" placeholder="search hosts" aria-label="search hosts"><select id="v" aria-label="verdict"><option value="">all verdicts</option>${options}</select><span class="n" id="n"></span></div>`;
 }
 
@@ -136,7 +140,9 @@ function sinceLastText(r: RunReport): string {
 function details(hosts: readonly HostResult[]): string {
   const bad = badFirst(hosts).filter((h) => h.verdict !== 'compliant');
   if (bad.length === 0) return '<p class="none">Every host is compliant.</p>';
-  return bad.map((h) => `<div class="detail"><h3>${htmlEscape(h.host)} ${badge(h.verdict)}</h3><pre>${htmlEscape(driftDetails(h).join('\n'))}</pre></div>`).join('\n');
+  return bad
+    .map((h) => `<div class="detail"><h3>${htmlEscape(h.host)} ${badge(h.verdict)}</h3><pre>${htmlEscape(driftDetails(h).join('\n'))}</pre></div>`)
+    .join('\n');
 }
 
 function audit(hosts: readonly HostResult[]): string {

@@ -7,9 +7,44 @@ import type { AuditFinding, BootValue, HostResult, PortDiff, PriorState, Provena
 
 // Key orders, checked against the types below: adding a field to a report
 // type fails compilation here until it is placed (and the schema updated).
-export const REPORT_KEYS = ['tool', 'version', 'command', 'policy', 'mode', 'startedAt', 'durationSeconds', 'shard', 'interrupted', 'outsideTargets', 'provenance', 'summary', 'since_last', 'hosts', 'before', 'trend'] as const;
+export const REPORT_KEYS = [
+  'tool',
+  'version',
+  'command',
+  'policy',
+  'mode',
+  'startedAt',
+  'durationSeconds',
+  'shard',
+  'interrupted',
+  'outsideTargets',
+  'provenance',
+  'summary',
+  'since_last',
+  'hosts',
+  'before',
+  'trend',
+] as const;
 export const SUMMARY_KEYS = ['hosts', 'changed', 'compliant', 'drift', 'failed', 'unreachable', 'not_run', 'refused', 'auditFindings'] as const;
-export const HOST_KEYS = ['host', 'groups', 'verdict', 'changed', 'desired', 'current', 'runtime', 'persisted', 'persistedDiff', 'overriddenBy', 'boot', 'ephemeral', 'freeEphemeralBefore', 'freeEphemeral', 'message', 'audit', 'priorState'] as const;
+export const HOST_KEYS = [
+  'host',
+  'groups',
+  'verdict',
+  'changed',
+  'desired',
+  'current',
+  'runtime',
+  'persisted',
+  'persistedDiff',
+  'overriddenBy',
+  'boot',
+  'ephemeral',
+  'freeEphemeralBefore',
+  'freeEphemeral',
+  'message',
+  'audit',
+  'priorState',
+] as const;
 export const PRIOR_KEYS = ['reserved', 'range', 'file', 'content'] as const;
 export const PROVENANCE_KEYS = ['operator', 'policySha256', 'git'] as const;
 export const SINCE_KEYS = ['previous', 'new_drift', 'fixed', 'new_unreachable'] as const;

@@ -8,15 +8,17 @@ import { auditLine, driftDetails, plural, policyName, portCount, sanitize, verdi
 
 /** Escape for XML text and attribute values; `sanitize` first removes characters XML 1.0 forbids. */
 export function xmlEscape(s: string): string {
-  return sanitize(s)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;')
-    // Newlines and tabs in attributes would be normalised to spaces by parsers.
-    .replace(/\n/g, '&#10;')
-    .replace(/\t/g, '&#9;');
+  return (
+    sanitize(s)
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&apos;')
+      // Newlines and tabs in attributes would be normalised to spaces by parsers.
+      .replace(/\n/g, '&#10;')
+      .replace(/\t/g, '&#9;')
+  );
 }
 
 function textEscape(s: string): string {

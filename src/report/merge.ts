@@ -26,10 +26,16 @@ function checkShards(reports: readonly RunReport[]): void {
   reports.forEach((r, i) => {
     const s = r.shard === undefined ? undefined : parseShard(r.shard);
     if (s === undefined || typeof s === 'string') {
-      throw new FleetError(`report ${i + 1} is not from a --shard K/N run${r.shard ? ` (shard ${JSON.stringify(r.shard)})` : ''}: merge-reports merges the reports of every shard of one run`, ExitCode.invalid);
+      throw new FleetError(
+        `report ${i + 1} is not from a --shard K/N run${r.shard ? ` (shard ${JSON.stringify(r.shard)})` : ''}: merge-reports merges the reports of every shard of one run`,
+        ExitCode.invalid,
+      );
     }
     if (count !== undefined && s.count !== count) {
-      throw new FleetError(`report ${i + 1} is shard ${r.shard} but report 1 is shard ${reports[0]!.shard}: every report must come from the same --shard K/${count} split`, ExitCode.invalid);
+      throw new FleetError(
+        `report ${i + 1} is shard ${r.shard} but report 1 is shard ${reports[0]!.shard}: every report must come from the same --shard K/${count} split`,
+        ExitCode.invalid,
+      );
     }
     count = s.count;
     const dup = seen.get(s.index);
@@ -38,7 +44,10 @@ function checkShards(reports: readonly RunReport[]): void {
   });
   const missing = Array.from({ length: count ?? 0 }, (_, k) => k + 1).filter((k) => !seen.has(k));
   if (missing.length > 0) {
-    throw new FleetError(`missing shard${missing.length > 1 ? 's' : ''} ${missing.map((k) => `${k}/${count}`).join(', ')}: merge needs the report of every shard 1..${count}, once each`, ExitCode.invalid);
+    throw new FleetError(
+      `missing shard${missing.length > 1 ? 's' : ''} ${missing.map((k) => `${k}/${count}`).join(', ')}: merge needs the report of every shard 1..${count}, once each`,
+      ExitCode.invalid,
+    );
   }
 }
 

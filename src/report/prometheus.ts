@@ -67,21 +67,41 @@ export function renderPrometheus(report: RunReport): string {
   const allCompliant = hosts.length > 0 && hosts.every((h) => h.verdict === 'compliant') && !report.interrupted;
 
   const families: Family[] = [
-    { name: 'fleet_host_compliant', help: 'Whether the host complies with the reserved-ports policy (1) or not (0).', samples: perHost((h) => (h.verdict === 'compliant' ? 1 : 0)) },
+    {
+      name: 'fleet_host_compliant',
+      help: 'Whether the host complies with the reserved-ports policy (1) or not (0).',
+      samples: perHost((h) => (h.verdict === 'compliant' ? 1 : 0)),
+    },
     {
       name: 'fleet_host_verdict',
       help: 'Verdict of the host in the last run, one-hot: 1 for the verdict it got, 0 for the others.',
       samples: hosts.flatMap((h) => VERDICTS.map((verdict) => ({ labels: { host: h.host, policy, verdict }, value: h.verdict === verdict ? 1 : 0 }))),
     },
-    { name: 'fleet_host_missing_ports', help: 'Number of ports the policy reserves that the host does not (runtime value).', samples: perHost((h) => portCount(h.runtime?.missing)) },
-    { name: 'fleet_host_extra_ports', help: 'Number of ports the host reserves that the policy does not want (runtime value).', samples: perHost((h) => portCount(h.runtime?.extra)) },
-    { name: 'fleet_host_ephemeral_ports_free', help: 'Ephemeral ports left for outgoing connections (in plans: with the desired value).', samples: perHost((h) => h.freeEphemeral) },
+    {
+      name: 'fleet_host_missing_ports',
+      help: 'Number of ports the policy reserves that the host does not (runtime value).',
+      samples: perHost((h) => portCount(h.runtime?.missing)),
+    },
+    {
+      name: 'fleet_host_extra_ports',
+      help: 'Number of ports the host reserves that the policy does not want (runtime value).',
+      samples: perHost((h) => portCount(h.runtime?.extra)),
+    },
+    {
+      name: 'fleet_host_ephemeral_ports_free',
+      help: 'Ephemeral ports left for outgoing connections (in plans: with the desired value).',
+      samples: perHost((h) => h.freeEphemeral),
+    },
     {
       name: 'fleet_hosts',
       help: 'Number of hosts per verdict in the last run.',
       samples: VERDICTS.map((verdict) => ({ labels: { policy, verdict }, value: hosts.filter((h) => h.verdict === verdict).length })),
     },
-    { name: 'fleet_audit_findings', help: 'Number of audit findings (listeners outside the policy, reserved ports in use) on the host.', samples: perHost((h) => h.audit?.length) },
+    {
+      name: 'fleet_audit_findings',
+      help: 'Number of audit findings (listeners outside the policy, reserved ports in use) on the host.',
+      samples: perHost((h) => h.audit?.length),
+    },
     {
       name: 'fleet_last_run_timestamp_seconds',
       help: 'Unix time the last run started.',

@@ -33,5 +33,8 @@ export function renderRestorePlan(rows: readonly RestoreRow[], color = false): s
     r.skip ? { text: sanitize(r.skip, true), style: 'magenta' } : r.prior?.range ? `port range → ${r.prior.range}` : '',
   ]);
   const todo = rows.filter((r) => !r.skip).length;
-  return [...(cells.length ? layoutTable(COLUMNS, cells, color) : []), `${plural(rows.length, 'host')} in the report: ${todo} to restore, ${rows.length - todo} left alone`];
+  return [
+    ...(cells.length ? layoutTable(COLUMNS, cells, color) : []),
+    `${plural(rows.length, 'host')} in the report: ${todo} to restore, ${rows.length - todo} left alone`,
+  ];
 }

@@ -32,8 +32,10 @@ export function parseReportSpec(spec: string): ReportSpec {
     throw new FleetError(`--report "${spec}": unknown format "${format}" (formats: ${allowed})`, ExitCode.invalid);
   }
   if (path.trim() === '') {
-    throw new FleetError(`--report "${spec}": missing file path after "=", e.g. ${format}=out/fleet.${format === 'junit' ? 'xml' : format === 'prometheus' ? 'prom' : format}`, ExitCode.invalid);
+    throw new FleetError(
+      `--report "${spec}": missing file path after "=", e.g. ${format}=out/fleet.${format === 'junit' ? 'xml' : format === 'prometheus' ? 'prom' : format}`,
+      ExitCode.invalid,
+    );
   }
   return { format, path };
 }
-

@@ -103,7 +103,14 @@ export function driftDetails(h: HostResult): string[] {
 function bootLine(key: 'reserved' | 'range', b: BootValue): string {
   const label = key === 'reserved' ? 'reserved at boot: ' : 'range at boot:    ';
   if (b.value === null) return `${label}(unknown: cannot read ${(b.unreadable ?? []).join(', ')})`;
-  const from = b.file === undefined ? 'kernel default, no boot file sets it' : b.rejected ? `kernel default, ${b.file}:${b.line} is refused` : b.written === undefined ? `kernel default, cancelled by ${b.file}:${b.line}` : `set by ${b.file}:${b.line}`;
+  const from =
+    b.file === undefined
+      ? 'kernel default, no boot file sets it'
+      : b.rejected
+        ? `kernel default, ${b.file}:${b.line} is refused`
+        : b.written === undefined
+          ? `kernel default, cancelled by ${b.file}:${b.line}`
+          : `set by ${b.file}:${b.line}`;
   return `${label}${show(b.value)}, ${from}`;
 }
 

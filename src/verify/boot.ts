@@ -189,7 +189,8 @@ export function predictBoot(files: readonly SysctlFile[], key: BootKey, unreadab
   }
   const unreadable = [...unreadableDirs, ...unreadableAfter];
   const base = { key, unreadable };
-  if (!decided || decided.value === null) return { ...base, value: unreadable.length ? null : KERNEL_DEFAULT[key], ...(decided ? { file: decided.file, line: decided.line } : {}) };
+  if (!decided || decided.value === null)
+    return { ...base, value: unreadable.length ? null : KERNEL_DEFAULT[key], ...(decided ? { file: decided.file, line: decided.line } : {}) };
   const accepted = kernelValue(key, decided.value);
   const value = unreadable.length ? null : (accepted ?? KERNEL_DEFAULT[key]);
   return { ...base, written: decided.value, file: decided.file, line: decided.line, value, ...(accepted === undefined ? { rejected: true } : {}) };

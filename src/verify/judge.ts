@@ -2,7 +2,18 @@ import type { HostPlan } from '../plan/desired.js';
 import type { Mode } from '../policy/types.js';
 import { capacity, DEFAULT_EPHEMERAL } from '../ports/capacity.js';
 import { KEY_RANGE, KEY_RESERVED } from '../ansible/scripts.js';
-import { difference, EMPTY, format, intersect, formatPortRange, mustParse, parseKernel, rangeText as spanText, type PortRange, type PortSet } from '../ports/portset.js';
+import {
+  difference,
+  EMPTY,
+  format,
+  intersect,
+  formatPortRange,
+  mustParse,
+  parseKernel,
+  rangeText as spanText,
+  type PortRange,
+  type PortSet,
+} from '../ports/portset.js';
 import { kernelValue, predictBoot, type BootKey, type BootPrediction } from './boot.js';
 import { valueInFile, type Observed } from './readback.js';
 import { droppedPorts, holdsOf } from './owned.js';
@@ -72,7 +83,7 @@ export function judge(plan: HostPlan, mode: Mode, persistPath: string, obs: Obse
     const kernel = kernelValue('reserved', fileValue);
     if (kernel === undefined) {
       const parsed = parseKernel(fileValue);
-      const why = parsed.ok ? 'not in the kernel\'s ASCII form' : parsed.error;
+      const why = parsed.ok ? "not in the kernel's ASCII form" : parsed.error;
       persisted = utf8(fileValue);
       problems.push(`${persistPath} holds an invalid value "${persisted}" (${why}); the kernel would reject it at boot`);
     } else {

@@ -46,6 +46,11 @@ export function listenersOf(sockets: readonly Socket[]): Listener[] {
     seen.set(`${l.proto} ${l.local} ${l.process ?? ''} ${l.pid ?? ''}`, l);
   }
   return [...seen.values()].sort(
-    (a, b) => a.port - b.port || compareText(a.proto, b.proto) || compareText(a.local, b.local) || compareText(a.process ?? '', b.process ?? '') || (a.pid ?? 0) - (b.pid ?? 0),
+    (a, b) =>
+      a.port - b.port ||
+      compareText(a.proto, b.proto) ||
+      compareText(a.local, b.local) ||
+      compareText(a.process ?? '', b.process ?? '') ||
+      (a.pid ?? 0) - (b.pid ?? 0),
   );
 }

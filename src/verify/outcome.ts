@@ -25,9 +25,17 @@ export function refusedResult(p: HostPlan): HostResult {
 }
 
 /** A read host: not reported, unreachable or failed, an unreadable read, or judged from what it holds. */
-export function readOutcome(plan: HostPlan, o: HostOutcome | undefined, read: string | undefined, ctx: JudgeContext): { observed?: Observed; result: HostResult } {
+export function readOutcome(
+  plan: HostPlan,
+  o: HostOutcome | undefined,
+  read: string | undefined,
+  ctx: JudgeContext,
+): { observed?: Observed; result: HostResult } {
   const base = { host: plan.host, groups: plan.groups, changed: false, desired: format(plan.desired) };
-  if (!o) return { result: notRun(plan.host, plan.groups, base.desired, ctx.interrupted ? 'interrupted before this host was read' : 'Ansible did not report this host') };
+  if (!o)
+    return {
+      result: notRun(plan.host, plan.groups, base.desired, ctx.interrupted ? 'interrupted before this host was read' : 'Ansible did not report this host'),
+    };
   if (o.status !== 'ok') return { result: { ...base, verdict: o.status, message: o.message ?? o.status } };
   const parsed = parseReadback(read ?? '');
   if (!parsed.ok) return { result: { ...base, verdict: 'failed', message: parsed.error } };
@@ -46,7 +54,9 @@ export function unreachableMessage(o: HostOutcome): string {
 export function applyOutcome(plan: HostPlan, o: HostOutcome | undefined, readBack: string | undefined, ctx: JudgeContext): HostResult {
   const base = { host: plan.host, groups: plan.groups, desired: format(plan.desired) };
   if (!o) {
-    const why = ctx.interrupted ? 'interrupted before Ansible reached this host' : 'not run: the rollout stopped before this host (max_fail_percentage reached in an earlier batch)';
+    const why = ctx.interrupted
+      ? 'interrupted before Ansible reached this host'
+      : 'not run: the rollout stopped before this host (max_fail_percentage reached in an earlier batch)';
     return notRun(plan.host, plan.groups, base.desired, why);
   }
   if (o.status === 'unreachable') return { ...base, changed: o.changed, verdict: 'unreachable', message: unreachableMessage(o) };

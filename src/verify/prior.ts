@@ -45,7 +45,8 @@ export function changedSince(after: HostResult, obs: Observed): string | undefin
     diffs.push(`persisted value is ${persisted ?? '(absent)'}, the report left ${after.persisted ?? '(absent)'}`);
   }
   const range = rangeText(obs.range);
-  if (after.ephemeral?.current !== undefined && range !== after.ephemeral.current) diffs.push(`port range is ${range ?? 'unknown'}, the report left ${after.ephemeral.current}`);
+  if (after.ephemeral?.current !== undefined && range !== after.ephemeral.current)
+    diffs.push(`port range is ${range ?? 'unknown'}, the report left ${after.ephemeral.current}`);
   return diffs.length ? `changed since the report: ${diffs.join('; ')}` : undefined;
 }
 

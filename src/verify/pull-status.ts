@@ -36,11 +36,13 @@ export function parseQueryResponse(body: unknown): QueryParse {
   const b = body as { status?: unknown; error?: unknown; data?: { resultType?: unknown; result?: unknown } } | null;
   if (!b || typeof b !== 'object') return { ok: false, error: 'the answer is not a JSON object' };
   if (b.status !== 'success') return { ok: false, error: `Prometheus answered status ${String(b.status)}: ${String(b.error ?? 'no error text')}` };
-  if (b.data?.resultType !== 'vector' || !Array.isArray(b.data.result)) return { ok: false, error: `expected an instant vector, got ${String(b.data?.resultType)}` };
+  if (b.data?.resultType !== 'vector' || !Array.isArray(b.data.result))
+    return { ok: false, error: `expected an instant vector, got ${String(b.data?.resultType)}` };
   const samples: PromSample[] = [];
   for (const r of b.data.result as { metric?: unknown; value?: unknown }[]) {
     const v = r.value;
-    if (!r.metric || typeof r.metric !== 'object' || !Array.isArray(v) || v.length !== 2) return { ok: false, error: `malformed sample ${JSON.stringify(r).slice(0, 200)}` };
+    if (!r.metric || typeof r.metric !== 'object' || !Array.isArray(v) || v.length !== 2)
+      return { ok: false, error: `malformed sample ${JSON.stringify(r).slice(0, 200)}` };
     const value = Number(v[1]);
     const at = Number(v[0]);
     if (!Number.isFinite(at) || Number.isNaN(value)) return { ok: false, error: `malformed sample value ${JSON.stringify(v)}` };
@@ -96,21 +98,32 @@ function hostStatus(plan: HostPlan, input: PullStatusInput, samples: PromSample[
   if (plan.refused) return { ...base, verdict: 'refused', message: plan.refused };
   const get = (name: string) => samples.find((s) => s.labels.__name__ === name);
   const run = get('fleet_last_run_timestamp_seconds');
-  if (!run) return { ...base, verdict: 'not_run', message: 'no pull metrics in Prometheus: the host never ran ansible-pull, or its node_exporter is not scraped' };
+  if (!run)
+    return { ...base, verdict: 'not_run', message: 'no pull metrics in Prometheus: the host never ran ansible-pull, or its node_exporter is not scraped' };
   const age = run.at - run.value;
   if (age > input.maxAgeSeconds) {
-    return { ...base, verdict: 'not_run', message: `stale: last pull run ${ago(age)} ago, older than the allowed ${ago(input.maxAgeSeconds)} (is its timer running?)` };
+    return {
+      ...base,
+      verdict: 'not_run',
+      message: `stale: last pull run ${ago(age)} ago, older than the allowed ${ago(input.maxAgeSeconds)} (is its timer running?)`,
+    };
   }
   const sha = run.labels.policy_sha256;
   if (get('fleet_governed')?.value === 0) {
-    return { ...base, verdict: 'drift', message: `runs policy version ${short(sha)}, which does not govern it (this policy is ${short(input.digest)}): nothing applied` };
+    return {
+      ...base,
+      verdict: 'drift',
+      message: `runs policy version ${short(sha)}, which does not govern it (this policy is ${short(input.digest)}): nothing applied`,
+    };
   }
   const info = get('fleet_host_info')?.labels ?? {};
   const current = info.current;
   const parsed = current === undefined ? undefined : parseKernel(current);
   const runtime = parsed?.ok ? diffSets(plan.desired, parsed.value, input.mode) : undefined;
   const persisted = info.persisted === undefined ? undefined : info.persisted === '(absent)' ? null : info.persisted;
-  const ephemeral = plan.ephemeral ? { desired: rangeText(plan.ephemeral), ...(info.port_range ? { current: info.port_range.replace(' ', '-') } : {}) } : undefined;
+  const ephemeral = plan.ephemeral
+    ? { desired: rangeText(plan.ephemeral), ...(info.port_range ? { current: info.port_range.replace(' ', '-') } : {}) }
+    : undefined;
   const seen = {
     ...(parsed?.ok ? { current: format(parsed.value) } : {}),
     ...(runtime ? { runtime } : {}),
@@ -118,7 +131,12 @@ function hostStatus(plan: HostPlan, input: PullStatusInput, samples: PromSample[
     ...(ephemeral ? { ephemeral } : {}),
   };
   if (sha !== input.digest) {
-    return { ...base, ...seen, verdict: 'drift', message: `reports policy version ${short(sha)}, this policy is ${short(input.digest)}: its repository is behind or ahead` };
+    return {
+      ...base,
+      ...seen,
+      verdict: 'drift',
+      message: `reports policy version ${short(sha)}, this policy is ${short(input.digest)}: its repository is behind or ahead`,
+    };
   }
   const reasons = samples.filter((s) => s.labels.__name__ === 'fleet_drift' && s.value === 1).map((s) => s.labels.reason ?? '?');
   const compliant = get('fleet_compliant')?.value === 1 && reasons.length === 0;

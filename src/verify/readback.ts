@@ -149,7 +149,12 @@ function parseTokens(r: Reader): ReadbackParse {
   }
   let sockets: Socket[] | undefined;
   const next = r.peek();
-  if (next?.words[0] === 'sockets') sockets = parseSockets(Buffer.from(r.next('sockets', 'sockets').payload ?? '', 'latin1').toString('utf8').split('\n'));
+  if (next?.words[0] === 'sockets')
+    sockets = parseSockets(
+      Buffer.from(r.next('sockets', 'sockets').payload ?? '', 'latin1')
+        .toString('utf8')
+        .split('\n'),
+    );
   else if (next?.words[0] === 'no-ss') noPayload(r.next('no-ss', 'no-ss'));
   noPayload(r.next('end marker', 'end'));
   if (!r.done()) throw new Malformed('sections after the end marker');

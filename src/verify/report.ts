@@ -27,7 +27,7 @@ export function makeReport(args: {
     policy: args.policyLabel,
     mode: args.policy.mode,
     startedAt: args.startedAt.toISOString(),
-    durationSeconds: Math.round((args.finishedAt.getTime() - args.startedAt.getTime())) / 1000,
+    durationSeconds: Math.round(args.finishedAt.getTime() - args.startedAt.getTime()) / 1000,
     ...(args.shard ? { shard: args.shard } : {}),
     summary: summarize(hosts),
     hosts,

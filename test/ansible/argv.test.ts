@@ -14,9 +14,13 @@ describe('playbookArgv', () => {
   });
 
   it('passes every inventory with -i and vault/become options (file paths) at the end', () => {
-    expect(playbookArgv({ playbook: '/s/p.yml', inventories: ['/inv/prod.yml', '/s/inventories/fleet.yml'], extra: ['--vault-id', 'prod@/k/v', '--become-password-file', '/run/x'] })).toEqual([
-      '/s/p.yml', '-i', '/inv/prod.yml', '-i', '/s/inventories/fleet.yml', '--vault-id', 'prod@/k/v', '--become-password-file', '/run/x',
-    ]);
+    expect(
+      playbookArgv({
+        playbook: '/s/p.yml',
+        inventories: ['/inv/prod.yml', '/s/inventories/fleet.yml'],
+        extra: ['--vault-id', 'prod@/k/v', '--become-password-file', '/run/x'],
+      }),
+    ).toEqual(['/s/p.yml', '-i', '/inv/prod.yml', '-i', '/s/inventories/fleet.yml', '--vault-id', 'prod@/k/v', '--become-password-file', '/run/x']);
   });
 
   it('keeps a limit with spaces or shell characters as one argument', () => {
@@ -35,7 +39,16 @@ describe('listHostsArgv', () => {
   });
 
   it('targets pattern with a --limit and vault options', () => {
-    expect(listHostsArgv(['i.yml'], 'all:!winhosts', 'web', ['--vault-id', 'a@b'])).toEqual(['-i', 'i.yml', 'all:!winhosts', '--limit', 'web', '--list-hosts', '--vault-id', 'a@b']);
+    expect(listHostsArgv(['i.yml'], 'all:!winhosts', 'web', ['--vault-id', 'a@b'])).toEqual([
+      '-i',
+      'i.yml',
+      'all:!winhosts',
+      '--limit',
+      'web',
+      '--list-hosts',
+      '--vault-id',
+      'a@b',
+    ]);
   });
 });
 

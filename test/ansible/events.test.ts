@@ -12,7 +12,8 @@ function collect(lines: string[]): OutcomeCollector {
 }
 
 const line = (o: unknown) => JSON.stringify(o);
-const ev = (event: string, task: string, host: string, result: Record<string, unknown>) => line({ _event: event, task: { name: task }, hosts: { [host]: result } });
+const ev = (event: string, task: string, host: string, result: Record<string, unknown>) =>
+  line({ _event: event, task: { name: task }, hosts: { [host]: result } });
 
 describe('recorded apply with one sysctl loop task on 3 hosts (h3: read-only /proc/sys)', () => {
   const c = collect(recordedLines(APPLY_LOOP_MIXED));
@@ -116,17 +117,54 @@ describe('the apply plugin: one task, several steps (issue 13)', () => {
   });
 
   it('a failure names the step that failed, with its message, and keeps what changed before it', () => {
-    const c = collect([ev('v2_runner_on_failed', TASK.apply, 'h1', { failed: true, changed: true, fleet_changed: [TASK.setSysctl], fleet_step: TASK.writeWhole, msg: 'non-zero return code', stderr: 'dd: error writing' })]);
-    expect(c.hosts.get('h1')).toMatchObject({ status: 'failed', changed: true, changedTasks: [TASK.setSysctl], failedTask: TASK.writeWhole, message: 'non-zero return code: dd: error writing' });
+    const c = collect([
+      ev('v2_runner_on_failed', TASK.apply, 'h1', {
+        failed: true,
+        changed: true,
+        fleet_changed: [TASK.setSysctl],
+        fleet_step: TASK.writeWhole,
+        msg: 'non-zero return code',
+        stderr: 'dd: error writing',
+      }),
+    ]);
+    expect(c.hosts.get('h1')).toMatchObject({
+      status: 'failed',
+      changed: true,
+      changedTasks: [TASK.setSysctl],
+      failedTask: TASK.writeWhole,
+      message: 'non-zero return code: dd: error writing',
+    });
   });
 
   it('an unreachable host names the step it was lost at and keeps what changed before it', () => {
-    const c = collect([ev('v2_runner_on_unreachable', TASK.apply, 'h1', { unreachable: true, changed: true, fleet_changed: steps, fleet_step: TASK.readBack, msg: 'Failed to connect' })]);
-    expect(c.hosts.get('h1')).toMatchObject({ status: 'unreachable', changed: true, changedTasks: steps, failedTask: TASK.readBack, message: 'Failed to connect' });
+    const c = collect([
+      ev('v2_runner_on_unreachable', TASK.apply, 'h1', {
+        unreachable: true,
+        changed: true,
+        fleet_changed: steps,
+        fleet_step: TASK.readBack,
+        msg: 'Failed to connect',
+      }),
+    ]);
+    expect(c.hosts.get('h1')).toMatchObject({
+      status: 'unreachable',
+      changed: true,
+      changedTasks: steps,
+      failedTask: TASK.readBack,
+      message: 'Failed to connect',
+    });
   });
 
   it('a failure before any change is unchanged', () => {
-    const c = collect([ev('v2_runner_on_failed', TASK.apply, 'h1', { failed: true, changed: false, fleet_changed: [], fleet_step: TASK.setSysctl, msg: 'value cannot be blank' })]);
+    const c = collect([
+      ev('v2_runner_on_failed', TASK.apply, 'h1', {
+        failed: true,
+        changed: false,
+        fleet_changed: [],
+        fleet_step: TASK.setSysctl,
+        msg: 'value cannot be blank',
+      }),
+    ]);
     expect(c.hosts.get('h1')).toMatchObject({ status: 'failed', changed: false, failedTask: TASK.setSysctl });
   });
 });
@@ -170,7 +208,7 @@ describe('parseEventLine', () => {
   });
 
   it.each([
-    '[WARNING]: Skipping callback plugin \'\', unable to load',
+    "[WARNING]: Skipping callback plugin '', unable to load",
     'PLAY [x] ***',
     '',
     '   ',
@@ -219,7 +257,12 @@ describe('OutcomeCollector', () => {
     const truncated = fc.tuple(fc.constantFrom(...recorded), fc.nat()).map(([l, n]) => l.slice(0, n % (l.length + 1)));
     const jsonish = fc.jsonValue().map((v) => JSON.stringify(v));
     const eventish = fc
-      .record({ _event: fc.constantFrom('v2_runner_on_ok', 'v2_runner_on_failed', 'v2_runner_on_unreachable', 'v2_playbook_on_stats'), hosts: fc.jsonValue(), task: fc.jsonValue(), stats: fc.jsonValue() })
+      .record({
+        _event: fc.constantFrom('v2_runner_on_ok', 'v2_runner_on_failed', 'v2_runner_on_unreachable', 'v2_playbook_on_stats'),
+        hosts: fc.jsonValue(),
+        task: fc.jsonValue(),
+        stats: fc.jsonValue(),
+      })
       .map((o) => JSON.stringify(o));
     fc.assert(
       fc.property(fc.array(fc.oneof(fc.string(), truncated, jsonish, eventish)), (ls) => {
@@ -277,11 +320,30 @@ describe('OutcomeCollector', () => {
     // does NOT put ignore_errors into the result; only the stats say "ignored".
     const failedIgnored = line({
       _event: 'v2_runner_on_failed',
-      hosts: { localhost: { _ansible_no_log: false, action: 'ansible.builtin.command', changed: true, cmd: ['/bin/false'], failed: true, msg: 'non-zero return code', rc: 1, stderr: '', stdout: '' } },
+      hosts: {
+        localhost: {
+          _ansible_no_log: false,
+          action: 'ansible.builtin.command',
+          changed: true,
+          cmd: ['/bin/false'],
+          failed: true,
+          msg: 'non-zero return code',
+          rc: 1,
+          stderr: '',
+          stdout: '',
+        },
+      },
       task: { name: 'may fail' },
     });
-    const after = line({ _event: 'v2_runner_on_ok', hosts: { localhost: { action: 'ansible.builtin.command', changed: true, rc: 0, stdout: 'hi' } }, task: { name: 'after' } });
-    const stats = line({ _event: 'v2_playbook_on_stats', stats: { localhost: { changed: 2, failures: 0, ignored: 1, ok: 2, rescued: 0, skipped: 0, unreachable: 0 } } });
+    const after = line({
+      _event: 'v2_runner_on_ok',
+      hosts: { localhost: { action: 'ansible.builtin.command', changed: true, rc: 0, stdout: 'hi' } },
+      task: { name: 'after' },
+    });
+    const stats = line({
+      _event: 'v2_playbook_on_stats',
+      stats: { localhost: { changed: 2, failures: 0, ignored: 1, ok: 2, rescued: 0, skipped: 0, unreachable: 0 } },
+    });
 
     it('a failure Ansible ignored does not mark the host failed (real callback output)', () => {
       const c = collect([failedIgnored, after, stats]);
@@ -293,7 +355,10 @@ describe('OutcomeCollector', () => {
     });
 
     it('an ignored failure as the last task is also ok once the stats arrive', () => {
-      const c = collect([failedIgnored, line({ _event: 'v2_playbook_on_stats', stats: { localhost: { changed: 0, failures: 0, ignored: 1, ok: 0, rescued: 0, skipped: 0, unreachable: 0 } } })]);
+      const c = collect([
+        failedIgnored,
+        line({ _event: 'v2_playbook_on_stats', stats: { localhost: { changed: 0, failures: 0, ignored: 1, ok: 0, rescued: 0, skipped: 0, unreachable: 0 } } }),
+      ]);
       expect(c.hosts.get('localhost')!.status).toBe('ok');
     });
 
@@ -303,7 +368,10 @@ describe('OutcomeCollector', () => {
     });
 
     it('a real failure stays failed when stats count it', () => {
-      const c = collect([ev('v2_runner_on_failed', 't', 'h1', { failed: true, msg: 'x' }), line({ _event: 'v2_playbook_on_stats', stats: { h1: { changed: 0, failures: 1, ignored: 0, ok: 0, rescued: 0, skipped: 0, unreachable: 0 } } })]);
+      const c = collect([
+        ev('v2_runner_on_failed', 't', 'h1', { failed: true, msg: 'x' }),
+        line({ _event: 'v2_playbook_on_stats', stats: { h1: { changed: 0, failures: 1, ignored: 0, ok: 0, rescued: 0, skipped: 0, unreachable: 0 } } }),
+      ]);
       expect(c.hosts.get('h1')).toMatchObject({ status: 'failed', failedTask: 't', message: 'x' });
     });
   });

@@ -56,7 +56,10 @@ describe('generated report', () => {
   });
 
   it('renders a run BENCH_ONLY restricted to the write contenders (no read row), with host-tasks per host', () => {
-    const only: BenchResults = { ...results, sizes: { 50: { read: [], write: [{ ...row('fleet apply', 9, 8), hostTasks: 2 }, row('ansible sysctl + command', 16, 12)] } } };
+    const only: BenchResults = {
+      ...results,
+      sizes: { 50: { read: [], write: [{ ...row('fleet apply', 9, 8), hostTasks: 2 }, row('ansible sysctl + command', 16, 12)] } },
+    };
     const md = renderMarkdown(only);
     expect(md).not.toContain('### Read');
     expect(md).toMatch(/\| fleet apply \| 9\.00 \|.*\| 2 \| 9\.0 \|/);

@@ -46,7 +46,12 @@ async function fleet(tag: string, args: string[]): Promise<Outcome> {
   const trace = join(tmp, `${tag}.trace`);
   const state = join(tmp, `${tag}.state`);
   const r = await runCli(args, { env: { FLEET_TRACE_EXEC: trace, FLEET_STATE_DIR: state } });
-  const spawned = existsSync(trace) ? readFileSync(trace, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { cmd: string }).cmd) : [];
+  const spawned = existsSync(trace)
+    ? readFileSync(trace, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as { cmd: string }).cmd)
+    : [];
   return { exitCode: r.exitCode, stderr: String(r.stderr), spawned, stateDirCreated: existsSync(state) };
 }
 
@@ -71,10 +76,7 @@ const files = [
     .map((f) => join(fixtures, f)),
   ...Object.keys(generated).map((f) => join(tmp, f)),
 ];
-const commands = [
-  ['apply', '--yes'],
-  ['check'],
-] as const;
+const commands = [['apply', '--yes'], ['check']] as const;
 const outcomes = new Map<string, Outcome>();
 
 describe('hostile and broken policies at the CLI: exit 2, a position and a field, no Ansible', () => {

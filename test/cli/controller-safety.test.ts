@@ -56,7 +56,6 @@ function policy(name: string, extra: Record<string, unknown> = {}, hostVars: Rec
 
 const playbooks = (o: Outcome) => o.spawned.filter((c) => c.startsWith('ansible-playbook') && !c.includes('--version'));
 
-
 describe('state folders (issue 15 case 3)', () => {
   it('a fresh state folder and every folder in it is 0700', async () => {
     const state = join(tmp, 'state-fresh');

@@ -28,7 +28,9 @@ function policy(body: string): string {
   return f;
 }
 
-const inlineInv = `inventory:\n  hosts:\n${Object.entries(inline.hosts).map(([h, v]) => `    ${h}: {ansible_host: ${v.ansible_host}}`).join('\n')}\n  groups:\n    web: {hosts: [c1, c2]}\n    db: {hosts: [c10]}\n`;
+const inlineInv = `inventory:\n  hosts:\n${Object.entries(inline.hosts)
+  .map(([h, v]) => `    ${h}: {ansible_host: ${v.ansible_host}}`)
+  .join('\n')}\n  groups:\n    web: {hosts: [c1, c2]}\n    db: {hosts: [c10]}\n`;
 
 async function diff(args: string[], shell = false) {
   const trace = join(tmp, `t${++n}.trace`);
@@ -36,13 +38,20 @@ async function diff(args: string[], shell = false) {
   const r = shell
     ? await execa('bash', ['-c', `"${process.execPath}" "${CLI}" diff ${args.join(' ')}`], { reject: false, env })
     : await runCli(['diff', ...args], { env });
-  const spawned = existsSync(trace) ? readFileSync(trace, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { cmd: string }).cmd) : [];
+  const spawned = existsSync(trace)
+    ? readFileSync(trace, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as { cmd: string }).cmd)
+    : [];
   return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr), spawned };
 }
 
 describe('fleet diff', () => {
   const oldP = policy(`reserved_ports: 5000-10000\ngroups:\n  web: {reserved_ports: 11211}\n${inlineInv}`);
-  const newP = policy(`reserved_ports: 5000-8999\ngroups:\n  web: {reserved_ports: 11211}\n  db: {reserved_ports: [15432, 15433]}\nhosts:\n  c2: {ephemeral_range: 1024-65000}\n${inlineInv}`);
+  const newP = policy(
+    `reserved_ports: 5000-8999\ngroups:\n  web: {reserved_ports: 11211}\n  db: {reserved_ports: [15432, 15433]}\nhosts:\n  c2: {ephemeral_range: 1024-65000}\n${inlineInv}`,
+  );
 
   it('exact per-host changes with an inline inventory, no process started, --detailed-exitcode 4', async () => {
     const r = await diff([oldP, newP, '--json', '--detailed-exitcode']);
@@ -52,12 +61,43 @@ describe('fleet diff', () => {
     expect(doc.settings).toEqual([]);
     expect(doc.unchanged).toBe(0);
     expect(doc.hosts).toEqual([
-      { host: 'c1', change: 'changed', before: '5000-10000,11211', after: '5000-8999,11211', add: '', remove: '9000-10000', addCount: 0, removeCount: 1001, freeBefore: 28232, freeAfter: 28232 },
       {
-        host: 'c2', change: 'changed', before: '5000-10000,11211', after: '5000-8999,11211', add: '', remove: '9000-10000', addCount: 0, removeCount: 1001,
-        freeBefore: 28232, freeAfter: 59976, rangeAfter: '1024-65000',
+        host: 'c1',
+        change: 'changed',
+        before: '5000-10000,11211',
+        after: '5000-8999,11211',
+        add: '',
+        remove: '9000-10000',
+        addCount: 0,
+        removeCount: 1001,
+        freeBefore: 28232,
+        freeAfter: 28232,
       },
-      { host: 'c10', change: 'changed', before: '5000-10000', after: '5000-8999,15432-15433', add: '15432-15433', remove: '9000-10000', addCount: 2, removeCount: 1001, freeBefore: 28232, freeAfter: 28232 },
+      {
+        host: 'c2',
+        change: 'changed',
+        before: '5000-10000,11211',
+        after: '5000-8999,11211',
+        add: '',
+        remove: '9000-10000',
+        addCount: 0,
+        removeCount: 1001,
+        freeBefore: 28232,
+        freeAfter: 59976,
+        rangeAfter: '1024-65000',
+      },
+      {
+        host: 'c10',
+        change: 'changed',
+        before: '5000-10000',
+        after: '5000-8999,15432-15433',
+        add: '15432-15433',
+        remove: '9000-10000',
+        addCount: 2,
+        removeCount: 1001,
+        freeBefore: 28232,
+        freeAfter: 28232,
+      },
     ]);
   });
 
@@ -93,6 +133,9 @@ describe('fleet diff', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.spawned).toEqual(['ansible-inventory']);
     const doc = JSON.parse(r.stdout) as { hosts: { host: string; add: string }[] };
-    expect(doc.hosts.map((h) => [h.host, h.add])).toEqual([['c1', '6001,7000'], ['c3', '6001,7000']]);
+    expect(doc.hosts.map((h) => [h.host, h.add])).toEqual([
+      ['c1', '6001,7000'],
+      ['c3', '6001,7000'],
+    ]);
   });
 });

@@ -68,10 +68,27 @@ describe('observations (readHosts results -> what discover counts)', () => {
     const reads: HostRead[] = [
       { plan: a!, observed: ok.observed, result: { host: 'a', groups: ['web'], verdict: 'compliant', changed: false, desired: '' } },
       { plan: b!, observed: noSs.observed, result: { host: 'b', groups: ['web'], verdict: 'compliant', changed: false, desired: '' } },
-      { plan: c!, result: { host: 'c', groups: ['web'], verdict: 'unreachable', changed: false, desired: '', message: 'ssh: connect to host c port 22: Connection refused' } },
+      {
+        plan: c!,
+        result: {
+          host: 'c',
+          groups: ['web'],
+          verdict: 'unreachable',
+          changed: false,
+          desired: '',
+          message: 'ssh: connect to host c port 22: Connection refused',
+        },
+      },
     ];
     const o = observations(reads);
-    expect(o.read).toEqual([{ host: 'a', groups: ['web'], range: [1024, 65000], listeners: [{ proto: 'tcp', port: 7001, local: '0.0.0.0:7001', process: 'python3', pid: 7, loopback: false }] }]);
+    expect(o.read).toEqual([
+      {
+        host: 'a',
+        groups: ['web'],
+        range: [1024, 65000],
+        listeners: [{ proto: 'tcp', port: 7001, local: '0.0.0.0:7001', process: 'python3', pid: 7, loopback: false }],
+      },
+    ]);
     expect(o.unread).toEqual([
       { host: 'b', groups: ['web'], reason: '`ss` is not installed on the host' },
       { host: 'c', groups: ['web'], reason: 'unreachable: ssh: connect to host c port 22: Connection refused' },

@@ -111,7 +111,10 @@ describe('environment errors: exit 3 with the fix', () => {
     ],
   ])('an inventory file that %s: exit 3, names the file and how to check it', async (_what, make) => {
     const inv = make();
-    for (const args of [['check', policy(inv)], ['apply', policy(), '--yes', '-i', inv]]) {
+    for (const args of [
+      ['check', policy(inv)],
+      ['apply', policy(), '--yes', '-i', inv],
+    ]) {
       const r = await fleet(args);
       expect(r.exitCode, r.stderr).toBe(3);
       expect(r.stderr).toContain(`cannot read inventory ${inv}`);

@@ -34,16 +34,27 @@ function inventory(count: number): string {
   return file;
 }
 
-async function fleet(args: string[], inv: string): Promise<{ exitCode: number | undefined; stderr: string; report?: RunReport; spawned: { cmd: string; args: string[] }[] }> {
+async function fleet(
+  args: string[],
+  inv: string,
+): Promise<{ exitCode: number | undefined; stderr: string; report?: RunReport; spawned: { cmd: string; args: string[] }[] }> {
   const trace = join(tmp, `trace-${++n}.jsonl`);
   const policy = join(tmp, `policy-${n}.yaml`);
-  writeFileSync(policy, stringify({ version: 1, reserved_ports: '40000-40100', groups: { rack042: { reserved_ports: '41000' } }, ansible: { timeout: 3 }, inventory: inv }));
+  writeFileSync(
+    policy,
+    stringify({ version: 1, reserved_ports: '40000-40100', groups: { rack042: { reserved_ports: '41000' } }, ansible: { timeout: 3 }, inventory: inv }),
+  );
   const r = await execa(process.execPath, [CLI, args[0]!, policy, ...args.slice(1), '--json'], {
     reject: false,
     env: { FLEET_TRACE_EXEC: trace, FLEET_STATE_DIR: join(tmp, 'state'), NO_COLOR: '1' },
     timeout: 170_000,
   });
-  const spawned = existsSync(trace) ? readFileSync(trace, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { cmd: string; args: string[] }) : [];
+  const spawned = existsSync(trace)
+    ? readFileSync(trace, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { cmd: string; args: string[] })
+    : [];
   const out = String(r.stdout).trim();
   return { exitCode: r.exitCode, stderr: String(r.stderr), spawned, ...(out.startsWith('{') ? { report: JSON.parse(out) as RunReport } : {}) };
 }

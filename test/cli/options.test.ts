@@ -26,7 +26,9 @@ describe('exit-code help', () => {
     expect(exitCodeHelp(COMMANDS.find((c) => c.name === 'plan')!)).toBe(
       'Exit codes: 0 plan made (with --detailed-exitcode: nothing to change), 4 changes pending (--detailed-exitcode), 1 hosts unreachable/failed/refused, 2 invalid input, 3 environment.',
     );
-    expect(exitCodeHelp(COMMANDS.find((c) => c.name === 'check')!)).toMatch(/1 any drift\/failure or an audit finding \(--strict-audit\), 2 invalid input, 3 environment, 130\/143 interrupted\.$/);
+    expect(exitCodeHelp(COMMANDS.find((c) => c.name === 'check')!)).toMatch(
+      /1 any drift\/failure or an audit finding \(--strict-audit\), 2 invalid input, 3 environment, 130\/143 interrupted\.$/,
+    );
   });
 
   it('every command says what 0, 2 and 3 mean', () => {
@@ -35,7 +37,7 @@ describe('exit-code help', () => {
 });
 
 describe('the binary', () => {
-  it('--version is package.json\'s version', async () => {
+  it("--version is package.json's version", async () => {
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
     const r = await runCli(['--version']);
     expect(r.exitCode).toBe(0);
@@ -69,7 +71,9 @@ describe('cli/ boundaries (grep)', () => {
     const offenders = src('src/cli').flatMap((f) =>
       readFileSync(f, 'utf8')
         .split('\n')
-        .filter((l) => /from '\.\.\/render\/playbooks\.js'|from '\.\/(plan|apply|check|rollback|discover|diff|status|render|validate|merge-reports)\.js'/.test(l))
+        .filter((l) =>
+          /from '\.\.\/render\/playbooks\.js'|from '\.\/(plan|apply|check|rollback|discover|diff|status|render|validate|merge-reports)\.js'/.test(l),
+        )
         .map((l) => `${f}: ${l.trim()}`),
     );
     expect(offenders).toEqual([]);

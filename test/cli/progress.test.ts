@@ -41,21 +41,32 @@ describe('Progress (not a terminal)', () => {
   it('prints every host on a small fleet, and the last one always', () => {
     const { p, stream } = progress(3, false);
     for (const h of ['a', 'b', 'c']) p.onEvent(done(h));
-    expect(stream.lines).toEqual(['apply: 1/3 hosts done, 0 failed or unreachable', 'apply: 2/3 hosts done, 0 failed or unreachable', 'apply: 3/3 hosts done, 0 failed or unreachable']);
+    expect(stream.lines).toEqual([
+      'apply: 1/3 hosts done, 0 failed or unreachable',
+      'apply: 2/3 hosts done, 0 failed or unreachable',
+      'apply: 3/3 hosts done, 0 failed or unreachable',
+    ]);
   });
 
   it('prints failures and unreachable hosts as they happen, first line of the message', () => {
     const { p, stream } = progress(100, false);
     p.onEvent(failed('h1', 'setting failed: permission denied\nmore detail'));
     p.onEvent(unreachable('h2', 'Failed to connect to the host via ssh: Connection refused'));
-    expect(stream.lines).toEqual(['apply: h1 failed: setting failed: permission denied', 'apply: h2 unreachable: Failed to connect to the host via ssh: Connection refused']);
+    expect(stream.lines).toEqual([
+      'apply: h1 failed: setting failed: permission denied',
+      'apply: h2 unreachable: Failed to connect to the host via ssh: Connection refused',
+    ]);
   });
 
   it('counts failures in the progress lines', () => {
     const { p, stream } = progress(10, false);
     p.onEvent(failed('h1'));
     p.onEvent(done('h2'));
-    expect(stream.lines).toEqual(['apply: h1 failed: boom', 'apply: 1/10 hosts done, 1 failed or unreachable', 'apply: 2/10 hosts done, 1 failed or unreachable']);
+    expect(stream.lines).toEqual([
+      'apply: h1 failed: boom',
+      'apply: 1/10 hosts done, 1 failed or unreachable',
+      'apply: 2/10 hosts done, 1 failed or unreachable',
+    ]);
   });
 
   it('a failure without a message, or with a long one', () => {

@@ -111,7 +111,12 @@ describe('generated files: no key material, safe permissions', () => {
     const files = walk(out);
     expect(files.filter((f) => statSync(f).isFile()).length).toBeGreaterThan(2);
     // the project does point ssh at the key file (so the test would see its content if it were copied)
-    expect(files.filter((f) => statSync(f).isFile()).map((f) => readFileSync(f, 'utf8')).join('\n')).toContain(keyFile);
+    expect(
+      files
+        .filter((f) => statSync(f).isFile())
+        .map((f) => readFileSync(f, 'utf8'))
+        .join('\n'),
+    ).toContain(keyFile);
     for (const f of files) if (statSync(f).isFile()) assertNoKey(f, readFileSync(f, 'utf8'));
     assertNotWritableByOthers([out, ...files]);
   });

@@ -21,7 +21,10 @@ const schema = JSON.parse(readFileSync(new URL('../../schema/report.schema.json'
 const validateReport = new Ajv({ allErrors: true, strict: true }).compile(schema);
 const dir = sharedTempDir('status');
 const policyFile = join(dir, 'prod.yaml');
-writeFileSync(policyFile, ['version: 1', 'reserved_ports: 5000-10000', 'min_ephemeral_ports: 1000', 'inventory:', '  hosts: { h1: , h2: , h3: }', ''].join('\n'));
+writeFileSync(
+  policyFile,
+  ['version: 1', 'reserved_ports: 5000-10000', 'min_ephemeral_ports: 1000', 'inventory:', '  hosts: { h1: , h2: , h3: }', ''].join('\n'),
+);
 
 let answer: unknown = {};
 let lastQuery = '';
@@ -66,7 +69,10 @@ const status = (...args: string[]) => runCli(['status', policyFile, '--prometheu
 
 describe('fleet status (stand-in Prometheus)', () => {
   it('all hosts compliant: exit 0, the same table as check, one query for this policy', async () => {
-    answer = vector({ h1: { current: '5000-10000', compliant: true }, h2: { current: '5000-10000', compliant: true }, h3: { current: '5000-10000', compliant: true } }, await digest());
+    answer = vector(
+      { h1: { current: '5000-10000', compliant: true }, h2: { current: '5000-10000', compliant: true }, h3: { current: '5000-10000', compliant: true } },
+      await digest(),
+    );
     const r = await status();
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toContain('3 hosts: 0 changed, 3 compliant, 0 drift, 0 failed, 0 unreachable, 0 not run, 0 refused');
@@ -89,7 +95,14 @@ describe('fleet status (stand-in Prometheus)', () => {
   });
 
   it('a host on another policy version is drift', async () => {
-    answer = vector({ h1: { current: '5000-10000', compliant: true, sha: 'f'.repeat(64) }, h2: { current: '5000-10000', compliant: true }, h3: { current: '5000-10000', compliant: true } }, await digest());
+    answer = vector(
+      {
+        h1: { current: '5000-10000', compliant: true, sha: 'f'.repeat(64) },
+        h2: { current: '5000-10000', compliant: true },
+        h3: { current: '5000-10000', compliant: true },
+      },
+      await digest(),
+    );
     const r = await status();
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toMatch(/h1.*policy version ffffffffffff/);

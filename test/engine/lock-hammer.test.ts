@@ -81,7 +81,9 @@ describe('lock hammer', () => {
     writeFileSync(worker, WORKER);
     writeFileSync(log, '');
     const deadline = Date.now() + 200_000; // bounded: a worker that cannot get the lock by then fails the test
-    const results = await Promise.all(Array.from({ length: PROCESSES }, (_, i) => runNode([worker, lockPath, log, String(i), String(ROUNDS), String(deadline)])));
+    const results = await Promise.all(
+      Array.from({ length: PROCESSES }, (_, i) => runNode([worker, lockPath, log, String(i), String(ROUNDS), String(deadline)])),
+    );
     for (const r of results) expect(r.code, r.stderr).toBe(0);
 
     const lines = readFileSync(log, 'utf8').split('\n').filter(Boolean);

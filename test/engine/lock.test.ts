@@ -31,7 +31,14 @@ async function deadPid(): Promise<number> {
   return pid;
 }
 
-const info = (p: Partial<LockInfo>): LockInfo => ({ pid: process.pid, start: startOf(process.pid), host: hostname(), command: 'apply', since: '2026-01-01T00:00:00.000Z', ...p });
+const info = (p: Partial<LockInfo>): LockInfo => ({
+  pid: process.pid,
+  start: startOf(process.pid),
+  host: hostname(),
+  command: 'apply',
+  since: '2026-01-01T00:00:00.000Z',
+  ...p,
+});
 
 describe('acquireLock', () => {
   it('creates the lock with this process and removes it on release', async () => {
@@ -191,7 +198,7 @@ describe('isStale', () => {
     expect(isStale(info({ pid: await deadPid() }), hostname(), join(dir, 'no-proc'))).toBe(true);
   });
 
-  it('another host\'s lock is never stale', () => {
+  it("another host's lock is never stale", () => {
     expect(isStale(info({ start: '1', host: 'elsewhere' }))).toBe(false);
     expect(isStale(info({ start: '1', host: 'elsewhere' }), 'elsewhere')).toBe(true);
   });

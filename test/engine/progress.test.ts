@@ -22,7 +22,7 @@ describe('hostProgress: Ansible events -> one neutral event per host', () => {
     expect(feed('write', events.slice(0, 2))).toEqual([]);
   });
 
-  it('failures and unreachable hosts pass with Ansible\'s message; events without a host, skips and stats do not', () => {
+  it("failures and unreachable hosts pass with Ansible's message; events without a host, skips and stats do not", () => {
     expect(
       feed('write', [
         { kind: 'failed', host: 'h1', task: TASK.setSysctl, result: { msg: 'permission denied' } },

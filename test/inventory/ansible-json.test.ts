@@ -47,7 +47,12 @@ describe('parseAnsibleInventory on a recorded deep tree', () => {
   });
 
   it('carries hostvars (connection variables) through', () => {
-    expect(inv.hosts.find((x) => x.name === 'web-eu-2')!.vars).toEqual({ ansible_host: '198.18.1.12', ansible_port: 2222, ansible_user: 'deploy', http_port: 8080 });
+    expect(inv.hosts.find((x) => x.name === 'web-eu-2')!.vars).toEqual({
+      ansible_host: '198.18.1.12',
+      ansible_port: 2222,
+      ansible_user: 'deploy',
+      http_port: 8080,
+    });
     expect(inv.hosts.find((x) => x.name === 'lonely.example.com')!.vars).toMatchObject({ ansible_host: '198.18.9.9' });
   });
 
@@ -106,7 +111,24 @@ describe('parseAnsibleInventory on real ansible-inventory output', () => {
     const file = join(dir, 'hosts.ini');
     writeFileSync(
       file,
-      ['solo ansible_host=10.0.0.1', '', '[app_a]', 'app1 ansible_host=10.0.1.1 ansible_port=2200', '', '[app_b]', 'app1', 'app2', '', '[app:children]', 'app_a', 'app_b', '', '[dc1:children]', 'app', ''].join('\n'),
+      [
+        'solo ansible_host=10.0.0.1',
+        '',
+        '[app_a]',
+        'app1 ansible_host=10.0.1.1 ansible_port=2200',
+        '',
+        '[app_b]',
+        'app1',
+        'app2',
+        '',
+        '[app:children]',
+        'app_a',
+        'app_b',
+        '',
+        '[dc1:children]',
+        'app',
+        '',
+      ].join('\n'),
     );
     const r = await execa('ansible-inventory', ['-i', file, '--list'], { env: quietAnsible, cwd: tmpdir(), reject: false });
     expect(r.exitCode, r.stderr).toBe(0);

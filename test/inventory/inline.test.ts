@@ -52,7 +52,7 @@ describe('inlineInventory', () => {
     expect(inv.source).toBe('policy.yaml (inline inventory)');
   });
 
-  it('keeps each host\'s connection variables', () => {
+  it("keeps each host's connection variables", () => {
     expect(inv.hosts.find((h) => h.name === 'web-eu-1')!.vars).toEqual({ ansible_host: '198.18.1.11', ansible_port: 2222 });
     expect(inv.hosts.find((h) => h.name === 'db-1')!.vars).toEqual({ ansible_user: 'root', ansible_become: true });
     expect(inv.hosts.find((h) => h.name === 'web-us-1')!.vars).toEqual({});
@@ -66,7 +66,17 @@ describe('inlineInventory', () => {
 
   it('works from a parsed policy (a host named only in a group is a host too)', () => {
     const r = parsePolicyText(
-      ['version: 1', 'reserved_ports: 40000-40099', 'inventory:', '  hosts:', '    a: { ansible_host: 10.0.0.1 }', '  groups:', '    g1: [a, b]', '    top: { children: [g1] }', ''].join('\n'),
+      [
+        'version: 1',
+        'reserved_ports: 40000-40099',
+        'inventory:',
+        '  hosts:',
+        '    a: { ansible_host: 10.0.0.1 }',
+        '  groups:',
+        '    g1: [a, b]',
+        '    top: { children: [g1] }',
+        '',
+      ].join('\n'),
       '/tmp/policy.yaml',
     );
     expect(r.errors).toEqual([]);
@@ -113,7 +123,9 @@ describe('inlineInventoryDoc', () => {
   });
 
   it('an empty group is an empty mapping', () => {
-    expect(inlineInventoryDoc({ kind: 'inline', hosts: {}, groups: { later: { hosts: [], children: [] } } })).toEqual({ all: { hosts: {}, children: { later: {} } } });
+    expect(inlineInventoryDoc({ kind: 'inline', hosts: {}, groups: { later: { hosts: [], children: [] } } })).toEqual({
+      all: { hosts: {}, children: { later: {} } },
+    });
   });
 
   it('round-trips through real ansible-inventory to the same hosts, groups and vars', async (ctx) => {

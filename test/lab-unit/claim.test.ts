@@ -28,7 +28,10 @@ describe.skipIf(process.getuid?.() !== 0)('waitForLabLock (needs root: /run/flee
     const release = await waitForLabLock(n, 1_000);
     try {
       const waited: number[] = [];
-      await expect(waitForLabLock(n, 600, (pid) => waited.push(pid))).rejects.toMatchObject({ exitCode: 3, message: expect.stringContaining(`pid ${process.pid}`) });
+      await expect(waitForLabLock(n, 600, (pid) => waited.push(pid))).rejects.toMatchObject({
+        exitCode: 3,
+        message: expect.stringContaining(`pid ${process.pid}`),
+      });
       expect(waited).toEqual([process.pid]);
     } finally {
       await release();

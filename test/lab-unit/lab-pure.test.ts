@@ -21,16 +21,39 @@ function thrown(fn: () => unknown): { code: number; message: string } {
 
 describe('group spec and host plan', () => {
   it.each([
-    ['web=2,db=1', [['web', 2], ['db', 1]]],
-    [' a=0 , b=3 ', [['a', 0], ['b', 3]]],
+    [
+      'web=2,db=1',
+      [
+        ['web', 2],
+        ['db', 1],
+      ],
+    ],
+    [
+      ' a=0 , b=3 ',
+      [
+        ['a', 0],
+        ['b', 3],
+      ],
+    ],
   ])('parses %s', (text, spec) => expect(parseGroupSpec(text)).toEqual(spec));
 
   it.each(['web', 'web=x', '=2', '', '1web=2'])('rejects %j with exit 2', (text) => expect(thrown(() => parseGroupSpec(text)).code).toBe(2));
 
   it('assigns hosts in order and puts the rest in "lab"', () => {
-    const plan = labHostSpecs(4, [['web', 2], ['db', 1]], 'h', '198.18.0');
+    const plan = labHostSpecs(
+      4,
+      [
+        ['web', 2],
+        ['db', 1],
+      ],
+      'h',
+      '198.18.0',
+    );
     expect(plan.map((h) => [h.name, h.address, h.groups[0]])).toEqual([
-      ['h1', '198.18.0.11', 'web'], ['h2', '198.18.0.12', 'web'], ['h3', '198.18.0.13', 'db'], ['h4', '198.18.0.14', 'lab'],
+      ['h1', '198.18.0.11', 'web'],
+      ['h2', '198.18.0.12', 'web'],
+      ['h3', '198.18.0.13', 'db'],
+      ['h4', '198.18.0.14', 'lab'],
     ]);
   });
 
@@ -39,7 +62,8 @@ describe('group spec and host plan', () => {
   it('defaults the host count to the group total', () => expect(resolveConfig({ groups: 'a=2,b=2' }, '/p').hosts).toHaveLength(4));
 
   it.each(['10.0.0.0/24', '198.20.0.0/24', '198.18.0.0/16', '198.18.300.0/24', '192.168.1.0/24'])('only allows /24s inside 198.18.0.0/15, not %s', (s) =>
-    expect(thrown(() => parseLabSubnet(s)).code).toBe(2));
+    expect(thrown(() => parseLabSubnet(s)).code).toBe(2),
+  );
 
   it('derives names from the prefix and keeps interface names short', () => {
     const cfg = resolveConfig({ prefix: 'fleet2', subnet: '198.19.7.0/24', hosts: 1 }, '/p');
@@ -50,11 +74,32 @@ describe('group spec and host plan', () => {
 
 function fakeState(): LabState {
   const base = { dir: '/p/.lab', prefix: 'fleet', proxyPortBase: 2200 };
-  const hosts = labHostSpecs(3, [['web', 2], ['db', 1]], 'h', '198.18.0').map((p) => hostRecord(base, p));
+  const hosts = labHostSpecs(
+    3,
+    [
+      ['web', 2],
+      ['db', 1],
+    ],
+    'h',
+    '198.18.0',
+  ).map((p) => hostRecord(base, p));
   return {
-    version: 1, ...base, bridge: 'fleetbr0', subnet: '198.18.0.0/24', gateway: '198.18.0.1', inventory: '/p/inventories/lab.yml', hostPrefix: 'h',
-    clientKey: '/p/.lab/keys/client_ed25519', knownHosts: '/p/.lab/keys/known_hosts', authorizedKeys: '/p/.lab/keys/authorized_keys',
-    proxyScript: '/p/.lab/latency-proxy.mjs', createdUnreachableRoute: true, createdRunSshd: false, createdAt: '', updatedAt: '', hosts,
+    version: 1,
+    ...base,
+    bridge: 'fleetbr0',
+    subnet: '198.18.0.0/24',
+    gateway: '198.18.0.1',
+    inventory: '/p/inventories/lab.yml',
+    hostPrefix: 'h',
+    clientKey: '/p/.lab/keys/client_ed25519',
+    knownHosts: '/p/.lab/keys/known_hosts',
+    authorizedKeys: '/p/.lab/keys/authorized_keys',
+    proxyScript: '/p/.lab/latency-proxy.mjs',
+    createdUnreachableRoute: true,
+    createdRunSshd: false,
+    createdAt: '',
+    updatedAt: '',
+    hosts,
   };
 }
 
@@ -73,7 +118,7 @@ describe('rendered files', () => {
     expect(inv.all.vars.ansible_ssh_common_args).toContain('-o UserKnownHostsFile=/p/.lab/keys/known_hosts');
   });
 
-  it('inventory quotes paths with spaces for Ansible\'s argument splitting', () => {
+  it("inventory quotes paths with spaces for Ansible's argument splitting", () => {
     const state = fakeState();
     state.knownHosts = '/my lab/known_hosts';
     expect(parse(renderInventory(state)).all.vars.ansible_ssh_common_args).toContain("UserKnownHostsFile='/my lab/known_hosts'");
@@ -89,7 +134,16 @@ describe('rendered files', () => {
 
   it('sshd_config listens on the host address only, keys only', () => {
     const text = renderSshdConfig('198.18.0.11', { hostKey: '/k', pidFile: '/pid', authorizedKeys: '/ak' });
-    for (const line of ['ListenAddress 198.18.0.11', 'HostKey /k', 'PidFile /pid', 'AuthorizedKeysFile /ak', 'PermitRootLogin prohibit-password', 'UsePAM no', 'StrictModes no', 'PasswordAuthentication no']) {
+    for (const line of [
+      'ListenAddress 198.18.0.11',
+      'HostKey /k',
+      'PidFile /pid',
+      'AuthorizedKeysFile /ak',
+      'PermitRootLogin prohibit-password',
+      'UsePAM no',
+      'StrictModes no',
+      'PasswordAuthentication no',
+    ]) {
       expect(text.split('\n')).toContain(line);
     }
     expect(text).toMatch(/^MaxStartups \d+/m);
@@ -106,7 +160,9 @@ describe('boot sysctl filter', () => {
 
 describe('lab environment check', () => {
   it('names every missing tool and the packages, exit 3', async () => {
-    const err = await checkLabEnvironment({ uid: 1000, which: async (c) => (c === 'ip' || c === 'ssh' ? `/usr/bin/${c}` : undefined) }).catch((e: unknown) => e);
+    const err = await checkLabEnvironment({ uid: 1000, which: async (c) => (c === 'ip' || c === 'ssh' ? `/usr/bin/${c}` : undefined) }).catch(
+      (e: unknown) => e,
+    );
     expect(isFleetError(err) && err.exitCode).toBe(3);
     const text = isFleetError(err) ? [err.message, ...err.details].join('\n') : '';
     expect(text).toContain('not root');

@@ -70,11 +70,28 @@ describeLab('fleet apply', () => {
     const r = await fleet(['render', policy, '--out', out]);
     expect(r.exitCode, why(r)).toBe(0);
     const play = async (extra: string[] = []) => {
-      const run1 = await run('ansible-playbook', ['playbooks/apply.yml', '--limit', 'h1,h5', ...extra], { cwd: out, env: { ANSIBLE_CONFIG: join(out, 'ansible.cfg') }, write: true });
-      const events = run1.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { _event: string; task?: { name: string }; hosts?: Record<string, Record<string, unknown>>; stats?: Record<string, { ok: number; changed: number; failures: number }> });
+      const run1 = await run('ansible-playbook', ['playbooks/apply.yml', '--limit', 'h1,h5', ...extra], {
+        cwd: out,
+        env: { ANSIBLE_CONFIG: join(out, 'ansible.cfg') },
+        write: true,
+      });
+      const events = run1.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map(
+          (l) =>
+            JSON.parse(l) as {
+              _event: string;
+              task?: { name: string };
+              hosts?: Record<string, Record<string, unknown>>;
+              stats?: Record<string, { ok: number; changed: number; failures: number }>;
+            },
+        );
       const stats = events.find((e) => e._event === 'v2_playbook_on_stats')?.stats;
       expect(stats, run1.stderr).toBeDefined();
-      const results = events.filter((e) => e._event.startsWith('v2_runner_on_')).map((e) => ({ task: e.task?.name, ...Object.entries(e.hosts ?? {}).map(([host, result]) => ({ host, result }))[0]! }));
+      const results = events
+        .filter((e) => e._event.startsWith('v2_runner_on_'))
+        .map((e) => ({ task: e.task?.name, ...Object.entries(e.hosts ?? {}).map(([host, result]) => ({ host, result }))[0]! }));
       return { stats: stats!, results };
     };
     const before = { value: await read('h1'), file: await sshHost('h1', `cat ${PERSIST} 2>/dev/null || echo absent`) };
@@ -157,7 +174,11 @@ describeLab('fleet apply', () => {
     const policy = writePolicy(basePolicy);
     // every Python process fleet started (a cold state folder also runs ansible-playbook --version and ansible-config once, then caches them)
     const runs = (trace: string) =>
-      readFileSync(trace, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { cmd: string; args: string[] }).filter((e) => e.cmd.startsWith('ansible'));
+      readFileSync(trace, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { cmd: string; args: string[] })
+        .filter((e) => e.cmd.startsWith('ansible'));
     const parses = (trace: string) => runs(trace).filter((e) => e.cmd !== 'ansible-config' && !e.args.includes('--version'));
     const declineTrace = join(workDir(), 'trace-decline.jsonl');
     const declined = await onTerminal(['apply', policy], { '[y/N]': 'n' }, { FLEET_TRACE_EXEC: declineTrace }, workDir());
@@ -188,7 +209,11 @@ describeLab('fleet apply', () => {
 
   it('capacity refusals come from the groups the read reported, before any write: the refused host keeps its value, the others are applied', async () => {
     // each rule alone leaves enough ephemeral ports; h1 (group web + its own rule) keeps only 999 of them (min 1000)
-    const policy = writePolicy({ reserved_ports: '40000-40100', groups: { web: { reserved_ports: '32768-46000' } }, hosts: { h1: { reserved_ports: '46001-60000' } } });
+    const policy = writePolicy({
+      reserved_ports: '40000-40100',
+      groups: { web: { reserved_ports: '32768-46000' } },
+      hosts: { h1: { reserved_ports: '46001-60000' } },
+    });
     const r = await fleet(['apply', policy, '--yes', '--json']);
     expect(r.exitCode, why(r)).toBe(1);
     expect(hostResult(r.report, 'h1')).toMatchObject({ verdict: 'refused', changed: false, groups: ['web'] });

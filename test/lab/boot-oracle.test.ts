@@ -29,7 +29,15 @@ const SENTINEL: Record<BootKey, string> = { reserved: '1', range: '1111 22222' }
 type Entry = { dir: string; name: string; kind: 'file'; text: string } | { dir: string; name: string; kind: 'devnull' | 'dangling' };
 
 const ws = fc.constantFrom('', '', ' ', '\t', '  \t ', '\u00a0');
-const reservedKey = fc.constantFrom(KEY_RESERVED, KEY_RESERVED, 'net/ipv4/ip_local_reserved_ports', '/net/ipv4/ip_local_reserved_ports', 'net.ipv4/ip_local_reserved_ports', 'net.ipv4.ip_local_reserved_portsX', 'net.ipv4.ip_local_reserved_port?');
+const reservedKey = fc.constantFrom(
+  KEY_RESERVED,
+  KEY_RESERVED,
+  'net/ipv4/ip_local_reserved_ports',
+  '/net/ipv4/ip_local_reserved_ports',
+  'net.ipv4/ip_local_reserved_ports',
+  'net.ipv4.ip_local_reserved_portsX',
+  'net.ipv4.ip_local_reserved_port?',
+);
 const rangeKey = fc.constantFrom(KEY_RANGE, KEY_RANGE, 'net/ipv4/ip_local_port_range', 'net.ipv4/ip_local_port_range');
 const reservedValue = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom('5000-6000', '7000', '9000,8000-8100', '8000-8100,8050', '40000-40100,41000', '1000,1002-1004,1003') },
@@ -48,11 +56,30 @@ const line = fc.oneof(
   { weight: 1, arbitrary: assignment.map((a) => `;${a}`) },
   { weight: 1, arbitrary: fc.constantFrom(`-${KEY_RESERVED}`, `-${KEY_RANGE}`, '', 'not an assignment', 'net.core.somaxconn = 4096') },
 );
-const content = fc.tuple(fc.array(line, { minLength: 1, maxLength: 6 }), fc.constantFrom('\n', '\r\n', '\r'), fc.boolean()).map(([ls, eol, final]) => ls.join(eol) + (final && ls.length ? eol : ''));
-const NAMES = ['10-early.conf', '50-vendor.conf', '90-fleet-reserved-ports.conf', '99-app:v2.conf', '99 tuning.conf', '99-sysctl.conf', '99-é.conf', 'Z.conf', 'zz.conf', '.hidden.conf', 'notes.txt'];
-const entry: fc.Arbitrary<Entry> = fc.record({ dir: fc.constantFrom(...DIRS), name: fc.constantFrom(...NAMES), k: fc.constantFrom('file', 'file', 'file', 'file', 'devnull', 'dangling'), text: content }).map(({ dir, name, k, text }) =>
-  k === 'file' ? { dir, name, kind: 'file', text } : { dir, name, kind: k as 'devnull' | 'dangling' },
-);
+const content = fc
+  .tuple(fc.array(line, { minLength: 1, maxLength: 6 }), fc.constantFrom('\n', '\r\n', '\r'), fc.boolean())
+  .map(([ls, eol, final]) => ls.join(eol) + (final && ls.length ? eol : ''));
+const NAMES = [
+  '10-early.conf',
+  '50-vendor.conf',
+  '90-fleet-reserved-ports.conf',
+  '99-app:v2.conf',
+  '99 tuning.conf',
+  '99-sysctl.conf',
+  '99-é.conf',
+  'Z.conf',
+  'zz.conf',
+  '.hidden.conf',
+  'notes.txt',
+];
+const entry: fc.Arbitrary<Entry> = fc
+  .record({
+    dir: fc.constantFrom(...DIRS),
+    name: fc.constantFrom(...NAMES),
+    k: fc.constantFrom('file', 'file', 'file', 'file', 'devnull', 'dangling'),
+    text: content,
+  })
+  .map(({ dir, name, k, text }) => (k === 'file' ? { dir, name, kind: 'file', text } : { dir, name, kind: k as 'devnull' | 'dangling' }));
 const fileSet = fc.uniqueArray(entry, { minLength: 1, maxLength: 7, selector: (e) => `${e.dir}/${e.name}` });
 
 /**

@@ -16,7 +16,11 @@ const PERSIST = '/etc/sysctl.d/90-fleet-reserved-ports.conf';
 const runtime = async (h: string) => (await sshHost(h, 'sysctl -n net.ipv4.ip_local_reserved_ports')).trim();
 const fileOf = async (h: string) => sshHost(h, `cat ${PERSIST} 2>/dev/null || echo '<absent>'`);
 /** The persisted file without fleet's comment header. */
-const settingsOf = async (h: string) => (await fileOf(h)).split('\n').filter((l) => l.trim() && !l.startsWith('#')).join('\n');
+const settingsOf = async (h: string) =>
+  (await fileOf(h))
+    .split('\n')
+    .filter((l) => l.trim() && !l.startsWith('#'))
+    .join('\n');
 
 describeLab('change management', () => {
   beforeEach(async () => {
@@ -91,11 +95,17 @@ describeLab('change management', () => {
     const ra = await fleet(['apply', a, '--yes', '--report', `json=${aJson}`]);
     expect(ra.exitCode, why(ra)).toBe(0);
     const stateA: Record<string, [string, string, string]> = {};
-    for (const h of ['h1', 'h2', 'h3', 'h4', 'h5', 'h6']) stateA[h] = [await runtime(h), await fileOf(h), (await sshHost(h, 'sysctl -n net.ipv4.ip_local_port_range')).trim()];
+    for (const h of ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'])
+      stateA[h] = [await runtime(h), await fileOf(h), (await sshHost(h, 'sysctl -n net.ipv4.ip_local_port_range')).trim()];
     const rb = await fleet(['apply', b, '--yes', '--report', `json=${bJson}`]);
     expect(rb.exitCode, why(rb)).toBe(0);
     const recorded = JSON.parse(readFileSync(bJson, 'utf8')) as RunReport;
-    expect(recorded.hosts.find((h) => h.host === 'h1')?.priorState).toMatchObject({ reserved: '40000-40100', range: '20000-60999', file: PERSIST, content: expect.stringContaining('net.ipv4.ip_local_reserved_ports=40000-40100') });
+    expect(recorded.hosts.find((h) => h.host === 'h1')?.priorState).toMatchObject({
+      reserved: '40000-40100',
+      range: '20000-60999',
+      file: PERSIST,
+      content: expect.stringContaining('net.ipv4.ip_local_reserved_ports=40000-40100'),
+    });
     expect(await runtime('h4')).toBe('45000-45100,46000');
 
     // something else changes h6 after B: rollback leaves it alone

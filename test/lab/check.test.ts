@@ -169,7 +169,10 @@ describeLab('fleet check', () => {
       } finally {
         for (const h of others) await startHost(h);
       }
-      const runs = readFileSync(trace, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { cmd: string; args: string[] });
+      const runs = readFileSync(trace, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { cmd: string; args: string[] });
       expect(runs.filter((e) => e.cmd === 'ansible-playbook' && !e.args.includes('--version')).length).toBe(1);
       expect(runs.filter((e) => e.cmd === 'ansible-inventory' || e.cmd === 'ansible')).toEqual([]);
     }

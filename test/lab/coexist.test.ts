@@ -78,7 +78,7 @@ describeLab('coexistence with other writers of the key (issue 12)', () => {
     expect(hostResult(again.report, 'h1')).toMatchObject({ verdict: 'compliant', changed: false });
   });
 
-  it('kubespray shape, additive with the default persist_file (read before 99-sysctl.conf): drift naming kubespray\'s file and the fix, never compliant', async () => {
+  it("kubespray shape, additive with the default persist_file (read before 99-sysctl.conf): drift naming kubespray's file and the fix, never compliant", async () => {
     await kubesprayHost('h2');
     const policy = writePolicy({ mode: 'additive', reserved_ports: '5000-10000' });
     const a = await fleet(['apply', policy, '--yes', '--json', '-l', 'h2']);

@@ -81,7 +81,13 @@ describeLab('fleet discover', () => {
     expect(r.stderr).toContain('discover: 6/6 hosts read');
     const text = readFileSync(file, 'utf8');
     const doc = parse(text) as Record<string, unknown>;
-    expect(doc).toMatchObject({ version: 1, min_ephemeral_ports: 10000, reserved_ports: [7001], groups: { web: { reserved_ports: [7002] } }, hosts: { h4: { reserved_ports: [40123] } } });
+    expect(doc).toMatchObject({
+      version: 1,
+      min_ephemeral_ports: 10000,
+      reserved_ports: [7001],
+      groups: { web: { reserved_ports: [7002] } },
+      hosts: { h4: { reserved_ports: [40123] } },
+    });
     expect(Object.keys(doc.groups as object)).toEqual(['web']);
     expect(Object.keys(doc.hosts as object)).toEqual(['h4']);
     expect(text).toContain('  - 7001 # tcp+udp python3 on 6/6 hosts\n');
@@ -101,7 +107,9 @@ describeLab('fleet discover', () => {
     expect(json.partial).toBe(false);
     expect(json.proposal).toBe(text);
     expect(readFileSync(file, 'utf8')).toBe(text);
-    expect(json.observations).toContainEqual(expect.objectContaining({ host: 'h4', port: 40123, proto: 'tcp', process: 'python3', pid: Number(listeners.get('h4')) }));
+    expect(json.observations).toContainEqual(
+      expect.objectContaining({ host: 'h4', port: 40123, proto: 'tcp', process: 'python3', pid: Number(listeners.get('h4')) }),
+    );
     expect(json.observations).toContainEqual(expect.objectContaining({ host: 'h1', port: 7001, proto: 'udp', process: 'python3' }));
     expect(json.observations).toContainEqual(expect.objectContaining({ host: 'h6', port: 22, proto: 'tcp', process: 'sshd' }));
     expect(json.hosts.map((h) => [h.host, h.read, h.ephemeralRange])).toEqual(hostNames().map((h) => [h, true, '1024-65000']));
@@ -120,7 +128,12 @@ describeLab('fleet discover', () => {
     const r = await fleet(['discover', policy, '--merge-gap', '0', '--min-share', '100%', '--json']);
     expect(r.exitCode, why(r)).toBe(0);
     const doc = parse((JSON.parse(r.stdout) as DiscoveryDocument).proposal!) as Record<string, unknown>;
-    expect(doc).toMatchObject({ min_ephemeral_ports: 1000, persist_file: '/etc/sysctl.d/80-ports.conf', reserved_ports: [7001], groups: { web: { reserved_ports: [7002] } } });
+    expect(doc).toMatchObject({
+      min_ephemeral_ports: 1000,
+      persist_file: '/etc/sysctl.d/80-ports.conf',
+      reserved_ports: [7001],
+      groups: { web: { reserved_ports: [7002] } },
+    });
   });
 
   it('an unreachable host: exit 1, the proposal says it is partial and names the host', async () => {

@@ -42,7 +42,9 @@ describeLab('lab faults', () => {
     expect((await sshHost('h4', `sysctl -n ${KEY}`)).trim()).toBe('');
     // Other hosts and the machine keep a writable /proc/sys.
     await sshHost('h5', `sysctl -w ${KEY}=5000`);
-    const rootMounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.split(' ')[4] === '/proc/sys');
+    const rootMounts = readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .filter((l) => l.split(' ')[4] === '/proc/sys');
     expect(rootMounts).toEqual([]);
     await setReadOnly('h4', false);
     await sshHost('h4', `sysctl -w ${KEY}=5000`);
@@ -56,7 +58,10 @@ describeLab('lab faults', () => {
     await sshHost('h1', `sysctl -w ${KEY}=7777`);
     const pidBefore = labHost('h1').sshdPid;
     const applied = await reboot('h1');
-    expect(applied.map((a) => [a.file, a.ok])).toEqual([['10-early.conf', true], ['90-fleet-reserved-ports.conf', true]]);
+    expect(applied.map((a) => [a.file, a.ok])).toEqual([
+      ['10-early.conf', true],
+      ['90-fleet-reserved-ports.conf', true],
+    ]);
     expect(labHost('h1').sshdPid).not.toBe(pidBefore);
     expect((await sshHost('h1', `sysctl -n ${KEY}`)).trim()).toBe('5000-5001');
     expect((await sshHost('h1', 'sysctl -n net.ipv4.ip_local_port_range')).trim()).toBe('40000\t50000');

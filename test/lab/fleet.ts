@@ -24,7 +24,11 @@ export interface FleetRun extends ExecResult {
 
 /** `fleet ARGS`; parses stdout as the JSON report when --json was passed. */
 export async function fleet(args: string[], env: Record<string, string> = {}, opts: { cwd?: string } = {}): Promise<FleetRun> {
-  const r = await run('node', [CLI, ...args], { env: { FLEET_STATE_DIR: join(work, 'state'), NO_COLOR: '1', ...env }, timeoutMs: 170_000, ...(opts.cwd ? { cwd: opts.cwd } : {}) });
+  const r = await run('node', [CLI, ...args], {
+    env: { FLEET_STATE_DIR: join(work, 'state'), NO_COLOR: '1', ...env },
+    timeoutMs: 170_000,
+    ...(opts.cwd ? { cwd: opts.cwd } : {}),
+  });
   const out: FleetRun = { ...r };
   if (args.includes('--json') && r.stdout.trim().startsWith('{')) out.report = JSON.parse(r.stdout) as RunReport;
   return out;

@@ -30,7 +30,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   } else {
     try {
       // Concurrent lab runs in one checkout would share (and tear down) one lab: take turns.
-      release = await waitForLabLock(`test-run-${TEST_LAB.prefix}`, 15 * 60_000, (pid) => process.stderr.write(`lab: waiting for another lab test run (pid ${pid})\n`));
+      release = await waitForLabLock(`test-run-${TEST_LAB.prefix}`, 15 * 60_000, (pid) =>
+        process.stderr.write(`lab: waiting for another lab test run (pid ${pid})\n`),
+      );
       const started = performance.now();
       state = await labUp(TEST_LAB);
       process.stderr.write(`lab: ${state.hosts.length} hosts up in ${Math.round(performance.now() - started)} ms\n`);

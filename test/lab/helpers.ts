@@ -4,8 +4,19 @@ import { join } from 'node:path';
 import { describe, inject } from 'vitest';
 import { run, type ExecResult } from '../../src/io/exec.js';
 import {
-  clearLatency, findHost, labExec, labSysctl, loadState, readOnlyProcSys, rebootHost, setLatency, sshArgv, startSshd, stopSshd,
-  type LabHost, type LabState,
+  clearLatency,
+  findHost,
+  labExec,
+  labSysctl,
+  loadState,
+  readOnlyProcSys,
+  rebootHost,
+  setLatency,
+  sshArgv,
+  startSshd,
+  stopSshd,
+  type LabHost,
+  type LabState,
 } from '../../src/lab/index.js';
 
 /** Kernel defaults of the two keys fleet manages (checked against a fresh namespace in lab.test.ts). */
@@ -66,7 +77,9 @@ const GUARD = `for m in /etc/sysctl.d /run /usr/local/lib /usr/lib/sysctl.d; do 
 /** Run a shell script inside the host's mount and network namespaces, after the guard; $1.. are `args`. */
 export async function inHostBoot(host: string, script: string, args: string[] = []): Promise<ExecResult> {
   const h = labHost(host);
-  const r = await run('nsenter', ['-t', String(h.sshdPid), '-m', '-n', '--', 'sh', '-c', `set -e\n${GUARD}\n${script}`, 'fleet-lab-test', ...args], { write: true });
+  const r = await run('nsenter', ['-t', String(h.sshdPid), '-m', '-n', '--', 'sh', '-c', `set -e\n${GUARD}\n${script}`, 'fleet-lab-test', ...args], {
+    write: true,
+  });
   if (r.exitCode !== 0) throw new Error(`on ${host}: ${script.split('\n')[0]} exited ${r.exitCode}: ${r.stderr.trim()}`);
   return r;
 }

@@ -30,7 +30,12 @@ describeLab('lab fleet', () => {
     if (!status.running) return;
     expect(status.healthy).toBe(true);
     expect(status.hosts.map((h) => [h.name, h.groups[0]])).toEqual([
-      ['h1', 'web'], ['h2', 'web'], ['h3', 'web'], ['h4', 'db'], ['h5', 'db'], ['h6', 'db'],
+      ['h1', 'web'],
+      ['h2', 'web'],
+      ['h3', 'web'],
+      ['h4', 'db'],
+      ['h5', 'db'],
+      ['h6', 'db'],
     ]);
     const addresses = status.hosts.map((h) => h.address);
     expect(new Set(addresses).size).toBe(6);

@@ -69,7 +69,12 @@ describeLab('operator setups: their ansible.cfg, sudo, vault, jump hosts, target
     // The operator's project: key and user only in ansible.cfg (the key by a path relative to it), a
     // collection installed into the project, a callback of theirs enabled, host keys checked.
     project = join(workDir(), 'ops-project');
-    const hostsYml = stringify({ all: { vars: { ansible_python_interpreter: '/usr/bin/python3' }, hosts: { h1: { ansible_host: labHost('h1').address }, h2: { ansible_host: labHost('h2').address } } } });
+    const hostsYml = stringify({
+      all: {
+        vars: { ansible_python_interpreter: '/usr/bin/python3' },
+        hosts: { h1: { ansible_host: labHost('h1').address }, h2: { ansible_host: labHost('h2').address } },
+      },
+    });
     folder(project, {
       'ansible.cfg': [
         '[defaults]',
@@ -94,9 +99,17 @@ describeLab('operator setups: their ansible.cfg, sudo, vault, jump hosts, target
     copyFileSync(state.clientKey, join(project, 'keys/operator_ed25519'));
     chmodSync(join(project, 'keys/operator_ed25519'), 0o600);
     // the same inventory, with h2's sudo password vaulted
-    const enc = await run('ansible-vault', ['encrypt_string', '--vault-id', `lab@${join(project, 'vault-pass')}`, SUDO_PASSWORD, '--name', 'ansible_become_password'], { cwd: project });
+    const enc = await run(
+      'ansible-vault',
+      ['encrypt_string', '--vault-id', `lab@${join(project, 'vault-pass')}`, SUDO_PASSWORD, '--name', 'ansible_become_password'],
+      { cwd: project },
+    );
     expect(enc.exitCode, enc.stderr).toBe(0);
-    const indented = enc.stdout.trimEnd().split('\n').map((l) => `      ${l}`).join('\n');
+    const indented = enc.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => `      ${l}`)
+      .join('\n');
     writeFileSync(
       join(project, 'hosts-vault.yml'),
       `all:\n  vars:\n    ansible_python_interpreter: /usr/bin/python3\n  hosts:\n    h2:\n      ansible_host: ${labHost('h2').address}\n${indented}\n`,
@@ -140,7 +153,9 @@ describeLab('operator setups: their ansible.cfg, sudo, vault, jump hosts, target
     const r = await fleet(['plan', policy, '--limit', 'h1', '--verbose'], { ACME_RECORD_FILE: recordFile }, { cwd: project });
     expect(r.exitCode, why(r)).toBe(0);
     expect(r.stderr).toContain(`Ansible configuration in force: ${join(project, 'ansible.cfg')}`);
-    expect(r.stderr).toContain(`ANSIBLE_SSH_ARGS=-o UserKnownHostsFile=${lab().knownHosts} -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes -o ControlMaster=auto -o ControlPersist=60s`);
+    expect(r.stderr).toContain(
+      `ANSIBLE_SSH_ARGS=-o UserKnownHostsFile=${lab().knownHosts} -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes -o ControlMaster=auto -o ControlPersist=60s`,
+    );
     expect(r.stderr).not.toMatch(/ANSIBLE_(REMOTE_USER|PRIVATE_KEY_FILE|CALLBACKS_ENABLED|COLLECTIONS_PATH)=/);
   });
 
@@ -156,7 +171,11 @@ describeLab('operator setups: their ansible.cfg, sudo, vault, jump hosts, target
     expect(hostResult(noPw.report, 'h2')).toMatchObject({ verdict: 'failed' });
     expect(hostResult(noPw.report, 'h2').message).toMatch(/sudo password/i);
     const trace = join(workDir(), 'trace-pwfile.jsonl');
-    const ok = await fleet(['apply', policy, '--yes', '--json', '--limit', 'h2', '--become-password-file', 'sudo-pass'], { ...env, FLEET_TRACE_EXEC: trace }, { cwd: project });
+    const ok = await fleet(
+      ['apply', policy, '--yes', '--json', '--limit', 'h2', '--become-password-file', 'sudo-pass'],
+      { ...env, FLEET_TRACE_EXEC: trace },
+      { cwd: project },
+    );
     expect(ok.exitCode, why(ok)).toBe(0);
     expect(hostResult(ok.report, 'h2').verdict).toBe('compliant');
     expect(await read('h2')).toBe('42000-42010');
@@ -168,7 +187,12 @@ describeLab('operator setups: their ansible.cfg, sudo, vault, jump hosts, target
     await driftSysctl('h2', 'net.ipv4.ip_local_reserved_ports', '');
     const policy = policyIn(project, 'sudo-ask.yaml', { inventory: 'hosts.yml', reserved_ports: '42100', ansible: { become: true } });
     const trace = join(workDir(), 'trace-ask.jsonl');
-    const r = await onTerminal(['apply', policy, '--yes', '--limit', 'h2', '--ask-become-pass'], { 'BECOME password:': SUDO_PASSWORD }, { FLEET_TRACE_EXEC: trace, ACME_RECORD_FILE: recordFile }, project);
+    const r = await onTerminal(
+      ['apply', policy, '--yes', '--limit', 'h2', '--ask-become-pass'],
+      { 'BECOME password:': SUDO_PASSWORD },
+      { FLEET_TRACE_EXEC: trace, ACME_RECORD_FILE: recordFile },
+      project,
+    );
     expect(r.exitCode, why(r)).toBe(0);
     expect(r.stdout).toContain('BECOME password:');
     expect(r.stdout).not.toContain(SUDO_PASSWORD);
@@ -197,18 +221,26 @@ describeLab('operator setups: their ansible.cfg, sudo, vault, jump hosts, target
     await driftSysctl('h2', 'net.ipv4.ip_local_reserved_ports', '');
     const policy = policyIn(project, 'vault-ask.yaml', { inventory: 'hosts-vault.yml', reserved_ports: '42300', ansible: { become: true } });
     const trace = join(workDir(), 'trace-vault-ask.jsonl');
-    const r = await onTerminal(['apply', policy, '--yes', '--ask-vault-pass'], { 'Vault password:': VAULT_PASSWORD }, { FLEET_TRACE_EXEC: trace, ACME_RECORD_FILE: recordFile }, project);
+    const r = await onTerminal(
+      ['apply', policy, '--yes', '--ask-vault-pass'],
+      { 'Vault password:': VAULT_PASSWORD },
+      { FLEET_TRACE_EXEC: trace, ACME_RECORD_FILE: recordFile },
+      project,
+    );
     expect(r.exitCode, why(r)).toBe(0);
     expect(r.stdout).not.toContain(VAULT_PASSWORD);
     expect(readFileSync(trace, 'utf8')).not.toContain(VAULT_PASSWORD);
     // the one playbook run got the vault password (as a file); no inventory listing ran before it
-    const runs = readFileSync(trace, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { cmd: string; args: string[] });
+    const runs = readFileSync(trace, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { cmd: string; args: string[] });
     expect(runs.filter((e) => e.cmd === 'ansible-playbook' && e.args.includes('--vault-password-file'))).toHaveLength(1);
     expect(runs.filter((e) => e.cmd === 'ansible-inventory' || e.cmd === 'ansible')).toEqual([]);
     expect(await read('h2')).toBe('42300');
   });
 
-  it('hosts behind a jump host (ProxyJump in the user\'s ssh_args): apply and check succeed; the controller has no route to them', async () => {
+  it("hosts behind a jump host (ProxyJump in the user's ssh_args): apply and check succeed; the controller has no route to them", async () => {
     const state = lab();
     const net = hidden!;
     // the controller cannot reach the hidden network: no address, no route (the lab's unreachable route covers it)
@@ -216,7 +248,24 @@ describeLab('operator setups: their ansible.cfg, sudo, vault, jump hosts, target
     expect(route.exitCode !== 0 || /^unreachable/.test(route.stdout), route.stdout + route.stderr).toBe(true);
     const addrs = await run('ip', ['-o', 'addr', 'show']);
     expect(addrs.stdout).not.toContain('198.18.13.');
-    const direct = await run('ssh', ['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=3', '-i', state.clientKey, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', `root@${net.hosts[0]!.address}`, 'true'], { timeoutMs: 20_000 });
+    const direct = await run(
+      'ssh',
+      [
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'ConnectTimeout=3',
+        '-i',
+        state.clientKey,
+        '-o',
+        'StrictHostKeyChecking=no',
+        '-o',
+        'UserKnownHostsFile=/dev/null',
+        `root@${net.hosts[0]!.address}`,
+        'true',
+      ],
+      { timeoutMs: 20_000 },
+    );
     expect(direct.exitCode).not.toBe(0);
 
     const jumpDir = join(workDir(), 'jump-project');
@@ -231,7 +280,9 @@ describeLab('operator setups: their ansible.cfg, sudo, vault, jump hosts, target
       '  StrictHostKeyChecking yes',
       '',
     ].join('\n');
-    const hosts = { all: { vars: { ansible_python_interpreter: '/usr/bin/python3' }, hosts: Object.fromEntries(net.hosts.map((h) => [h.name, { ansible_host: h.address }])) } };
+    const hosts = {
+      all: { vars: { ansible_python_interpreter: '/usr/bin/python3' }, hosts: Object.fromEntries(net.hosts.map((h) => [h.name, { ansible_host: h.address }])) },
+    };
     folder(jumpDir, {
       ssh_config: sshConfig,
       known_hosts: net.knownHosts,
@@ -262,12 +313,18 @@ describeLab('operator setups: their ansible.cfg, sudo, vault, jump hosts, target
     const common = `-F ${join(jumpDir, 'ssh_config')} -o ProxyJump=fleet-jump -o UserKnownHostsFile=${join(jumpDir, 'known_hosts')} -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes`;
     const hosts = {
       all: {
-        vars: { ansible_user: 'root', ansible_ssh_private_key_file: state.clientKey, ansible_ssh_common_args: common, ansible_python_interpreter: '/usr/bin/python3' },
+        vars: {
+          ansible_user: 'root',
+          ansible_ssh_private_key_file: state.clientKey,
+          ansible_ssh_common_args: common,
+          ansible_python_interpreter: '/usr/bin/python3',
+        },
         hosts: Object.fromEntries(net.hosts.map((h) => [h.name, { ansible_host: h.address }])),
       },
     };
     folder(dir, { 'hosts.yml': stringify(hosts) });
-    for (const h of net.hosts) await run('nsenter', ['-t', String(h.sshdPid), '-n', '--', 'sysctl', '-w', 'net.ipv4.ip_local_reserved_ports='], { write: true });
+    for (const h of net.hosts)
+      await run('nsenter', ['-t', String(h.sshdPid), '-n', '--', 'sysctl', '-w', 'net.ipv4.ip_local_reserved_ports='], { write: true });
     const policy = policyIn(dir, 'hidden-common.yaml', { inventory: 'hosts.yml', reserved_ports: '43100' });
     const apply = await fleet(['apply', policy, '--yes', '--json'], {}, { cwd: dir });
     expect(apply.exitCode, why(apply)).toBe(0);
@@ -279,7 +336,12 @@ describeLab('operator setups: their ansible.cfg, sudo, vault, jump hosts, target
   it("targets: 'all:!winhosts' leaves the winhosts group alone, the run exits 0 and the plan says how many were left out", async () => {
     const state = lab();
     const dir = join(workDir(), 'targets-inv');
-    const vars = { ansible_user: 'root', ansible_ssh_private_key_file: state.clientKey, ansible_ssh_common_args: sshCommonArgs(state), ansible_python_interpreter: '/usr/bin/python3' };
+    const vars = {
+      ansible_user: 'root',
+      ansible_ssh_private_key_file: state.clientKey,
+      ansible_ssh_common_args: sshCommonArgs(state),
+      ansible_python_interpreter: '/usr/bin/python3',
+    };
     folder(dir, {
       'inventory/linux.yml': stringify({ all: { vars, children: { web: { hosts: { h3: { ansible_host: labHost('h3').address } } } } } }),
       // no such host answers: touching it would make the run fail
@@ -316,4 +378,3 @@ describeLab('operator setups: their ansible.cfg, sudo, vault, jump hosts, target
     expect((await run('stat', ['-c', '%a', sockets])).stdout.trim()).toBe('700');
   });
 });
-

@@ -18,7 +18,8 @@ import { fleet, why, workDir, writePolicy } from './fleet.js';
 const GOVERNED = ['h1', 'h2', 'h3', 'h4', 'h5'];
 const DESIRED = '40000-40100';
 const haveTools = Boolean((await which('prometheus')) && (await which('prometheus-node-exporter')) && (await which('ansible-pull')) && (await which('git')));
-if (!haveTools && process.env.CI === 'true') throw new Error('pull lab test: prometheus, prometheus-node-exporter, ansible-pull and git are needed (run scripts/bootstrap)');
+if (!haveTools && process.env.CI === 'true')
+  throw new Error('pull lab test: prometheus, prometheus-node-exporter, ansible-pull and git are needed (run scripts/bootstrap)');
 const describePull = haveTools ? describeLab : describeLab.skip;
 
 let prom: LabPrometheus | undefined;
@@ -26,7 +27,10 @@ let policy: string;
 let repoUrl: string;
 
 const git = async (cwd: string, ...args: string[]) => {
-  const r = await run('git', ['-c', 'user.name=fleet-test', '-c', 'user.email=fleet-test@invalid', '-c', 'init.defaultBranch=main', ...args], { cwd, write: true });
+  const r = await run('git', ['-c', 'user.name=fleet-test', '-c', 'user.email=fleet-test@invalid', '-c', 'init.defaultBranch=main', ...args], {
+    cwd,
+    write: true,
+  });
   if (r.exitCode !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
 };
 
@@ -59,7 +63,10 @@ describePull('pull mode: ansible-pull on every host, Prometheus for the fleet vi
     const exporters = await Promise.all(lab().hosts.map((h) => startHostExporter(h.name, lab().dir)));
     const work = join(workDir(), 'pull');
     mkdirSync(work, { recursive: true });
-    prom = await startLabPrometheus(join(work, 'prometheus'), exporters.map((e) => e.target));
+    prom = await startLabPrometheus(
+      join(work, 'prometheus'),
+      exporters.map((e) => e.target),
+    );
     policy = writePolicy({ reserved_ports: DESIRED, ephemeral_range: '1024-65000', inventory: { hosts: Object.fromEntries(GOVERNED.map((h) => [h, null])) } });
     const repo = join(work, 'repo');
     const r = await fleet(['render', policy, '--pull', '--out', repo]);

@@ -24,13 +24,15 @@ const LINE = `net.ipv4.ip_local_reserved_ports=${VALUE}`;
 /** Playbook runs recorded by FLEET_TRACE_EXEC (the `ansible-playbook --version` environment probe aside). */
 function playbookRuns(traceFile: string): string[] {
   if (!existsSync(traceFile)) return [];
-  return readFileSync(traceFile, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { cmd: string; args: string[] })
-    .filter((e) => e.cmd === 'ansible-playbook' && !e.args.includes('--version'))
-    // the playbook, as playbooks/NAME.yml (fleet passes its absolute path, then the inventories)
-    .map((e) => (e.args[0] ?? '').split('/').slice(-2).join('/'));
+  return (
+    readFileSync(traceFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { cmd: string; args: string[] })
+      .filter((e) => e.cmd === 'ansible-playbook' && !e.args.includes('--version'))
+      // the playbook, as playbooks/NAME.yml (fleet passes its absolute path, then the inventories)
+      .map((e) => (e.args[0] ?? '').split('/').slice(-2).join('/'))
+  );
 }
 
 /**
@@ -143,7 +145,11 @@ describeLab('fleet reliability', () => {
   });
 
   // SIGHUP: a closed terminal or SSH session during apply (issue 15 case 6)
-  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+  for (const [sig, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const) {
     it(`${sig} during a slow apply: exit ${code}, one JSON report with every host, no stray process, no half-written file`, async () => {
       await slowFleet(300);
       const policy = writePolicy({ reserved_ports: VALUE, ansible: { serial: 1 } });

@@ -100,7 +100,8 @@ describeLab('verdicts that cannot lie (issue 10)', () => {
     await bootFile('h6', '/etc/sysctl.d/99-secret.conf', { text: `${KEY_RESERVED} = 7000\n`, mode: '600' });
     // a non-root user of this host only (its own /etc/passwd, in its mount namespace), with the lab's key
     const home = join(lab().dir, 'hosts', 'h6', 'reader');
-    const setup = 'grep -q "^fleetreader:" /etc/passwd && exit 0; mkdir -p "$2"; chmod 755 "$2"; { cat /etc/passwd; echo "fleetreader:x:4242:4242::$2:/bin/sh"; } > "$1"; mount --bind "$1" /etc/passwd';
+    const setup =
+      'grep -q "^fleetreader:" /etc/passwd && exit 0; mkdir -p "$2"; chmod 755 "$2"; { cat /etc/passwd; echo "fleetreader:x:4242:4242::$2:/bin/sh"; } > "$1"; mount --bind "$1" /etc/passwd';
     await inHostBoot('h6', setup, [join(lab().dir, 'hosts', 'h6', 'passwd'), home]);
     const inventory = join(workDir(), 'reader-inventory.yml');
     const labInventory = readFileSync(lab().inventory, 'utf8');

@@ -180,7 +180,14 @@ describe('planHosts from a parsed policy', () => {
     const r = parsePolicyText(text, '/tmp/p.yaml');
     expect(r.errors).toEqual([]);
     const pol = r.policy!;
-    const inv: Inventory = { hosts: [{ name: 'db1', groups: ['all_servers', 'db'], vars: {} }, { name: 'web1', groups: ['all_servers', 'web'], vars: {} }], groups: ['all_servers', 'db', 'web'], source: 'inline' };
+    const inv: Inventory = {
+      hosts: [
+        { name: 'db1', groups: ['all_servers', 'db'], vars: {} },
+        { name: 'web1', groups: ['all_servers', 'web'], vars: {} },
+      ],
+      groups: ['all_servers', 'db', 'web'],
+      source: 'inline',
+    };
     const p = byHost(planHosts(pol, inv).plans);
     expect(format(p.web1!.desired)).toBe('40000-40199,40500');
     expect(format(p.db1!.desired)).toBe('40000-40099,40200,40500');
@@ -195,7 +202,11 @@ describe('targetSet', () => {
     expect(format(targetSet(plan, 'exact', undefined))).toBe('8080,9000-9100');
   });
 
-  const holds = (runtime: string, otherFiles = '', owned?: string) => ({ runtime: mustParse(runtime), otherFiles: mustParse(otherFiles), ...(owned !== undefined ? { owned: mustParse(owned) } : {}) });
+  const holds = (runtime: string, otherFiles = '', owned?: string) => ({
+    runtime: mustParse(runtime),
+    otherFiles: mustParse(otherFiles),
+    ...(owned !== undefined ? { owned: mustParse(owned) } : {}),
+  });
 
   it('additive: the policy set plus what the host already reserves', () => {
     expect(format(targetSet(plan, 'additive', holds('7000,8080,9101')))).toBe('7000,8080,9000-9101');

@@ -5,7 +5,14 @@ import type { Listener } from '../../src/verify/listeners.js';
 
 const WIDE: PortRange = [1024, 65000];
 const opts: ProposeOptions = { minShare: 0.5, mergeGap: 10, minEphemeralPorts: 10000 };
-const tcp = (port: number, process = 'python3', local = `0.0.0.0:${port}`): Listener => ({ proto: 'tcp', port, local, process, pid: 100 + port, loopback: local.startsWith('127.') });
+const tcp = (port: number, process = 'python3', local = `0.0.0.0:${port}`): Listener => ({
+  proto: 'tcp',
+  port,
+  local,
+  process,
+  pid: 100 + port,
+  loopback: local.startsWith('127.'),
+});
 
 /** The lab: h1-h3 in web, h4-h6 in db. */
 function fleet(extra: (host: string) => Listener[], range: PortRange | undefined = WIDE): HostListeners[] {

@@ -18,7 +18,10 @@ async function expectation(file: string): Promise<string> {
 }
 
 async function rejection(file: string): Promise<FleetError> {
-  const e = await loadPolicy(file).then(() => undefined, (err: unknown) => err);
+  const e = await loadPolicy(file).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(FleetError);
   return e as FleetError;
 }

@@ -26,14 +26,18 @@ describe('ssh arguments that run or load code on the controller are refused', ()
     expect(sshArgsProblem('ansible_ssh_common_args', value)).toMatch(/passes -[FI], which/);
   });
 
-  it.each(['-o StrictHostKeyChecking=accept-new', '-o ProxyJump=bastion.example.com', '-J admin@bastion', '-o HostKeyAlias=match', '-o UserKnownHostsFile=/dev/null -o ConnectTimeout=5', '-C'])(
-    '%s is fine',
-    (value) => expect(sshArgsProblem('ansible_ssh_common_args', value)).toBeUndefined(),
-  );
+  it.each([
+    '-o StrictHostKeyChecking=accept-new',
+    '-o ProxyJump=bastion.example.com',
+    '-J admin@bastion',
+    '-o HostKeyAlias=match',
+    '-o UserKnownHostsFile=/dev/null -o ConnectTimeout=5',
+    '-C',
+  ])('%s is fine', (value) => expect(sshArgsProblem('ansible_ssh_common_args', value)).toBeUndefined());
 
   it('is reported at the field with file:line:col and says why', () => {
     expect(errorsOf(inline(`      ansible_ssh_common_args: "-o 'ProxyCommand=sh -c \\"touch /tmp/x\\"'"\n`))).toEqual([
-      "6:32 inventory.hosts.web1.ansible_ssh_common_args: ansible_ssh_common_args sets ProxyCommand, which runs a command on the controller to open each connection (even on fleet check); set such options in your own ~/.ssh/config or in a source inventory you control, not inline in a policy",
+      '6:32 inventory.hosts.web1.ansible_ssh_common_args: ansible_ssh_common_args sets ProxyCommand, which runs a command on the controller to open each connection (even on fleet check); set such options in your own ~/.ssh/config or in a source inventory you control, not inline in a policy',
     ]);
   });
 });

@@ -15,8 +15,31 @@ function checkTotal(text: string): void {
   }
 }
 
-const KEYS = ['version', 'mode', 'reserved_ports', 'ephemeral_range', 'min_ephemeral_ports', 'persist_file', 'inventory', 'groups', 'hosts', 'ansible', 'audit', 'source', 'children', 'web', 'h1', 'serial', 'allow_ports', 'ansible_host', '{{x}}'];
-const leaf = fc.oneof(fc.integer({ min: -10, max: 70000 }), fc.constantFrom('5000-10000', '10000-5000', '1,2', '25%', 'exact', '', ' ', 'a;b', '{{ x }}', true, null, 1.5));
+const KEYS = [
+  'version',
+  'mode',
+  'reserved_ports',
+  'ephemeral_range',
+  'min_ephemeral_ports',
+  'persist_file',
+  'inventory',
+  'groups',
+  'hosts',
+  'ansible',
+  'audit',
+  'source',
+  'children',
+  'web',
+  'h1',
+  'serial',
+  'allow_ports',
+  'ansible_host',
+  '{{x}}',
+];
+const leaf = fc.oneof(
+  fc.integer({ min: -10, max: 70000 }),
+  fc.constantFrom('5000-10000', '10000-5000', '1,2', '25%', 'exact', '', ' ', 'a;b', '{{ x }}', true, null, 1.5),
+);
 const yamlish = fc.letrec((tie) => ({
   node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, tie('list'), tie('map')),
   list: fc.array(tie('node'), { maxLength: 4 }),
@@ -25,12 +48,44 @@ const yamlish = fc.letrec((tie) => ({
 
 describe('the parser never throws', () => {
   it('on random strings', () => fc.assert(fc.property(fc.string({ maxLength: 200 }), checkTotal), { numRuns: 1000 }));
-  it('on random unicode and binary-ish strings', () =>
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 200 }), checkTotal), { numRuns: 500 }));
+  it('on random unicode and binary-ish strings', () => fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 200 }), checkTotal), { numRuns: 500 }));
   it('on YAML-like line soup', () =>
-    fc.assert(fc.property(fc.array(fc.constantFrom('version: 1', 'groups:', '  web:', '    reserved_ports: [1, 2', '- a', '&a x', '*a', '? k', ': v', '---', '"', "'", '{', '}', '\t', 'inventory: x', '<<: *a'), { maxLength: 12 }), (ls) => checkTotal(ls.join('\n'))), { numRuns: 1000 }));
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.constantFrom(
+            'version: 1',
+            'groups:',
+            '  web:',
+            '    reserved_ports: [1, 2',
+            '- a',
+            '&a x',
+            '*a',
+            '? k',
+            ': v',
+            '---',
+            '"',
+            "'",
+            '{',
+            '}',
+            '\t',
+            'inventory: x',
+            '<<: *a',
+          ),
+          { maxLength: 12 },
+        ),
+        (ls) => checkTotal(ls.join('\n')),
+      ),
+      { numRuns: 1000 },
+    ));
   it('on random YAML structures built from policy keys', () =>
-    fc.assert(fc.property(yamlish, (m) => checkTotal(stringify(m))), { numRuns: 1000 }));
+    fc.assert(
+      fc.property(yamlish, (m) => checkTotal(stringify(m))),
+      { numRuns: 1000 },
+    ));
   it('on valid policies with random extras (still total, and valid ones build)', () =>
-    fc.assert(fc.property(yamlish, (extra) => checkTotal(stringify({ version: 1, inventory: 'x', reserved_ports: 40000, ...extra }))), { numRuns: 500 }));
+    fc.assert(
+      fc.property(yamlish, (extra) => checkTotal(stringify({ version: 1, inventory: 'x', reserved_ports: 40000, ...extra }))),
+      { numRuns: 500 },
+    ));
 });

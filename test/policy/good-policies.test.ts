@@ -11,7 +11,11 @@ describe('good policies', () => {
   it('inline inventory: groups, children, implicit hosts', async () => {
     const { policy, warnings } = await loadPolicy(fixture('inline-inventory.yaml'));
     expect(lines(warnings)).toEqual([]);
-    expect(policy.company.reserved).toEqual([[40000, 40099], [45000, 45010], [45100, 45100]]);
+    expect(policy.company.reserved).toEqual([
+      [40000, 40099],
+      [45000, 45010],
+      [45100, 45100],
+    ]);
     expect(policy.inventory).toEqual({
       kind: 'inline',
       hosts: {

@@ -31,36 +31,47 @@ const published = policyJsonSchema().properties as Record<string, object>;
 const ajv = new Ajv({ strict: false });
 const portsAccepted = ajv.compile(published.reserved_ports!);
 const rangeAccepted = ajv.compile(published.ephemeral_range!);
-const portText = fc.oneof(
-  fc.stringMatching(/^[0-9]{1,6}(-[0-9]{1,6})?(,[0-9]{1,6}(-[0-9]{1,6})?){0,3}$/),
-  fc.string({ maxLength: 12 }),
-);
+const portText = fc.oneof(fc.stringMatching(/^[0-9]{1,6}(-[0-9]{1,6})?(,[0-9]{1,6}(-[0-9]{1,6})?){0,3}$/), fc.string({ maxLength: 12 }));
 const portValue = fc.oneof(portText, fc.integer({ min: -5, max: 70000 }), fc.double(), fc.boolean(), fc.constant(null));
 
 describe('the published JSON Schema rules agree with the rule functions', () => {
   it('ports: the parser accepts => the schema accepts; the schema accepts => the parser accepts or it is a reversed range', () =>
-    fc.assert(fc.property(fc.oneof(portValue, fc.array(portValue, { maxLength: 4 })), (v) => {
-      const parsed = parsePortsValue(v).problems.length === 0;
-      const schema = portsAccepted(v);
-      if (parsed) expect(schema).toBe(true);
-      if (schema && !parsed) expect(parsePortsValue(v).problems.map((p) => p.message).join()).toContain('reversed');
-    }), { numRuns: 2000 }));
+    fc.assert(
+      fc.property(fc.oneof(portValue, fc.array(portValue, { maxLength: 4 })), (v) => {
+        const parsed = parsePortsValue(v).problems.length === 0;
+        const schema = portsAccepted(v);
+        if (parsed) expect(schema).toBe(true);
+        if (schema && !parsed)
+          expect(
+            parsePortsValue(v)
+              .problems.map((p) => p.message)
+              .join(),
+          ).toContain('reversed');
+      }),
+      { numRuns: 2000 },
+    ));
 
   it('ephemeral ranges likewise', () =>
-    fc.assert(fc.property(fc.oneof(portValue, fc.tuple(portValue, portValue)), (v) => {
-      const parsed = parseRangeValue(v).problems.length === 0;
-      const schema = rangeAccepted(v);
-      if (parsed) expect(schema).toBe(true);
-      if (schema && !parsed) expect(parseRangeValue(v).problems[0]?.message).toContain('reversed');
-    }), { numRuns: 1000 }));
+    fc.assert(
+      fc.property(fc.oneof(portValue, fc.tuple(portValue, portValue)), (v) => {
+        const parsed = parseRangeValue(v).problems.length === 0;
+        const schema = rangeAccepted(v);
+        if (parsed) expect(schema).toBe(true);
+        if (schema && !parsed) expect(parseRangeValue(v).problems[0]?.message).toContain('reversed');
+      }),
+      { numRuns: 1000 },
+    ));
 
   const nameish = fc.oneof(fc.string({ maxLength: 10 }), fc.stringMatching(/^[A-Za-z0-9_.:;{}$ -]{0,10}$/));
   it('group and host names, and host variable strings', () =>
-    fc.assert(fc.property(nameish, (n) => {
-      expect(nameProblem('group', n) === undefined).toBe(z.string().regex(GROUP_NAME).safeParse(n).success);
-      expect(nameProblem('host', n) === undefined).toBe(z.string().regex(HOST_NAME).safeParse(n).success);
-      expect(hostVarProblem(n) === undefined).toBe(SAFE_VAR_STRING.test(n));
-    }), { numRuns: 2000 }));
+    fc.assert(
+      fc.property(nameish, (n) => {
+        expect(nameProblem('group', n) === undefined).toBe(z.string().regex(GROUP_NAME).safeParse(n).success);
+        expect(nameProblem('host', n) === undefined).toBe(z.string().regex(HOST_NAME).safeParse(n).success);
+        expect(hostVarProblem(n) === undefined).toBe(SAFE_VAR_STRING.test(n));
+      }),
+      { numRuns: 2000 },
+    ));
 });
 
 describe('one validation path', () => {
@@ -79,11 +90,21 @@ describe('one validation path', () => {
 
   it('the rule pass reports each of those problems once, at its field', () => {
     const errors = parsePolicyText(stringify(data), 'p.yaml').errors.map((d) => d.path);
-    expect(errors.sort()).toEqual([
-      'audit.allow_ports', 'ephemeral_range', 'groups["9g"]', 'groups["9g"].reserved_ports',
-      'inventory.groups.db.children[0]', 'inventory.groups.db.hosts[0]', 'inventory.groups.web[0]',
-      'inventory.hosts["bad name"]', 'inventory.hosts["bad name"].ansible_host', 'reserved_ports[0]', 'reserved_ports[1]',
-    ].sort());
+    expect(errors.sort()).toEqual(
+      [
+        'audit.allow_ports',
+        'ephemeral_range',
+        'groups["9g"]',
+        'groups["9g"].reserved_ports',
+        'inventory.groups.db.children[0]',
+        'inventory.groups.db.hosts[0]',
+        'inventory.groups.web[0]',
+        'inventory.hosts["bad name"]',
+        'inventory.hosts["bad name"].ansible_host',
+        'reserved_ports[0]',
+        'reserved_ports[1]',
+      ].sort(),
+    );
   });
 
   it('a string where a number or boolean belongs is one type error, not also a content problem', () => {

@@ -9,36 +9,92 @@ const OUTSIDE = 'so the kernel never hands these ports out today; reserving them
 
 describe('warnings (the policy is still valid)', () => {
   it.each<[string, string, string[]]>([
-    ['reserved range entirely outside the ephemeral range', 'reserved_ports: 5000-10000\n', [`3:17 reserved_ports: 5000-10000 lies outside the ephemeral range 32768-60999, ${OUTSIDE}`]],
-    ['reserved range partly outside', 'reserved_ports: 30000-33000\n', [`3:17 reserved_ports: 30000-32767 lies outside the ephemeral range 32768-60999, ${OUTSIDE}`]],
-    ['several parts outside', 'reserved_ports: [80, 40000, 61000]\n', [`3:17 reserved_ports: 80,61000 lie outside the ephemeral range 32768-60999, ${OUTSIDE}`]],
-    ['group checked against its own ephemeral range', 'reserved_ports: 40000\ngroups:\n  web:\n    ephemeral_range: 20000-60999\n    reserved_ports: 19000-20001\n',
-      [`7:21 groups.web.reserved_ports: 19000-19999 lies outside the ephemeral range 20000-60999, ${OUTSIDE}`]],
-    ['overlapping groups', 'reserved_ports: 40000\ngroups:\n  web: {reserved_ports: 41000-41010}\n  db: {reserved_ports: [41005-41020, 41010]}\n',
-      ['5:25 groups.web.reserved_ports: groups `db` and `web` both reserve 41005-41010; a host in both gets them once, so check the overlap is intended']],
-    ['ephemeral range below 1024', 'reserved_ports: 40000\nephemeral_range: 1000-60999\n',
-      ['4:18 ephemeral_range: ephemeral range 1000-60999 starts below 1024, so outgoing connections can take system ports that services expect to bind']],
-    ['persist file outside sysctl.d', 'reserved_ports: 40000\npersist_file: /opt/fleet/ports.conf\n',
-      ['4:15 persist_file: /opt/fleet/ports.conf is not in a folder systemd-sysctl reads at boot (/etc/sysctl.d/...), so the setting would not survive a reboot']],
-    ['persist file under /run (issue 10, case 7)', 'reserved_ports: 40000\npersist_file: /run/sysctl.d/90-fleet.conf\n',
-      ['4:15 persist_file: /run/sysctl.d/90-fleet.conf is under /run, a tmpfs emptied at every boot: the file and the setting are gone after a reboot (use /etc/sysctl.d/)']],
-    ['persist file under /usr/lib (issue 10, case 7)', 'reserved_ports: 40000\npersist_file: /usr/lib/sysctl.d/90-fleet.conf\n',
-      ['4:15 persist_file: /usr/lib/sysctl.d/90-fleet.conf is in /usr/lib/sysctl.d/, which belongs to packages: a package update can replace or remove it, and a file of the same name in /etc/sysctl.d masks it (use /etc/sysctl.d/)']],
-    ['persist file under /lib (issue 10, case 7)', 'reserved_ports: 40000\npersist_file: /lib/sysctl.d/90-fleet.conf\n',
-      ['4:15 persist_file: /lib/sysctl.d/90-fleet.conf is in /lib/sysctl.d/, which belongs to packages: a package update can replace or remove it, and a file of the same name in /etc/sysctl.d masks it (use /etc/sysctl.d/)']],
+    [
+      'reserved range entirely outside the ephemeral range',
+      'reserved_ports: 5000-10000\n',
+      [`3:17 reserved_ports: 5000-10000 lies outside the ephemeral range 32768-60999, ${OUTSIDE}`],
+    ],
+    [
+      'reserved range partly outside',
+      'reserved_ports: 30000-33000\n',
+      [`3:17 reserved_ports: 30000-32767 lies outside the ephemeral range 32768-60999, ${OUTSIDE}`],
+    ],
+    [
+      'several parts outside',
+      'reserved_ports: [80, 40000, 61000]\n',
+      [`3:17 reserved_ports: 80,61000 lie outside the ephemeral range 32768-60999, ${OUTSIDE}`],
+    ],
+    [
+      'group checked against its own ephemeral range',
+      'reserved_ports: 40000\ngroups:\n  web:\n    ephemeral_range: 20000-60999\n    reserved_ports: 19000-20001\n',
+      [`7:21 groups.web.reserved_ports: 19000-19999 lies outside the ephemeral range 20000-60999, ${OUTSIDE}`],
+    ],
+    [
+      'overlapping groups',
+      'reserved_ports: 40000\ngroups:\n  web: {reserved_ports: 41000-41010}\n  db: {reserved_ports: [41005-41020, 41010]}\n',
+      ['5:25 groups.web.reserved_ports: groups `db` and `web` both reserve 41005-41010; a host in both gets them once, so check the overlap is intended'],
+    ],
+    [
+      'ephemeral range below 1024',
+      'reserved_ports: 40000\nephemeral_range: 1000-60999\n',
+      ['4:18 ephemeral_range: ephemeral range 1000-60999 starts below 1024, so outgoing connections can take system ports that services expect to bind'],
+    ],
+    [
+      'persist file outside sysctl.d',
+      'reserved_ports: 40000\npersist_file: /opt/fleet/ports.conf\n',
+      [
+        '4:15 persist_file: /opt/fleet/ports.conf is not in a folder systemd-sysctl reads at boot (/etc/sysctl.d/...), so the setting would not survive a reboot',
+      ],
+    ],
+    [
+      'persist file under /run (issue 10, case 7)',
+      'reserved_ports: 40000\npersist_file: /run/sysctl.d/90-fleet.conf\n',
+      [
+        '4:15 persist_file: /run/sysctl.d/90-fleet.conf is under /run, a tmpfs emptied at every boot: the file and the setting are gone after a reboot (use /etc/sysctl.d/)',
+      ],
+    ],
+    [
+      'persist file under /usr/lib (issue 10, case 7)',
+      'reserved_ports: 40000\npersist_file: /usr/lib/sysctl.d/90-fleet.conf\n',
+      [
+        '4:15 persist_file: /usr/lib/sysctl.d/90-fleet.conf is in /usr/lib/sysctl.d/, which belongs to packages: a package update can replace or remove it, and a file of the same name in /etc/sysctl.d masks it (use /etc/sysctl.d/)',
+      ],
+    ],
+    [
+      'persist file under /lib (issue 10, case 7)',
+      'reserved_ports: 40000\npersist_file: /lib/sysctl.d/90-fleet.conf\n',
+      [
+        '4:15 persist_file: /lib/sysctl.d/90-fleet.conf is in /lib/sysctl.d/, which belongs to packages: a package update can replace or remove it, and a file of the same name in /etc/sysctl.d masks it (use /etc/sysctl.d/)',
+      ],
+    ],
     ['no warnings for ports inside the range', 'reserved_ports: 40000-40100\n', []],
-    ['additive mode: the default persist file sorts before 99-sysctl.conf (issue 12)', 'mode: additive\nreserved_ports: 40000\n',
-      ['1:1 persist_file: in additive mode fleet\'s file should be read last at boot, but 90-fleet-reserved-ports.conf sorts before 99-sysctl.conf (kubespray\'s file, and Debian\'s link to /etc/sysctl.conf): when that file sets the key, it decides the boot value without the policy\'s ports; use e.g. /etc/sysctl.d/99-zz-fleet-reserved-ports.conf']],
-    ['additive mode: /etc/sysctl.conf is the other writers\' file (issue 12)', 'mode: additive\nreserved_ports: 40000\npersist_file: /etc/sysctl.conf\n',
-      ['5:15 persist_file: /etc/sysctl.conf is the file kubespray and other tools rewrite (Debian links it as /etc/sysctl.d/99-sysctl.conf): their next run overwrites fleet\'s value; use a file of fleet\'s own that sorts last, e.g. /etc/sysctl.d/99-zz-fleet-reserved-ports.conf']],
-    ['additive mode: a persist file that sorts last is fine', 'mode: additive\nreserved_ports: 40000\npersist_file: /etc/sysctl.d/99-zz-fleet-reserved-ports.conf\n', []],
+    [
+      'additive mode: the default persist file sorts before 99-sysctl.conf (issue 12)',
+      'mode: additive\nreserved_ports: 40000\n',
+      [
+        "1:1 persist_file: in additive mode fleet's file should be read last at boot, but 90-fleet-reserved-ports.conf sorts before 99-sysctl.conf (kubespray's file, and Debian's link to /etc/sysctl.conf): when that file sets the key, it decides the boot value without the policy's ports; use e.g. /etc/sysctl.d/99-zz-fleet-reserved-ports.conf",
+      ],
+    ],
+    [
+      "additive mode: /etc/sysctl.conf is the other writers' file (issue 12)",
+      'mode: additive\nreserved_ports: 40000\npersist_file: /etc/sysctl.conf\n',
+      [
+        "5:15 persist_file: /etc/sysctl.conf is the file kubespray and other tools rewrite (Debian links it as /etc/sysctl.d/99-sysctl.conf): their next run overwrites fleet's value; use a file of fleet's own that sorts last, e.g. /etc/sysctl.d/99-zz-fleet-reserved-ports.conf",
+      ],
+    ],
+    [
+      'additive mode: a persist file that sorts last is fine',
+      'mode: additive\nreserved_ports: 40000\npersist_file: /etc/sysctl.d/99-zz-fleet-reserved-ports.conf\n',
+      [],
+    ],
     ['exact mode: no ordering warning', 'reserved_ports: 40000\npersist_file: /etc/sysctl.d/50-fleet.conf\n', []],
   ])('%s', (_, body, expected) => {
     expect(warningsOf(HEAD + body)).toEqual(expected);
   });
 
   it('warns about groups and hosts missing from an inline inventory', () => {
-    const text = 'version: 1\nreserved_ports: 40000\ninventory:\n  hosts: {web1: {}}\n  groups: {web: [web1]}\ngroups:\n  dbs: {reserved_ports: 40001}\nhosts:\n  web9: {reserved_ports: 40002}\n';
+    const text =
+      'version: 1\nreserved_ports: 40000\ninventory:\n  hosts: {web1: {}}\n  groups: {web: [web1]}\ngroups:\n  dbs: {reserved_ports: 40001}\nhosts:\n  web9: {reserved_ports: 40002}\n';
     expect(warningsOf(text)).toEqual([
       '7:3 groups.dbs: group `dbs` is not in the inline inventory, so these ports apply to no host',
       '9:3 hosts.web9: host `web9` is not in the inline inventory, so these ports apply to no host',
@@ -94,7 +150,20 @@ describe('overlapping groups, many at once', () => {
     fc.assert(
       fc.property(fc.array(fc.array(span, { minLength: 1, maxLength: 3 }), { minLength: 2, maxLength: 8 }), (groupSpans) => {
         const groups = Object.fromEntries(groupSpans.map((s, i) => [`g${i}`, { reserved: mustParse(s.join(',')) }]));
-        const policy = { file: '/p.yaml', version: 1 as const, mode: 'exact' as const, company: { reserved: mustParse('5000') }, minEphemeralPorts: 0, groups, hosts: {}, inventory: { kind: 'source' as const, source: '/i' }, targets: 'all', persistFile: DEFAULT_PERSIST_FILE, ansible: { become: false as const, timeout: 10 }, audit: { allow: [] } };
+        const policy = {
+          file: '/p.yaml',
+          version: 1 as const,
+          mode: 'exact' as const,
+          company: { reserved: mustParse('5000') },
+          minEphemeralPorts: 0,
+          groups,
+          hosts: {},
+          inventory: { kind: 'source' as const, source: '/i' },
+          targets: 'all',
+          persistFile: DEFAULT_PERSIST_FILE,
+          ansible: { become: false as const, timeout: 10 },
+          audit: { allow: [] },
+        };
         const names = Object.keys(groups).sort();
         const naive: string[] = [];
         names.forEach((a, i) => {
@@ -103,7 +172,9 @@ describe('overlapping groups, many at once', () => {
             if (size(both) > 0) naive.push(`${b}: ${a} ${format(both)}`);
           }
         });
-        const got = checkPolicy(policy).warnings.filter((w) => w.message.startsWith('groups `')).map((w) => `${w.path[1]}: ${/`(\S+)` and/.exec(w.message)![1]} ${/reserve (\S+);/.exec(w.message)![1]}`);
+        const got = checkPolicy(policy)
+          .warnings.filter((w) => w.message.startsWith('groups `'))
+          .map((w) => `${w.path[1]}: ${/`(\S+)` and/.exec(w.message)![1]} ${/reserve (\S+);/.exec(w.message)![1]}`);
         expect(got).toEqual(naive);
       }),
       { numRuns: 300 },

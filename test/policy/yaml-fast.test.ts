@@ -35,7 +35,10 @@ function agrees(text: string): boolean {
   return true;
 }
 
-const files = (dir: string) => readdirSync(join(ROOT, dir)).filter((f) => f.endsWith('.yaml')).map((f) => join(ROOT, dir, f));
+const files = (dir: string) =>
+  readdirSync(join(ROOT, dir))
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => join(ROOT, dir, f));
 
 describe('readYamlFast: a shortcut that agrees with the yaml library or steps aside', () => {
   it('reads the example, the good fixtures and the bench policy, with the same data and positions', () => {
@@ -58,7 +61,7 @@ describe('readYamlFast: a shortcut that agrees with the yaml library or steps as
     ['a hex number', 'a: 0x10\n'],
     ['a leading-zero number', 'a: 010\n'],
     ['a mixed-case boolean', 'a: tRue\n'],
-    ['a list at the key\'s own indent', 'a:\n- 1\n'],
+    ["a list at the key's own indent", 'a:\n- 1\n'],
     ['a tab', 'a:\t1\n'],
     ['CRLF line ends', 'a: 1\r\n'],
     ['a backslash escape', 'a: "x\\ty"\n'],
@@ -110,12 +113,44 @@ describe('readYamlFast: a shortcut that agrees with the yaml library or steps as
     expect(agrees(text)).toBe(true);
   });
 
-  const word = fc.constantFrom('a', 'b', 'web', 'h1', '8080', '0', '5000-6000', 'true', 'null', '"q w"', "'s'", '[]', '{}', '[1, x]', '{k: v}', '~', '/etc/x.conf');
+  const word = fc.constantFrom(
+    'a',
+    'b',
+    'web',
+    'h1',
+    '8080',
+    '0',
+    '5000-6000',
+    'true',
+    'null',
+    '"q w"',
+    "'s'",
+    '[]',
+    '{}',
+    '[1, x]',
+    '{k: v}',
+    '~',
+    '/etc/x.conf',
+  );
   const key = fc.constantFrom('a', 'b', 'web', 'h1', 'reserved_ports', '"k:1"', 'x_y');
-  const line = fc.tuple(fc.constantFrom('', '  ', '    ', '      '), fc.oneof(fc.tuple(key, fc.constantFrom(':', ': '), fc.option(word)).map(([k, c, w]) => `${k}${c}${w ?? ''}`), word.map((w) => `- ${w}`), fc.constantFrom('# c', ''))).map(([i, t]) => i + t);
+  const line = fc
+    .tuple(
+      fc.constantFrom('', '  ', '    ', '      '),
+      fc.oneof(
+        fc.tuple(key, fc.constantFrom(':', ': '), fc.option(word)).map(([k, c, w]) => `${k}${c}${w ?? ''}`),
+        word.map((w) => `- ${w}`),
+        fc.constantFrom('# c', ''),
+      ),
+    )
+    .map(([i, t]) => i + t);
   it('agrees with the yaml library on random line soup whenever it accepts it', () => {
     let accepted = 0;
-    fc.assert(fc.property(fc.array(line, { maxLength: 10 }), (ls) => { if (agrees(ls.join('\n'))) accepted++; }), { numRuns: 3000 });
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 10 }), (ls) => {
+        if (agrees(ls.join('\n'))) accepted++;
+      }),
+      { numRuns: 3000 },
+    );
     expect(accepted).toBeGreaterThan(20); // the property is not vacuous
   });
 
@@ -126,7 +161,12 @@ describe('readYamlFast: a shortcut that agrees with the yaml library or steps as
   })).map as fc.Arbitrary<unknown>;
   it('agrees with the yaml library on what yaml.stringify writes, in block and flow style', () => {
     let accepted = 0;
-    fc.assert(fc.property(value, fc.boolean(), (v, flow) => { if (agrees(stringify({ top: v, other: 1 }, flow ? { collectionStyle: 'flow' } : {}))) accepted++; }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(value, fc.boolean(), (v, flow) => {
+        if (agrees(stringify({ top: v, other: 1 }, flow ? { collectionStyle: 'flow' } : {}))) accepted++;
+      }),
+      { numRuns: 2000 },
+    );
     expect(accepted).toBeGreaterThan(400);
   });
 });

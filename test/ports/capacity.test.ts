@@ -13,14 +13,16 @@ describe('capacity', () => {
   it('defaults to the Linux range 32768-60999', () => expect(capacity([]).free).toBe(28232));
 
   it('free = ephemeral size − reserved inside, never negative', () =>
-    fc.assert(fc.property(setArb, rangeArb, (reserved, eph) => {
-      const c = capacity(reserved, eph);
-      const e = range(eph[0], eph[1]);
-      expect(c.ephemeralSize).toBe(size(e));
-      expect(c.reservedInside).toEqual(intersect(reserved, e));
-      expect(c.free).toBe(size(difference(e, reserved)));
-      expect(c.free).toBeGreaterThanOrEqual(0);
-    })));
+    fc.assert(
+      fc.property(setArb, rangeArb, (reserved, eph) => {
+        const c = capacity(reserved, eph);
+        const e = range(eph[0], eph[1]);
+        expect(c.ephemeralSize).toBe(size(e));
+        expect(c.reservedInside).toEqual(intersect(reserved, e));
+        expect(c.free).toBe(size(difference(e, reserved)));
+        expect(c.free).toBeGreaterThanOrEqual(0);
+      }),
+    ));
 
   it('explains which reserved ranges eat the range, largest first', () => {
     const text = explainCapacity(capacity(mustParse('40000,50000-50099,33000-33009')));

@@ -11,6 +11,13 @@ test('natural host order: h2 before h10, c9 before c10, leading zeros and text t
 
 test('reports list hosts in natural order', () => {
   const policy = { mode: 'exact' } as Policy;
-  const r = makeReport({ command: 'plan', policy, policyLabel: 'p.yaml', startedAt: new Date(0), finishedAt: new Date(0), hosts: ['c10', 'c2', 'c1'].map((n) => host(n)) });
+  const r = makeReport({
+    command: 'plan',
+    policy,
+    policyLabel: 'p.yaml',
+    startedAt: new Date(0),
+    finishedAt: new Date(0),
+    hosts: ['c10', 'c2', 'c1'].map((n) => host(n)),
+  });
   expect(r.hosts.map((h) => h.host)).toEqual(['c1', 'c2', 'c10']);
 });

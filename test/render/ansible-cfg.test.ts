@@ -28,9 +28,14 @@ function ini(text: string): Record<string, Record<string, string>> {
 }
 
 describe('renderAnsibleCfg', () => {
-  it('holds the speed levers and safe defaults, from the same settings fleet puts in its runs\' environment', () => {
+  it("holds the speed levers and safe defaults, from the same settings fleet puts in its runs' environment", () => {
     const c = ini(renderAnsibleCfg(base));
-    expect(c.defaults).toMatchObject({ inventory: '/srv/inv/hosts.ini,inventories/fleet.yml', forks: '25', retry_files_enabled: '0', stdout_callback: 'ansible.posix.jsonl' });
+    expect(c.defaults).toMatchObject({
+      inventory: '/srv/inv/hosts.ini,inventories/fleet.yml',
+      forks: '25',
+      retry_files_enabled: '0',
+      stdout_callback: 'ansible.posix.jsonl',
+    });
     expect(c.inventory).toEqual({ unparsed_is_failed: '1' });
     expect(c.ssh_connection).toMatchObject({ pipelining: 'True', ssh_args: '-C -o ControlMaster=auto -o ControlPersist=60s' });
   });
@@ -39,12 +44,14 @@ describe('renderAnsibleCfg', () => {
     const text = renderAnsibleCfg(base);
     expect(text).not.toMatch(/host_key_checking|StrictHostKeyChecking|KexAlgorithms/i);
     expect(text).not.toMatch(/^(remote_user|timeout|control_path_dir|interpreter_python|callbacks_enabled) =/m);
-    const c = ini(renderAnsibleCfg({ ...base, settings: fleetSettings({ user: {}, hosts: 2, remoteUser: 'deploy', timeout: 30, controlPathDir: '/run/fleet/cp' }) }));
+    const c = ini(
+      renderAnsibleCfg({ ...base, settings: fleetSettings({ user: {}, hosts: 2, remoteUser: 'deploy', timeout: 30, controlPathDir: '/run/fleet/cp' }) }),
+    );
     expect(c.defaults).toMatchObject({ remote_user: 'deploy', timeout: '30' });
     expect(c.ssh_connection!.control_path_dir).toBe('/run/fleet/cp');
   });
 
-  it('documents every setting as the environment variable fleet\'s own runs use, and names the user\'s file', () => {
+  it("documents every setting as the environment variable fleet's own runs use, and names the user's file", () => {
     const text = renderAnsibleCfg({ ...base, userConfig: '/home/ops/project/ansible.cfg' });
     for (const s of base.settings) expect(text).toContain(`#   ${s.env}=${s.value}`);
     expect(text).toContain('/home/ops/project/ansible.cfg');

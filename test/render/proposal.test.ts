@@ -54,10 +54,15 @@ describe('renderProposal', () => {
 
   it('says it is partial and names each host that could not be read, with the reason', () => {
     const read = acceptanceFleet().filter((h) => h.host !== 'h6');
-    const text = renderProposal(proposePolicy(read, [{ host: 'h6', groups: ['db'], reason: 'unreachable: ssh: connect to host 198.18.17.16 port 22: Connection refused\nmore' }], opts), base);
+    const text = renderProposal(
+      proposePolicy(read, [{ host: 'h6', groups: ['db'], reason: 'unreachable: ssh: connect to host 198.18.17.16 port 22: Connection refused\nmore' }], opts),
+      base,
+    );
     valid(text);
     expect(text).toContain('5 of 6 read');
-    expect(text).toContain('# PARTIAL: 1 host could not be read, so ports only they listen on are missing:\n#   h6: unreachable: ssh: connect to host 198.18.17.16 port 22: Connection refused\n');
+    expect(text).toContain(
+      '# PARTIAL: 1 host could not be read, so ports only they listen on are missing:\n#   h6: unreachable: ssh: connect to host 198.18.17.16 port 22: Connection refused\n',
+    );
   });
 
   it('annotates merges with their cost, ports outside the current ephemeral range, loopback-only listeners and shortfalls', () => {
@@ -74,9 +79,25 @@ describe('renderProposal', () => {
     );
     expect(text).toContain('(--merge-gap): 3 ports reserved that nobody listens on.');
     expect(text).not.toContain('WARNING'); // 7001-7005 is outside 32768-60999: it costs no ephemeral port
-    const short = renderProposal(proposePolicy(hosts.map((h) => ({ ...h, listeners: [...h.listeners, tcp(40000)] })), [], { ...opts, minEphemeralPorts: 28232 }), base);
-    expect(short).toContain('# WARNING: these hosts would keep fewer than min_ephemeral_ports 28232 ephemeral ports:\n#   a1: 28231 free in 32768-60999\n#   a2: 28231 free in 32768-60999\n');
-    const loop = renderProposal(proposePolicy([{ ...hosts[0]!, listeners: [{ proto: 'tcp', port: 6379, local: '127.0.0.1:6379', process: 'redis-server', pid: 1, loopback: true }] }], [], opts), base);
+    const short = renderProposal(
+      proposePolicy(
+        hosts.map((h) => ({ ...h, listeners: [...h.listeners, tcp(40000)] })),
+        [],
+        { ...opts, minEphemeralPorts: 28232 },
+      ),
+      base,
+    );
+    expect(short).toContain(
+      '# WARNING: these hosts would keep fewer than min_ephemeral_ports 28232 ephemeral ports:\n#   a1: 28231 free in 32768-60999\n#   a2: 28231 free in 32768-60999\n',
+    );
+    const loop = renderProposal(
+      proposePolicy(
+        [{ ...hosts[0]!, listeners: [{ proto: 'tcp', port: 6379, local: '127.0.0.1:6379', process: 'redis-server', pid: 1, loopback: true }] }],
+        [],
+        opts,
+      ),
+      base,
+    );
     expect(loop).toContain('- 6379 # tcp redis-server, loopback only; outside the current ephemeral range: no effect until the range is widened\n');
   });
 
@@ -119,10 +140,19 @@ audit: { allow_ports: [9100] }
     const hosts: HostListeners[] = ['h1', 'h2'].map((host) => ({ host, groups: ['web'], range: [2000, 64000], listeners: [tcp(7001)] }));
     const text = renderProposal(proposePolicy(hosts, [], { ...opts, minEphemeralPorts: 20000 }), baseFromPolicy(old, 'policy old.yaml', inv));
     const p = valid(text);
-    expect(p).toMatchObject({ mode: 'additive', minEphemeralPorts: 20000, persistFile: '/etc/sysctl.d/80-ports.conf', targets: 'all:!winhosts', ansible: { forks: 5, become: { reads: false }, user: 'deploy' } });
+    expect(p).toMatchObject({
+      mode: 'additive',
+      minEphemeralPorts: 20000,
+      persistFile: '/etc/sysctl.d/80-ports.conf',
+      targets: 'all:!winhosts',
+      ansible: { forks: 5, become: { reads: false }, user: 'deploy' },
+    });
     expect(p.ansible).not.toHaveProperty('timeout');
     const withMethod = valid(source.replace('become: true', 'become: { method: su, reads: true }'));
-    expect(valid(renderProposal(proposePolicy(hosts, [], opts), baseFromPolicy(withMethod, 'policy old.yaml', inv))).ansible.become).toEqual({ method: 'su', reads: true });
+    expect(valid(renderProposal(proposePolicy(hosts, [], opts), baseFromPolicy(withMethod, 'policy old.yaml', inv))).ansible.become).toEqual({
+      method: 'su',
+      reads: true,
+    });
     expect(p.company).toEqual({ reserved: [[7001, 7001]], ephemeral: [1024, 65000] });
     expect(p.groups.web).toEqual({ reserved: [], ephemeral: [2000, 64000] });
     expect(format(p.audit.allow)).toBe('9100');

@@ -26,7 +26,13 @@ const targets: HostTarget[] = [
   { host: 'db1', reserved: mustParse('5000,6000'), ephemeral: [20000, 60999] },
 ];
 
-const input = (p: Policy = policy(), extra: Partial<PullInput> = {}): PullInput => ({ policyLabel: 'policies/prod.yaml', policy: p, targets, version: '0.1.0', ...extra });
+const input = (p: Policy = policy(), extra: Partial<PullInput> = {}): PullInput => ({
+  policyLabel: 'policies/prod.yaml',
+  policy: p,
+  targets,
+  version: '0.1.0',
+  ...extra,
+});
 const file = (files: { path: string; content: string }[], path: string) => files.find((f) => f.path === path)!.content;
 
 type Task = Record<string, unknown> & { name: string };
@@ -42,7 +48,9 @@ describe('renderPullProject', () => {
   });
 
   it('inventory: each host its canonical value as a string, localhost ungrouped (the not-governed path), connection local, textfile default', () => {
-    const inv = parse(file(files, PULL_FILES.inventory), { version: '1.1' }) as { all: { vars: Record<string, string>; hosts: Record<string, unknown>; children: Record<string, { hosts: Record<string, Record<string, string>> }> } };
+    const inv = parse(file(files, PULL_FILES.inventory), { version: '1.1' }) as {
+      all: { vars: Record<string, string>; hosts: Record<string, unknown>; children: Record<string, { hosts: Record<string, Record<string, string>> }> };
+    };
     expect(inv.all.hosts).toEqual({ localhost: {} });
     expect(inv.all.children[TARGET_GROUP]!.hosts).toEqual({
       db1: { fleet_reserved_ports: '5000,6000', fleet_port_range: '20000 60999' },
@@ -94,7 +102,7 @@ describe('policyDigest', () => {
 describe('pullPlaybook', () => {
   const [governed, localhost] = pullPlaybook() as Play[];
 
-  it('enforces with the pushed apply\'s own write tasks (imported), rescued so the textfile is always written', () => {
+  it("enforces with the pushed apply's own write tasks (imported), rescued so the textfile is always written", () => {
     expect(governed!.hosts).toBe(TARGET_GROUP);
     const enforce = governed!.tasks.find((t) => t.name === PULL_TASK.enforce)!;
     expect(enforce.when).toBe("fleet_pull_mode == 'enforce'");
@@ -102,7 +110,7 @@ describe('pullPlaybook', () => {
     expect(enforce.rescue).toBeDefined();
   });
 
-  it('a value longer than one kernel write gets the apply\'s whole-write task; short values do not', () => {
+  it("a value longer than one kernel write gets the apply's whole-write task; short values do not", () => {
     const long = mustParse(Array.from({ length: 1000 }, (_, i) => String(10000 + 2 * i)).join(','));
     const playbook = (t: HostTarget[]) => parse(file(renderPullProject(input(policy(), { targets: t })), PULL_FILES.playbook), { version: '1.1' }) as Play[];
     const names = (t: HostTarget[]) => (playbook(t)[0]!.tasks.find((x) => x.name === PULL_TASK.enforce)!.block as Task[]).map((x) => x.name);
@@ -123,11 +131,27 @@ describe('pullPlaybook', () => {
       PULL_TASK.verdict,
     ]);
     const task = (name: string) => governed!.tasks.find((t) => t.name === name)!;
-    expect(task(PULL_TASK.readReserved)).toMatchObject({ 'ansible.builtin.command': { argv: ['sysctl', '-n', KEY_RESERVED] }, register: PULL_READ.reserved, failed_when: false, check_mode: false });
-    expect(task(PULL_TASK.readRange)).toMatchObject({ 'ansible.builtin.command': { argv: ['sysctl', '-n', KEY_RANGE] }, register: PULL_READ.range, failed_when: false, check_mode: false });
-    expect(task(PULL_TASK.readPersist)).toMatchObject({ 'ansible.builtin.slurp': { src: '{{ fleet_persist_file }}' }, register: PULL_READ.persist, failed_when: false });
+    expect(task(PULL_TASK.readReserved)).toMatchObject({
+      'ansible.builtin.command': { argv: ['sysctl', '-n', KEY_RESERVED] },
+      register: PULL_READ.reserved,
+      failed_when: false,
+      check_mode: false,
+    });
+    expect(task(PULL_TASK.readRange)).toMatchObject({
+      'ansible.builtin.command': { argv: ['sysctl', '-n', KEY_RANGE] },
+      register: PULL_READ.range,
+      failed_when: false,
+      check_mode: false,
+    });
+    expect(task(PULL_TASK.readPersist)).toMatchObject({
+      'ansible.builtin.slurp': { src: '{{ fleet_persist_file }}' },
+      register: PULL_READ.persist,
+      failed_when: false,
+    });
     expect(governed!.tasks.find((t) => t.name === PULL_TASK.write)!['ansible.builtin.template']).toMatchObject({ dest: '{{ fleet_textfile }}.tmp' });
-    expect(governed!.tasks.find((t) => t.name === PULL_TASK.publish)!['ansible.builtin.command']).toEqual({ argv: ['mv', '-f', '{{ fleet_textfile }}.tmp', '{{ fleet_textfile }}'] });
+    expect(governed!.tasks.find((t) => t.name === PULL_TASK.publish)!['ansible.builtin.command']).toEqual({
+      argv: ['mv', '-f', '{{ fleet_textfile }}.tmp', '{{ fleet_textfile }}'],
+    });
   });
 
   it('a host outside the inventory runs only the localhost play: it writes fleet_governed 0 and fails', () => {
@@ -154,23 +178,45 @@ describe.skipIf(!HAS_PLAYBOOK)('the host-side judge and textfile, run by Ansible
   const slurpFailed = (msg: string) => ({ msg, failed: false, failed_when_result: false });
   const noSysctl = { rc: 2, cmd: ['sysctl'], msg: "[Errno 2] No such file or directory: b'sysctl'", failed: false, failed_when_result: false };
   const good = 'net.ipv4.ip_local_reserved_ports=5000-10000\nnet.ipv4.ip_local_port_range=1024 65000\n';
-  const read = (reserved: string, range: string, persist: Record<string, unknown>) => ({ [PULL_READ.reserved]: ran(reserved), [PULL_READ.range]: ran(range), [PULL_READ.persist]: persist });
+  const read = (reserved: string, range: string, persist: Record<string, unknown>) => ({
+    [PULL_READ.reserved]: ran(reserved),
+    [PULL_READ.range]: ran(range),
+    [PULL_READ.persist]: persist,
+  });
   const cases: Record<string, { rb: Record<string, unknown>; apply_error?: string; drift: string[]; message?: RegExp }> = {
     ok: { rb: read('5000-10000', '1024\t65000', slurped(good)), drift: [] },
     runtime: { rb: read('7000', '1024\t65000', slurped(good)), drift: ['runtime'] },
     absent: { rb: read('5000-10000', '1024\t65000', slurpFailed(`file not found: ${DEFAULT_PERSIST_FILE}`)), drift: ['persisted', 'port_range'] },
-    stale_file: { rb: read('5000-10000', '1024\t65000', slurped('net.ipv4.ip_local_reserved_ports = 5000-10000\nnet.ipv4.ip_local_reserved_ports=5000\nnet.ipv4.ip_local_port_range=1024 65000')), drift: ['persisted'] },
+    stale_file: {
+      rb: read(
+        '5000-10000',
+        '1024\t65000',
+        slurped('net.ipv4.ip_local_reserved_ports = 5000-10000\nnet.ipv4.ip_local_reserved_ports=5000\nnet.ipv4.ip_local_port_range=1024 65000'),
+      ),
+      drift: ['persisted'],
+    },
     range: { rb: read('5000-10000', '32768\t60999', slurped(good)), drift: ['port_range'] },
     unreadable: {
       rb: { ...read('', '', slurped(good)), [PULL_READ.reserved]: noSysctl, [PULL_READ.range]: noSysctl },
       drift: ['read_failed'],
       message: /^read-back failed: \[Errno 2\] No such file or directory/,
     },
-    persist_unreadable: { rb: read('5000-10000', '1024\t65000', slurpFailed(`file is not readable: ${DEFAULT_PERSIST_FILE}`)), drift: ['read_failed'], message: /file is not readable/ },
+    persist_unreadable: {
+      rb: read('5000-10000', '1024\t65000', slurpFailed(`file is not readable: ${DEFAULT_PERSIST_FILE}`)),
+      drift: ['read_failed'],
+      message: /file is not readable/,
+    },
     sysctl_error: { rb: read('5000-10000', '', slurped(good)), drift: ['read_failed'], message: /permission denied on key/ },
     failed: { rb: read('', '1024\t65000', slurped(good)), apply_error: 'Read-only file system: "/proc/sys/net"', drift: ['runtime', 'apply_failed'] },
   };
-  (cases.sysctl_error!.rb[PULL_READ.range] as Record<string, unknown>) = { rc: 255, stdout: '', stderr: `sysctl: permission denied on key "${KEY_RANGE}"`, msg: 'non-zero return code', failed: false, failed_when_result: false };
+  (cases.sysctl_error!.rb[PULL_READ.range] as Record<string, unknown>) = {
+    rc: 255,
+    stdout: '',
+    stderr: `sysctl: permission denied on key "${KEY_RANGE}"`,
+    msg: 'non-zero return code',
+    failed: false,
+    failed_when_result: false,
+  };
 
   it('gives every crafted state its drift reasons; the textfile passes the strict format check (and promtool); hostile values stay inside their labels', async () => {
     const [play] = pullPlaybook() as Play[];
@@ -199,7 +245,10 @@ describe.skipIf(!HAS_PLAYBOOK)('the host-side judge and textfile, run by Ansible
       real_present: { fleet_persist_file: join(dir, 'present.conf'), drift: [] as string[] },
     };
     const realHosts = Object.fromEntries(
-      Object.entries(real).map(([name, r]) => [name, { fleet_persist_file: r.fleet_persist_file, fleet_textfile: join(dir, 'out', `${name}.prom`), fleet_reserved_ports: machine, fleet_policy: 'prod' }]),
+      Object.entries(real).map(([name, r]) => [
+        name,
+        { fleet_persist_file: r.fleet_persist_file, fleet_textfile: join(dir, 'out', `${name}.prom`), fleet_reserved_ports: machine, fleet_policy: 'prod' },
+      ]),
     );
     const hosts = Object.fromEntries(
       Object.entries(cases).map(([name, c]) => [
@@ -214,8 +263,27 @@ describe.skipIf(!HAS_PLAYBOOK)('the host-side judge and textfile, run by Ansible
         },
       ]),
     );
-    writeFileSync(join(dir, 'inv.yml'), stringify({ all: { vars: { ansible_connection: 'local', ansible_python_interpreter: 'auto_silent', fleet_pull_mode: 'check', fleet_version: '0.1.0', fleet_policy_sha256: 'abc' }, children: { crafted: { hosts }, real: { hosts: realHosts } } } }));
-    const r = await execa('ansible-playbook', ['-i', 'inv.yml', 'judge.yml'], { cwd: dir, reject: false, env: { ...quietAnsible, ANSIBLE_FORKS: '10' }, timeout: 120_000 });
+    writeFileSync(
+      join(dir, 'inv.yml'),
+      stringify({
+        all: {
+          vars: {
+            ansible_connection: 'local',
+            ansible_python_interpreter: 'auto_silent',
+            fleet_pull_mode: 'check',
+            fleet_version: '0.1.0',
+            fleet_policy_sha256: 'abc',
+          },
+          children: { crafted: { hosts }, real: { hosts: realHosts } },
+        },
+      }),
+    );
+    const r = await execa('ansible-playbook', ['-i', 'inv.yml', 'judge.yml'], {
+      cwd: dir,
+      reject: false,
+      env: { ...quietAnsible, ANSIBLE_FORKS: '10' },
+      timeout: 120_000,
+    });
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     for (const [name, c] of Object.entries(cases)) {
       const text = readFileSync(join(dir, 'out', `${name}.prom`), 'utf8');
@@ -240,8 +308,15 @@ describe.skipIf(!HAS_PLAYBOOK)('the host-side judge and textfile, run by Ansible
       const text = readFileSync(join(dir, 'out', `${name}.prom`), 'utf8');
       const { problems, samples } = checkExposition(text);
       expect(problems, `${name}:\n${text}`).toEqual([]);
-      expect(samples.filter((s) => s.name === 'fleet_drift' && s.value === 1).map((s) => s.labels.reason), `${name}:\n${text}`).toEqual(r.drift);
-      expect(samples.find((s) => s.name === 'fleet_host_info')!.labels).toMatchObject({ current: machine, persisted: name === 'real_absent' ? '(absent)' : machine, message: '' });
+      expect(
+        samples.filter((s) => s.name === 'fleet_drift' && s.value === 1).map((s) => s.labels.reason),
+        `${name}:\n${text}`,
+      ).toEqual(r.drift);
+      expect(samples.find((s) => s.name === 'fleet_host_info')!.labels).toMatchObject({
+        current: machine,
+        persisted: name === 'real_absent' ? '(absent)' : machine,
+        message: '',
+      });
       if (HAS_PROMTOOL) {
         const p = await execa('promtool', ['check', 'metrics'], { input: text, reject: false });
         expect(p.exitCode, p.stdout + p.stderr).toBe(0);

@@ -55,7 +55,7 @@ describe('toAnsibleYaml', () => {
   });
 
   it('writes a multi-line string as a block that reads back exactly', () => {
-    const script = "echo '@@fleet a'; sysctl -n x\necho \"$PATH\" {{ v | quote }}";
+    const script = 'echo \'@@fleet a\'; sysctl -n x\necho "$PATH" {{ v | quote }}';
     const out = toAnsibleYaml([{ raw: script }], 'h');
     expect(read11(out)).toEqual([{ raw: script }]);
   });

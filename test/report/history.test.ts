@@ -8,7 +8,10 @@ import { tempDir } from '../support/tmp.js';
 
 const at = (i: number) => new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString();
 const run = (i: number, verdicts: Record<string, 'compliant' | 'drift' | 'unreachable'>) =>
-  report(Object.entries(verdicts).map(([h, v]) => host(h, { verdict: v })), { startedAt: at(i) });
+  report(
+    Object.entries(verdicts).map(([h, v]) => host(h, { verdict: v })),
+    { startedAt: at(i) },
+  );
 
 describe('--history', () => {
   it('since_last: new drift, fixed, new unreachable against the previous report', () => {

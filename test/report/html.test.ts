@@ -48,7 +48,16 @@ describe('renderHtml', () => {
     const hosts = sections(html, 'Hosts');
     expect(hosts.match(/<tr data-v="/g)).toHaveLength(8);
     // not compliant first, natural order within
-    expect([...hosts.matchAll(/<tr data-v="(\w+)" data-h="([^"]*)"/g)].map((m) => m[2])).toEqual(['db-1', 'cache-1', 'app-1', 'app-2', 'app-3', 'legacy-1', 'web-1', 'web-2']);
+    expect([...hosts.matchAll(/<tr data-v="(\w+)" data-h="([^"]*)"/g)].map((m) => m[2])).toEqual([
+      'db-1',
+      'cache-1',
+      'app-1',
+      'app-2',
+      'app-3',
+      'legacy-1',
+      'web-1',
+      'web-2',
+    ]);
     expect(hosts).toContain('<input id="q" type="search"');
     expect(hosts).toContain('<option value="drift">drift</option>');
     for (const h of ['Host', 'Groups', 'Verdict', 'Current', 'Desired', 'Missing', 'Extra', 'Persisted', 'Message']) expect(hosts).toContain(`<th>${h}</th>`);
@@ -79,7 +88,11 @@ describe('renderHtml', () => {
       { startedAt: '2025-03-03T05:00:00.000Z', command: 'check', hosts: 8, compliant: 8, drift: 0, unreachable: 0 },
       { startedAt: '2025-03-04T05:06:07.890Z', command: 'check', hosts: 8, compliant: 2, drift: 2, unreachable: 1 },
     ];
-    const html = renderHtml({ ...checkReport(), trend, since_last: { previous: trend[0]!.startedAt, new_drift: ['db-1', 'cache-1'], fixed: [], new_unreachable: ['app-2'] } });
+    const html = renderHtml({
+      ...checkReport(),
+      trend,
+      since_last: { previous: trend[0]!.startedAt, new_drift: ['db-1', 'cache-1'], fixed: [], new_unreachable: ['app-2'] },
+    });
     const section = sections(html, 'Trend');
     expect(section.match(/<g><title>/g)).toHaveLength(2);
     expect(section).toContain('<title>2025-03-04T05:06:07.890Z check: 2 compliant, 2 drift, 1 unreachable of 8</title>');

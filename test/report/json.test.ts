@@ -19,7 +19,12 @@ function errorsOf(doc: unknown): string[] {
 /** Reverse the key order of every object, to prove the output order does not depend on it. */
 function scramble(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(scramble);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, scramble(x)]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.entries(v)
+        .reverse()
+        .map(([k, x]) => [k, scramble(x)]),
+    );
   return v;
 }
 

@@ -59,7 +59,13 @@ describe('renderPlanMarkdown', () => {
 
   test('hostile names and messages cannot break the table or inject markup', () => {
     const md = renderPlanMarkdown(
-      report([host(HOSTILE_HOST, { verdict: 'drift', message: HOSTILE_MESSAGE, persisted: null }), host('a|b', { verdict: 'unreachable', message: '| x | <img src=x>' })], { command: 'plan', policy: 'p|<x>.yaml' }),
+      report(
+        [
+          host(HOSTILE_HOST, { verdict: 'drift', message: HOSTILE_MESSAGE, persisted: null }),
+          host('a|b', { verdict: 'unreachable', message: '| x | <img src=x>' }),
+        ],
+        { command: 'plan', policy: 'p|<x>.yaml' },
+      ),
     );
     expect(md).not.toMatch(/<(script|img|b)\b/);
     expect(md).not.toContain('\x1b');

@@ -65,8 +65,17 @@ describe('mergeReports', () => {
   });
 
   test('before and interrupted are combined', () => {
-    const a = report([host('a')], { command: 'remediate', shard: '1/2', before: { summary: summarize([host('a', { verdict: 'drift' })]), hosts: [host('a', { verdict: 'drift' })] } });
-    const b = report([host('b')], { command: 'remediate', shard: '2/2', interrupted: 'SIGTERM', before: { summary: summarize([host('b')]), hosts: [host('b')] } });
+    const a = report([host('a')], {
+      command: 'remediate',
+      shard: '1/2',
+      before: { summary: summarize([host('a', { verdict: 'drift' })]), hosts: [host('a', { verdict: 'drift' })] },
+    });
+    const b = report([host('b')], {
+      command: 'remediate',
+      shard: '2/2',
+      interrupted: 'SIGTERM',
+      before: { summary: summarize([host('b')]), hosts: [host('b')] },
+    });
     const merged = mergeReports([b, a]);
     expect(merged.before?.hosts.map((h) => h.host)).toEqual(['a', 'b']);
     expect(merged.before?.summary).toMatchObject({ hosts: 2, drift: 1, compliant: 1 });
@@ -87,7 +96,9 @@ describe('mergeReports', () => {
     });
 
     test('missing shards are named', () => {
-      expect(thrown(() => mergeReports([r('1/4', 'a'), r('2/4', 'b')])).message).toBe('missing shards 3/4, 4/4: merge needs the report of every shard 1..4, once each');
+      expect(thrown(() => mergeReports([r('1/4', 'a'), r('2/4', 'b')])).message).toBe(
+        'missing shards 3/4, 4/4: merge needs the report of every shard 1..4, once each',
+      );
       expect(thrown(() => mergeReports([r('2/2', 'a')])).message).toBe('missing shard 1/2: merge needs the report of every shard 1..2, once each');
     });
 

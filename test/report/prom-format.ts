@@ -62,7 +62,10 @@ export function checkExposition(text: string): { problems: string[]; samples: Sa
         if (k! in labels) problems.push(`${at}: label ${k} repeated`);
         labels[k!] = v!.slice(1, -1).replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
       }
-      const key = `${name}{${Object.entries(labels).sort().map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}`;
+      const key = `${name}{${Object.entries(labels)
+        .sort()
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(',')}}`;
       if (series.has(key)) problems.push(`${at}: duplicate series ${key}`);
       series.add(key);
       const raw = m[3]!;

@@ -64,7 +64,9 @@ describe('renderTable', () => {
 
   test('long values are truncated with … and port lists cut at a comma', () => {
     const ports = Array.from({ length: 40 }, (_, i) => String(10000 + i * 2)).join(',');
-    const lines = renderTable(report([host('h-' + 'x'.repeat(60), { verdict: 'drift', runtime: { missing: ports, extra: '' }, message: 'm'.repeat(200) })]), { color: false });
+    const lines = renderTable(report([host('h-' + 'x'.repeat(60), { verdict: 'drift', runtime: { missing: ports, extra: '' }, message: 'm'.repeat(200) })]), {
+      color: false,
+    });
     const row = lines[1]!;
     expect(row).toContain(`h-${'x'.repeat(37)}…`);
     expect(row).toContain('  10000,10002,10004,10006,…  ');
@@ -145,7 +147,11 @@ describe('renderPlanTable', () => {
 describe('reserved values near one kernel write (issue 17)', () => {
   const long = Array.from({ length: 6000 }, (_, i) => String(10000 + 2 * i)).join(','); // 35,999 characters
   const near = long.slice(0, 4001); // 4,001 characters, ends on a whole number
-  const hosts = [host('web-1'), host('web-2', { desired: near, current: near }), host('db-1', { verdict: 'drift', desired: long, current: '5000', runtime: { missing: long, extra: '5000' } })];
+  const hosts = [
+    host('web-1'),
+    host('web-2', { desired: near, current: near }),
+    host('db-1', { verdict: 'drift', desired: long, current: '5000', runtime: { missing: long, extra: '5000' } }),
+  ];
 
   test('check names the length of every host close to or over the limit, compliant or not', () => {
     const lines = renderTable(report(hosts), { color: false });

@@ -59,9 +59,13 @@ describe('persistedState', () => {
 });
 
 describe('driftDetails: boot values (issue 10)', () => {
-  test('names each managed key\'s boot value and the file that decides it', () => {
+  test("names each managed key's boot value and the file that decides it", () => {
     const h = {
-      host: 'a', groups: [], verdict: 'drift' as const, changed: false, desired: '8080',
+      host: 'a',
+      groups: [],
+      verdict: 'drift' as const,
+      changed: false,
+      desired: '8080',
       boot: {
         reserved: { value: '7000', file: '/etc/sysctl.d/99-app:v2.conf', line: 3, written: '7000' },
         range: { value: '32768 60999', file: '/etc/sysctl.d/99-x.conf', line: 1, written: 'x', rejected: true },
@@ -71,6 +75,8 @@ describe('driftDetails: boot values (issue 10)', () => {
       'reserved at boot: 7000, set by /etc/sysctl.d/99-app:v2.conf:3',
       'range at boot:    32768 60999, kernel default, /etc/sysctl.d/99-x.conf:1 is refused',
     ]);
-    expect(driftDetails({ ...h, boot: { reserved: { value: null, unreadable: ['/etc/sysctl.d/s.conf'] } } })).toEqual(['reserved at boot: (unknown: cannot read /etc/sysctl.d/s.conf)']);
+    expect(driftDetails({ ...h, boot: { reserved: { value: null, unreadable: ['/etc/sysctl.d/s.conf'] } } })).toEqual([
+      'reserved at boot: (unknown: cannot read /etc/sysctl.d/s.conf)',
+    ]);
   });
 });

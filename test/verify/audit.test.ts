@@ -57,7 +57,8 @@ describe('auditSockets', () => {
         local: '10.0.0.5:40050',
         peer: '10.0.0.9:5432',
         process: 'nc[12]',
-        message: 'tcp 10.0.0.5:40050 -> 10.0.0.9:5432 by nc[12] holds reserved port 40050 without listening on it; a service binding 40050 fails until it closes',
+        message:
+          'tcp 10.0.0.5:40050 -> 10.0.0.9:5432 by nc[12] holds reserved port 40050 without listening on it; a service binding 40050 fails until it closes',
       },
     ]);
   });
@@ -85,10 +86,7 @@ describe('auditSockets', () => {
   });
 
   it('reports one finding for the v4 and v6 listeners of the same process', () => {
-    const f = audit([
-      'tcp LISTEN 0 128 0.0.0.0:8080 0.0.0.0:* users:(("app",pid=10,fd=3))',
-      'tcp LISTEN 0 128 [::]:8080 [::]:* users:(("app",pid=10,fd=4))',
-    ]);
+    const f = audit(['tcp LISTEN 0 128 0.0.0.0:8080 0.0.0.0:* users:(("app",pid=10,fd=3))', 'tcp LISTEN 0 128 [::]:8080 [::]:* users:(("app",pid=10,fd=4))']);
     expect(f).toHaveLength(1);
     expect(f[0]).toMatchObject({ port: 8080, local: '0.0.0.0:8080', process: 'app[10]' });
   });
@@ -103,11 +101,7 @@ describe('auditSockets', () => {
   });
 
   it('sorts findings by port, then kind', () => {
-    const f = audit([
-      'tcp LISTEN 0 128 0.0.0.0:50000 0.0.0.0:*',
-      'tcp ESTAB 0 0 10.0.0.5:40050 10.0.0.9:5432',
-      'tcp LISTEN 0 128 0.0.0.0:8080 0.0.0.0:*',
-    ]);
+    const f = audit(['tcp LISTEN 0 128 0.0.0.0:50000 0.0.0.0:*', 'tcp ESTAB 0 0 10.0.0.5:40050 10.0.0.9:5432', 'tcp LISTEN 0 128 0.0.0.0:8080 0.0.0.0:*']);
     expect(f.map((x) => x.port)).toEqual([8080, 40050, 50000]);
   });
 

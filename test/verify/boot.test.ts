@@ -33,7 +33,13 @@ describe('parseSysctlText', () => {
 
 describe('bootOrder', () => {
   it('higher folders mask the same name; names sort by bytes across folders', () => {
-    const files = [f('/usr/lib/sysctl.d', 'b.conf', 'usr'), f('/etc/sysctl.d', 'b.conf', 'etc'), f('/run/sysctl.d', 'a.conf', 'run'), f('/lib/sysctl.d', 'B.conf', 'lib'), f('/usr/local/lib/sysctl.d', 'a.conf', 'local')];
+    const files = [
+      f('/usr/lib/sysctl.d', 'b.conf', 'usr'),
+      f('/etc/sysctl.d', 'b.conf', 'etc'),
+      f('/run/sysctl.d', 'a.conf', 'run'),
+      f('/lib/sysctl.d', 'B.conf', 'lib'),
+      f('/usr/local/lib/sysctl.d', 'a.conf', 'local'),
+    ];
     expect(bootOrder(files).map((x) => `${x.dir}/${x.name}`)).toEqual(['/lib/sysctl.d/B.conf', '/run/sysctl.d/a.conf', '/etc/sysctl.d/b.conf']);
   });
 });
@@ -56,7 +62,11 @@ describe('kernelValue', () => {
 
 describe('predictBoot', () => {
   it('the last assignment in boot order decides; a masked file sets nothing', () => {
-    const files = [f('/etc/sysctl.d', '50-a.conf', `${KEY}=1\n`), f('/usr/lib/sysctl.d', '60-b.conf', `${KEY}=2\n`), { dir: '/etc/sysctl.d', name: '60-b.conf', state: 'empty' as const }];
+    const files = [
+      f('/etc/sysctl.d', '50-a.conf', `${KEY}=1\n`),
+      f('/usr/lib/sysctl.d', '60-b.conf', `${KEY}=2\n`),
+      { dir: '/etc/sysctl.d', name: '60-b.conf', state: 'empty' as const },
+    ];
     expect(predictBoot(files, 'reserved')).toEqual({ key: 'reserved', value: '1', written: '1', file: '/etc/sysctl.d/50-a.conf', line: 1, unreadable: [] });
   });
 
@@ -67,7 +77,10 @@ describe('predictBoot', () => {
 
   it('an unreadable file after the deciding line makes it unknown; before it, not', () => {
     const u = (name: string): SysctlFile => ({ dir: '/etc/sysctl.d', name, state: 'unreadable' });
-    expect(predictBoot([f('/etc/sysctl.d', '50.conf', `${KEY}=1`), u('60.conf')], 'reserved')).toMatchObject({ value: null, unreadable: ['/etc/sysctl.d/60.conf'] });
+    expect(predictBoot([f('/etc/sysctl.d', '50.conf', `${KEY}=1`), u('60.conf')], 'reserved')).toMatchObject({
+      value: null,
+      unreadable: ['/etc/sysctl.d/60.conf'],
+    });
     expect(predictBoot([f('/etc/sysctl.d', '50.conf', `${KEY}=1`), u('40.conf')], 'reserved')).toMatchObject({ value: '1', unreadable: [] });
   });
 

@@ -23,8 +23,15 @@ type FileSpec = { dir?: string; name: string; text?: string; state?: 'empty' | '
 /** Observed state of a host whose file and runtime both hold `value`, unless overridden; `files` are the other boot files. */
 function obs(o: { reserved: string; persist?: string | null | 'unreadable'; files?: FileSpec[]; range?: PortRange; unreadableDirs?: string[] }): Observed {
   const text = o.persist === undefined ? `${KEY}=${o.reserved}\n` : o.persist;
-  const ours: SysctlFile[] = text === null ? [] : text === 'unreadable' ? [{ dir: '/etc/sysctl.d', name: PERSIST_NAME, state: 'unreadable' }] : [{ dir: '/etc/sysctl.d', name: PERSIST_NAME, state: 'content', text }];
-  const others = (o.files ?? []).map((f): SysctlFile => ({ dir: f.dir ?? '/etc/sysctl.d', name: f.name, state: f.state ?? 'content', ...(f.state ? {} : { text: f.text ?? '' }) }));
+  const ours: SysctlFile[] =
+    text === null
+      ? []
+      : text === 'unreadable'
+        ? [{ dir: '/etc/sysctl.d', name: PERSIST_NAME, state: 'unreadable' }]
+        : [{ dir: '/etc/sysctl.d', name: PERSIST_NAME, state: 'content', text }];
+  const others = (o.files ?? []).map(
+    (f): SysctlFile => ({ dir: f.dir ?? '/etc/sysctl.d', name: f.name, state: f.state ?? 'content', ...(f.state ? {} : { text: f.text ?? '' }) }),
+  );
   return {
     reserved: mustParse(o.reserved),
     reservedRaw: o.reserved,
@@ -147,7 +154,9 @@ describe('judge', () => {
     expect(r.verdict).toBe('drift');
     expect(r.overriddenBy).toEqual(['/etc/sysctl.d/99-other.conf']);
     expect(r.boot?.reserved).toEqual({ value: '7000', file: '/etc/sysctl.d/99-other.conf', line: 2, written: '7000' });
-    expect(r.message).toBe(`at boot ${KEY} becomes "7000": set by /etc/sysctl.d/99-other.conf:2; /etc/sysctl.d/99-other.conf is read after ${PERSIST}: remove the key from it (or stop the tool that writes it), or use mode: additive with a persist_file that sorts after it (docs/kubernetes.md)`);
+    expect(r.message).toBe(
+      `at boot ${KEY} becomes "7000": set by /etc/sysctl.d/99-other.conf:2; /etc/sysctl.d/99-other.conf is read after ${PERSIST}: remove the key from it (or stop the tool that writes it), or use mode: additive with a persist_file that sorts after it (docs/kubernetes.md)`,
+    );
     expect(r.runtime).toEqual({ missing: '', extra: '' });
   });
 
@@ -171,16 +180,22 @@ describe('judge', () => {
   it('an invalid value in a later file overrides too: the kernel default stays', () => {
     const r = judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', files: [{ name: '99-sysctl.conf', text: `${KEY}=garbage\n` }] }));
     expect(r.overriddenBy).toEqual(['/etc/sysctl.d/99-sysctl.conf']);
-    expect(r.message).toBe(`at boot ${KEY} becomes "": /etc/sysctl.d/99-sysctl.conf:1 sets "garbage", which the kernel refuses, so the default stays; /etc/sysctl.d/99-sysctl.conf is read after ${PERSIST}: remove the key from it (or stop the tool that writes it), or use mode: additive with a persist_file that sorts after it (docs/kubernetes.md)`);
+    expect(r.message).toBe(
+      `at boot ${KEY} becomes "": /etc/sysctl.d/99-sysctl.conf:1 sets "garbage", which the kernel refuses, so the default stays; /etc/sysctl.d/99-sysctl.conf is read after ${PERSIST}: remove the key from it (or stop the tool that writes it), or use mode: additive with a persist_file that sorts after it (docs/kubernetes.md)`,
+    );
   });
 
   it('a later -key line cancels ours: the kernel default stays', () => {
     const r = judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', files: [{ name: '99-z.conf', text: `-${KEY}\n` }] }));
-    expect(r.message).toBe(`at boot ${KEY} becomes "": /etc/sysctl.d/99-z.conf:1 cancels it (-key), so the kernel default stays; /etc/sysctl.d/99-z.conf is read after ${PERSIST}: remove the key from it (or stop the tool that writes it), or use mode: additive with a persist_file that sorts after it (docs/kubernetes.md)`);
+    expect(r.message).toBe(
+      `at boot ${KEY} becomes "": /etc/sysctl.d/99-z.conf:1 cancels it (-key), so the kernel default stays; /etc/sysctl.d/99-z.conf is read after ${PERSIST}: remove the key from it (or stop the tool that writes it), or use mode: additive with a persist_file that sorts after it (docs/kubernetes.md)`,
+    );
   });
 
   it('a later file with an acceptable value, or an earlier one with any value, is no override', () => {
-    expect(judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', files: [{ name: '99-other.conf', text: `${KEY}=8080` }] })).overriddenBy).toBeUndefined();
+    expect(
+      judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', files: [{ name: '99-other.conf', text: `${KEY}=8080` }] })).overriddenBy,
+    ).toBeUndefined();
     const r = judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', files: [{ name: '10-early.conf', text: `${KEY}=7000` }] }));
     expect(r.overriddenBy).toBeUndefined();
     expect(r.verdict).toBe('compliant');
@@ -198,14 +213,21 @@ describe('judge', () => {
 
   it('a later file that sets the managed range reverts it at boot: drift (issue 10, case 1)', () => {
     const persist = `${KEY}=8080\n${RANGE_KEY}=20000 60999\n`;
-    const r = judge(plan('8080', [20000, 60999]), 'exact', PERSIST, obs({ reserved: '8080', persist, range: [20000, 60999], files: [{ name: '99-tuning.conf', text: `${RANGE_KEY} = 32768 60999\n` }] }));
+    const r = judge(
+      plan('8080', [20000, 60999]),
+      'exact',
+      PERSIST,
+      obs({ reserved: '8080', persist, range: [20000, 60999], files: [{ name: '99-tuning.conf', text: `${RANGE_KEY} = 32768 60999\n` }] }),
+    );
     expect(r.verdict).toBe('drift');
     expect(r.overriddenBy).toEqual(['/etc/sysctl.d/99-tuning.conf']);
     expect(r.boot).toEqual({
       reserved: { value: '8080', file: PERSIST, line: 1, written: '8080' },
       range: { value: '32768 60999', file: '/etc/sysctl.d/99-tuning.conf', line: 1, written: '32768 60999' },
     });
-    expect(r.message).toBe(`at boot ${RANGE_KEY} becomes "32768 60999": set by /etc/sysctl.d/99-tuning.conf:1; /etc/sysctl.d/99-tuning.conf is read after ${PERSIST}: remove ${RANGE_KEY} from it, or set persist_file to a name that sorts after it`);
+    expect(r.message).toBe(
+      `at boot ${RANGE_KEY} becomes "32768 60999": set by /etc/sysctl.d/99-tuning.conf:1; /etc/sysctl.d/99-tuning.conf is read after ${PERSIST}: remove ${RANGE_KEY} from it, or set persist_file to a name that sorts after it`,
+    );
   });
 
   it('a boot file the reading user cannot open makes the boot value unknown: failed, naming the file (issue 10, case 6)', () => {
@@ -214,10 +236,14 @@ describe('judge', () => {
     expect(r.boot?.reserved).toEqual({ value: null, file: PERSIST, line: 1, written: '8080', unreadable: ['/etc/sysctl.d/99-secret.conf'] });
     expect(r.message).toBe(`cannot read /etc/sysctl.d/99-secret.conf: the boot value of ${KEY} is unknown`);
     // one sorting before ours cannot change the outcome
-    expect(judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', files: [{ name: '10-secret.conf', state: 'unreadable' }] })).verdict).toBe('compliant');
+    expect(judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', files: [{ name: '10-secret.conf', state: 'unreadable' }] })).verdict).toBe(
+      'compliant',
+    );
     // nor can an unreadable persistence file be taken as compliant
     expect(judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', persist: 'unreadable' })).verdict).toBe('failed');
-    expect(judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', unreadableDirs: ['/run/sysctl.d'] })).message).toBe(`cannot read /run/sysctl.d: the boot value of ${KEY} is unknown`);
+    expect(judge(plan('8080'), 'exact', PERSIST, obs({ reserved: '8080', unreadableDirs: ['/run/sysctl.d'] })).message).toBe(
+      `cannot read /run/sysctl.d: the boot value of ${KEY} is unknown`,
+    );
   });
 
   describe('managed ephemeral range', () => {
@@ -248,7 +274,12 @@ describe('judge', () => {
       const missing = judge(plan('8080', [20000, 60999]), 'exact', PERSIST, obs({ reserved: '8080', range: [20000, 60999] }));
       expect(missing.verdict).toBe('drift');
       expect(missing.message).toBe(`${PERSIST} does not persist ip_local_port_range 20000-60999`);
-      const other = judge(plan('8080', [20000, 60999]), 'exact', PERSIST, obs({ reserved: '8080', persist: `${KEY}=8080\n${RANGE_KEY}=20000 61000\n`, range: [20000, 60999] }));
+      const other = judge(
+        plan('8080', [20000, 60999]),
+        'exact',
+        PERSIST,
+        obs({ reserved: '8080', persist: `${KEY}=8080\n${RANGE_KEY}=20000 61000\n`, range: [20000, 60999] }),
+      );
       expect(other.message).toBe(`${PERSIST} does not persist ip_local_port_range 20000-60999`);
     });
 
@@ -261,7 +292,11 @@ describe('judge', () => {
 
   it('joins several problems into one message', () => {
     const r = judge(plan('8080', [20000, 60999]), 'exact', PERSIST, obs({ reserved: '7000', persist: null }));
-    expect(r.message!.split('; ')).toEqual(['runtime: missing 8080, extra 7000', `${PERSIST} is missing: the value would be lost at reboot`, 'ip_local_port_range is 32768-60999, policy wants 20000-60999']);
+    expect(r.message!.split('; ')).toEqual([
+      'runtime: missing 8080, extra 7000',
+      `${PERSIST} is missing: the value would be lost at reboot`,
+      'ip_local_port_range is 32768-60999, policy wants 20000-60999',
+    ]);
   });
 
   it('counts free ephemeral ports against the observed reserved set', () => {
@@ -304,7 +339,10 @@ describe('judge: other writers of the key (issue 12)', () => {
       reservedRaw: runtime,
       range: [32768, 60999],
       persist: { state: 'present', text },
-      files: [{ dir: '/etc/sysctl.d', name, state: 'content', text }, { dir: '/etc/sysctl.d', name: kubespray.name, state: 'content', text: kubespray.text }],
+      files: [
+        { dir: '/etc/sysctl.d', name, state: 'content', text },
+        { dir: '/etc/sysctl.d', name: kubespray.name, state: 'content', text: kubespray.text },
+      ],
       unreadableDirs: [],
     };
   }
@@ -319,18 +357,20 @@ describe('judge: other writers of the key (issue 12)', () => {
     expect(r.verdict).toBe('drift');
     expect(r.runtime).toEqual({ missing: '', extra: '9000-10000' });
     expect(r.persistedDiff).toEqual({ missing: '', extra: '9000-10000' });
-    expect(r.message).toBe('runtime: still reserves 9000-10000, which fleet added and the policy no longer wants; persisted: still reserves 9000-10000, which fleet added and the policy no longer wants');
+    expect(r.message).toBe(
+      'runtime: still reserves 9000-10000, which fleet added and the policy no longer wants; persisted: still reserves 9000-10000, which fleet added and the policy no longer wants',
+    );
   });
 
   it('additive: dropped ports that another file reserves are not drift', () => {
     expect(judge(plan('5000-8999'), 'additive', LAST, host('5000-10000,30000-32767', '5000-10000,30000-32767', '5000-8999,30000')).verdict).toBe('compliant');
   });
 
-  it('additive: without an owned line, extra ports are fine (nothing is known to be fleet\'s)', () => {
+  it("additive: without an owned line, extra ports are fine (nothing is known to be fleet's)", () => {
     expect(judge(plan('5000-8999'), 'additive', LAST, host('5000-10000,30000-32767', '5000-10000,30000-32767', undefined)).verdict).toBe('compliant');
   });
 
-  it('additive: kubespray\'s later file deciding the boot value is drift naming it and the fix', () => {
+  it("additive: kubespray's later file deciding the boot value is drift naming it and the fix", () => {
     const r = judge(plan('5000-10000'), 'additive', PERSIST, host('5000-10000,30000-32767', '5000-10000,30000-32767', '5000-10000', PERSIST_NAME));
     expect(r.verdict).toBe('drift');
     expect(r.overriddenBy).toEqual(['/etc/sysctl.d/99-sysctl.conf']);
@@ -339,7 +379,7 @@ describe('judge: other writers of the key (issue 12)', () => {
     );
   });
 
-  it('exact: kubespray\'s later file is drift naming it and how to resolve it', () => {
+  it("exact: kubespray's later file is drift naming it and how to resolve it", () => {
     const r = judge(plan('5000-10000'), 'exact', PERSIST, host('5000-10000', '5000-10000', undefined, PERSIST_NAME));
     expect(r.verdict).toBe('drift');
     expect(r.overriddenBy).toEqual(['/etc/sysctl.d/99-sysctl.conf']);

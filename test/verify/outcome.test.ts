@@ -62,7 +62,7 @@ describe('readOutcome (check-mixed.jsonl: h1..h3 read, h4 unreachable)', () => {
     expect(read('h9', RECORDED, { ...ctx, interrupted: true }).result.message).toContain('interrupted before this host was read');
   });
 
-  it('a read that is not fleet\'s format is failed with the parser\'s reason', () => {
+  it("a read that is not fleet's format is failed with the parser's reason", () => {
     const o: HostOutcome = { host: 'hx', status: 'ok', changed: false, reads: { [TASK.readState]: 'garbage' }, changedTasks: [] };
     const r = readOutcome(plan('hx', RECORDED), o, o.reads[TASK.readState], ctx);
     expect(r.result.verdict).toBe('failed');
@@ -70,7 +70,11 @@ describe('readOutcome (check-mixed.jsonl: h1..h3 read, h4 unreachable)', () => {
   });
 
   it('a refused plan is refused with its reason', () => {
-    expect(refusedResult(plan('h1', RECORDED, { refused: 'only 5 ephemeral ports would stay free' }))).toMatchObject({ verdict: 'refused', message: 'only 5 ephemeral ports would stay free', changed: false });
+    expect(refusedResult(plan('h1', RECORDED, { refused: 'only 5 ephemeral ports would stay free' }))).toMatchObject({
+      verdict: 'refused',
+      message: 'only 5 ephemeral ports would stay free',
+      changed: false,
+    });
   });
 });
 
@@ -97,7 +101,15 @@ describe('applyOutcome (apply-mixed.jsonl: h1, h2 applied, h3 failed)', () => {
   });
 
   it('a host that went unreachable after a change keeps changed: true and says what was changed', () => {
-    const o: HostOutcome = { host: 'hu', status: 'unreachable', changed: true, failedTask: TASK.readBack, message: 'ssh: connection reset', reads: {}, changedTasks: [TASK.setSysctl] };
+    const o: HostOutcome = {
+      host: 'hu',
+      status: 'unreachable',
+      changed: true,
+      failedTask: TASK.readBack,
+      message: 'ssh: connection reset',
+      reads: {},
+      changedTasks: [TASK.setSysctl],
+    };
     const r = applyOutcome(plan('hu', RECORDED), o, undefined, ctx);
     expect(r).toMatchObject({ verdict: 'unreachable', changed: true });
     expect(r.message).toBe(unreachableMessage(o));
@@ -118,7 +130,12 @@ describe('attachPriorState', () => {
   it('a changed or failed host gets the state read before the change; an untouched one does not', () => {
     const base = { groups: ['web'], desired: RECORDED };
     const out = attachPriorState(
-      new Map([['a', before], ['b', before], ['c', before], ['d', undefined]]),
+      new Map([
+        ['a', before],
+        ['b', before],
+        ['c', before],
+        ['d', undefined],
+      ]),
       [
         { ...base, host: 'a', verdict: 'compliant', changed: true },
         { ...base, host: 'b', verdict: 'failed', changed: false },

@@ -7,7 +7,13 @@ import { droppedPorts, holdsOf, otherFilesReserve, ownedLine, parseOwned } from 
 const KEY = 'net.ipv4.ip_local_reserved_ports';
 
 function obs(persist: string | null, files: SysctlFile[], runtime = ''): Observed {
-  return { reserved: mustParse(runtime), reservedRaw: runtime, persist: persist === null ? { state: 'absent' } : { state: 'present', text: persist }, files, unreadableDirs: [] };
+  return {
+    reserved: mustParse(runtime),
+    reservedRaw: runtime,
+    persist: persist === null ? { state: 'absent' } : { state: 'present', text: persist },
+    files,
+    unreadableDirs: [],
+  };
 }
 const file = (dir: string, name: string, text: string): SysctlFile => ({ dir, name, state: 'content', text });
 
@@ -32,8 +38,12 @@ describe('owned ports line', () => {
 describe('otherFilesReserve', () => {
   const ours = file('/etc/sysctl.d', '90-fleet-reserved-ports.conf', `${KEY}=5000-10000\n`);
 
-  it('unites what every other boot file sets for the key, not fleet\'s own file', () => {
-    const o = obs(ours.text!, [ours, file('/etc/sysctl.d', '99-sysctl.conf', `${KEY} = 30000-32767\n`), file('/usr/lib/sysctl.d', '50-app.conf', `${KEY}=7000\nnet.core.somaxconn=1024\n`)]);
+  it("unites what every other boot file sets for the key, not fleet's own file", () => {
+    const o = obs(ours.text!, [
+      ours,
+      file('/etc/sysctl.d', '99-sysctl.conf', `${KEY} = 30000-32767\n`),
+      file('/usr/lib/sysctl.d', '50-app.conf', `${KEY}=7000\nnet.core.somaxconn=1024\n`),
+    ]);
     expect(format(otherFilesReserve(o, '/etc/sysctl.d/90-fleet-reserved-ports.conf'))).toBe('7000,30000-32767');
   });
 
@@ -48,7 +58,7 @@ describe('otherFilesReserve', () => {
     expect(format(otherFilesReserve(o, '/etc/sysctl.d/90-fleet-reserved-ports.conf'))).toBe('');
   });
 
-  it('treats Debian\'s 99-sysctl.conf link as fleet\'s file when persist_file is /etc/sysctl.conf', () => {
+  it("treats Debian's 99-sysctl.conf link as fleet's file when persist_file is /etc/sysctl.conf", () => {
     const text = `${KEY}=5000-10000\n`;
     expect(format(otherFilesReserve(obs(text, [file('/etc/sysctl.d', '99-sysctl.conf', text)]), '/etc/sysctl.conf'))).toBe('');
   });
@@ -56,12 +66,16 @@ describe('otherFilesReserve', () => {
 
 describe('droppedPorts', () => {
   it('is what fleet owned less what the policy wants and other files set', () => {
-    const o = obs(`# fleet owns: 5000-10000\n${KEY}=5000-10000,30000-32767\n`, [file('/etc/sysctl.d', '99-sysctl.conf', `${KEY}=30000-32767,9900\n`)], '5000-10000,30000-32767');
+    const o = obs(
+      `# fleet owns: 5000-10000\n${KEY}=5000-10000,30000-32767\n`,
+      [file('/etc/sysctl.d', '99-sysctl.conf', `${KEY}=30000-32767,9900\n`)],
+      '5000-10000,30000-32767',
+    );
     const holds = holdsOf(o, '/etc/sysctl.d/99-zz-fleet.conf');
     expect(format(droppedPorts(mustParse('5000-8999'), holds))).toBe('9000-9899,9901-10000');
   });
 
-  it('is empty when fleet\'s file records nothing', () => {
+  it("is empty when fleet's file records nothing", () => {
     expect(droppedPorts(mustParse('5000'), holdsOf(obs(`${KEY}=5000-10000\n`, []), '/x'))).toEqual([]);
   });
 });

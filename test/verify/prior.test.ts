@@ -18,7 +18,9 @@ const obs = (reserved: string, persistFile: string | null, range: [number, numbe
 describe('rollback, pure half', () => {
   it('records runtime of both keys and the file content, or its absence', () => {
     expect(priorStateOf(obs('', null), FILE)).toEqual({ reserved: '', range: '32768-60999', file: FILE, content: null });
-    expect(priorStateOf(obs('5000-6000', '# x\nnet.ipv4.ip_local_reserved_ports=5000-6000\n'), FILE)?.content).toBe('# x\nnet.ipv4.ip_local_reserved_ports=5000-6000\n');
+    expect(priorStateOf(obs('5000-6000', '# x\nnet.ipv4.ip_local_reserved_ports=5000-6000\n'), FILE)?.content).toBe(
+      '# x\nnet.ipv4.ip_local_reserved_ports=5000-6000\n',
+    );
     expect(priorStateOf({ ...obs('', null), persist: { state: 'unreadable' } }, FILE)).toBeUndefined();
   });
 
@@ -35,7 +37,9 @@ describe('rollback, pure half', () => {
     const prior = { reserved: '40000-40100', range: '32768-60999', file: FILE, content: 'net.ipv4.ip_local_reserved_ports=40000-40100\n' };
     expect(judgeRestore('h1', [], prior, obs('40000-40100', 'net.ipv4.ip_local_reserved_ports=40000-40100\n')).verdict).toBe('compliant');
     // byte for byte: a missing final newline is a difference
-    expect(judgeRestore('h1', [], prior, obs('40000-40100', 'net.ipv4.ip_local_reserved_ports=40000-40100')).message).toMatch(/differs from the recorded content/);
+    expect(judgeRestore('h1', [], prior, obs('40000-40100', 'net.ipv4.ip_local_reserved_ports=40000-40100')).message).toMatch(
+      /differs from the recorded content/,
+    );
     expect(judgeRestore('h1', [], prior, obs('40000', 'net.ipv4.ip_local_reserved_ports=40000-40100\n')).message).toMatch(/runtime reads back 40000/);
     expect(judgeRestore('h1', [], { ...prior, content: null }, obs('40000-40100', 'x')).message).toMatch(/still exists/);
   });
@@ -47,8 +51,15 @@ describe('rollback, pure half', () => {
     expect(Buffer.from(String(vars.fleet_restore_content_b64), 'base64').toString('utf8')).toBe(hostile);
     // the read-back gives bytes as latin1 text: a UTF-8 file goes back byte for byte
     const utf8Bytes = Buffer.from('# café\n', 'utf8').toString('latin1');
-    expect(Buffer.from(String(restoreVars({ reserved: '', file: FILE, content: utf8Bytes }).fleet_restore_content_b64), 'base64').toString('utf8')).toBe('# café\n');
-    expect(restoreVars({ reserved: '5000', range: '1024-65000', file: FILE, content: null })).toEqual({ fleet_persist_file: FILE, fleet_restore_reserved: '5000', fleet_restore_range: '1024 65000', fleet_restore_absent: true });
+    expect(Buffer.from(String(restoreVars({ reserved: '', file: FILE, content: utf8Bytes }).fleet_restore_content_b64), 'base64').toString('utf8')).toBe(
+      '# café\n',
+    );
+    expect(restoreVars({ reserved: '5000', range: '1024-65000', file: FILE, content: null })).toEqual({
+      fleet_persist_file: FILE,
+      fleet_restore_reserved: '5000',
+      fleet_restore_range: '1024 65000',
+      fleet_restore_absent: true,
+    });
   });
 
   it('a report priorState is checked before use', () => {

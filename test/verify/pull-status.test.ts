@@ -11,15 +11,30 @@ function plan(host: string, desired: string, extra: Partial<HostPlan> = {}): Hos
 }
 
 /** What one host's textfile gives in Prometheus after a pull run `age` seconds ago. */
-function hostSamples(host: string, o: { age?: number; sha?: string; compliant?: boolean; drift?: string[]; current?: string; persisted?: string; governed?: boolean; message?: string } = {}): PromSample[] {
+function hostSamples(
+  host: string,
+  o: { age?: number; sha?: string; compliant?: boolean; drift?: string[]; current?: string; persisted?: string; governed?: boolean; message?: string } = {},
+): PromSample[] {
   const id = { host, policy: 'prod', policy_sha256: o.sha ?? SHA, fleet_version: '0.1.0', mode: 'check', instance: '198.18.18.11:9100', job: 'fleet' };
-  const s = (name: string, value: number, labels: Record<string, string> = {}): PromSample => ({ labels: { __name__: name, ...id, ...labels }, value, at: NOW });
+  const s = (name: string, value: number, labels: Record<string, string> = {}): PromSample => ({
+    labels: { __name__: name, ...id, ...labels },
+    value,
+    at: NOW,
+  });
   const out = [s('fleet_governed', o.governed === false ? 0 : 1), s('fleet_last_run_timestamp_seconds', NOW - (o.age ?? 30))];
   if (o.governed === false) return out;
   const drift = o.drift ?? [];
   out.push(s('fleet_compliant', (o.compliant ?? drift.length === 0) ? 1 : 0));
   for (const r of ['runtime', 'persisted', 'port_range', 'apply_failed', 'read_failed']) out.push(s('fleet_drift', drift.includes(r) ? 1 : 0, { reason: r }));
-  out.push(s('fleet_host_info', 1, { desired: '5000-10000', current: o.current ?? '5000-10000', persisted: o.persisted ?? '5000-10000', port_range: '1024 65000', message: o.message ?? '' }));
+  out.push(
+    s('fleet_host_info', 1, {
+      desired: '5000-10000',
+      current: o.current ?? '5000-10000',
+      persisted: o.persisted ?? '5000-10000',
+      port_range: '1024 65000',
+      message: o.message ?? '',
+    }),
+  );
   return out;
 }
 
@@ -45,7 +60,7 @@ describe('pullStatus', () => {
     expect(byHost(status(hostSamples('h1', { drift: ['persisted'], persisted: '(absent)' }))).h1).toMatchObject({ verdict: 'drift', persisted: null });
   });
 
-  it('a failed apply or read is failed, with the host\'s message', () => {
+  it("a failed apply or read is failed, with the host's message", () => {
     const r = byHost(status(hostSamples('h3', { drift: ['apply_failed', 'runtime'], current: '', message: 'Read-only file system' })));
     expect(r.h3).toMatchObject({ verdict: 'failed' });
     expect(r.h3!.message).toMatch(/apply_failed.*Read-only file system/);
@@ -63,7 +78,10 @@ describe('pullStatus', () => {
   });
 
   it('a host of the inventory whose repository does not govern it is drift, nothing applied', () => {
-    expect(byHost(status(hostSamples('h4', { governed: false, sha: 'c'.repeat(64) }))).h4).toMatchObject({ verdict: 'drift', message: expect.stringMatching(/does not govern it/) });
+    expect(byHost(status(hostSamples('h4', { governed: false, sha: 'c'.repeat(64) }))).h4).toMatchObject({
+      verdict: 'drift',
+      message: expect.stringMatching(/does not govern it/),
+    });
   });
 
   it('two series of one host (a version change between scrapes): the newest run wins', () => {
@@ -78,14 +96,23 @@ describe('pullStatus', () => {
   });
 
   it('additive mode reports no extra ports', () => {
-    const r = pullStatus({ plans: [plan('h1', '5000-10000')], mode: 'additive', digest: SHA, samples: hostSamples('h1', { current: '5000-10000,30000', drift: ['runtime'] }), maxAgeSeconds: 300 });
+    const r = pullStatus({
+      plans: [plan('h1', '5000-10000')],
+      mode: 'additive',
+      digest: SHA,
+      samples: hostSamples('h1', { current: '5000-10000,30000', drift: ['runtime'] }),
+      maxAgeSeconds: 300,
+    });
     expect(r[0]!.runtime).toEqual({ missing: '', extra: '' });
   });
 });
 
 describe('parseQueryResponse', () => {
   it('reads an instant vector', () => {
-    const r = parseQueryResponse({ status: 'success', data: { resultType: 'vector', result: [{ metric: { __name__: 'fleet_compliant', host: 'h1' }, value: [1800000000.5, '1'] }] } });
+    const r = parseQueryResponse({
+      status: 'success',
+      data: { resultType: 'vector', result: [{ metric: { __name__: 'fleet_compliant', host: 'h1' }, value: [1800000000.5, '1'] }] },
+    });
     expect(r).toEqual({ ok: true, samples: [{ labels: { __name__: 'fleet_compliant', host: 'h1' }, value: 1, at: 1800000000.5 }] });
   });
 
@@ -104,7 +131,9 @@ describe('parseQueryResponse', () => {
 
 describe('pullQuery', () => {
   it('selects the pull metrics of one policy, host series only, with the policy name escaped', () => {
-    expect(pullQuery('prod')).toBe('{__name__=~"fleet_governed|fleet_compliant|fleet_drift|fleet_last_run_timestamp_seconds|fleet_host_info",policy="prod",host!=""}');
+    expect(pullQuery('prod')).toBe(
+      '{__name__=~"fleet_governed|fleet_compliant|fleet_drift|fleet_last_run_timestamp_seconds|fleet_host_info",policy="prod",host!=""}',
+    );
     expect(pullQuery('a"b\\c')).toContain('policy="a\\"b\\\\c"');
   });
 });

@@ -15,7 +15,6 @@ function observed(stdout: string): Observed {
   return r.observed;
 }
 
-
 /** Hex lines as `od -An -v -tx1` prints them. */
 function od(text: string): string[] {
   const b = Buffer.from(text, 'utf8');
@@ -57,7 +56,23 @@ describe('readScript', () => {
   it('prints its markers in order, end last', () => {
     const s = readScript(false);
     const marks = [...s.matchAll(/echo '@@fleet ([a-z-]+)/g)].map((m) => m[1]);
-    expect(marks).toEqual(['begin', 'reserved', 'reserved', 'range', 'range', 'persist', 'persist', 'persist', 'unreadable', 'name', 'empty', 'unreadable', 'content', 'unreadable', 'end']);
+    expect(marks).toEqual([
+      'begin',
+      'reserved',
+      'reserved',
+      'range',
+      'range',
+      'persist',
+      'persist',
+      'persist',
+      'unreadable',
+      'name',
+      'empty',
+      'unreadable',
+      'content',
+      'unreadable',
+      'end',
+    ]);
     expect(s).toContain(`sysctl -n ${KEY_RESERVED}`);
     expect(s).toContain(`sysctl -n ${KEY_RANGE}`);
   });
@@ -97,7 +112,9 @@ describe('readScript', () => {
     if (!r.ok) return;
     expect(r.observed.persist).toEqual({ state: 'present', text: `# managed\n${MARK}end\n${KEY_RESERVED}=35000,40000-40100` });
     expect(format(r.observed.reserved)).toBe(r.observed.reservedRaw);
-    const absent = execFileSync('sh', ['-c', readScript(false).replaceAll('{{ fleet_persist_file | quote }}', `'${join(dir, 'nope.conf')}'`)], { encoding: 'utf8' });
+    const absent = execFileSync('sh', ['-c', readScript(false).replaceAll('{{ fleet_persist_file | quote }}', `'${join(dir, 'nope.conf')}'`)], {
+      encoding: 'utf8',
+    });
     expect(observed(absent).persist).toEqual({ state: 'absent' });
   });
 });
@@ -110,7 +127,9 @@ describe('parseReadback on recorded output', () => {
     expect(format(o.reserved)).toBe('35000,40000-40100,41000-41005');
     expect(o.range).toEqual([32768, 60999]);
     expect(o.persist).toEqual({ state: 'present', text: `${KEY_RESERVED}=35000,40000-40100,41000-41005\n` });
-    expect(o.files).toEqual([{ dir: '/etc/sysctl.d', name: '90-fleet-reserved-ports.conf', state: 'content', text: `${KEY_RESERVED}=35000,40000-40100,41000-41005\n` }]);
+    expect(o.files).toEqual([
+      { dir: '/etc/sysctl.d', name: '90-fleet-reserved-ports.conf', state: 'content', text: `${KEY_RESERVED}=35000,40000-40100,41000-41005\n` },
+    ]);
     expect(o.sockets).toBeUndefined();
   });
 
@@ -172,13 +191,18 @@ describe('parseReadback on hand-written output', () => {
 
   it('file contents and names that look like markers stay data (issue 10, case 2)', () => {
     const forged = `${MARK}reserved ok\n 35 30 30 30\n${MARK}end\n`;
-    const o = observed(output({ reserved: '8080', persist: `${KEY_RESERVED}=8080\n${forged}`, files: [{ dir: '/etc/sysctl.d', name: `${MARK}end`, content: forged }] }));
+    const o = observed(
+      output({ reserved: '8080', persist: `${KEY_RESERVED}=8080\n${forged}`, files: [{ dir: '/etc/sysctl.d', name: `${MARK}end`, content: forged }] }),
+    );
     expect(o.reservedRaw).toBe('8080');
     expect(o.files[0]).toEqual({ dir: '/etc/sysctl.d', name: `${MARK}end`, state: 'content', text: forged });
   });
 
   it('a file od could not finish reading is unreadable, not partly read', () => {
-    const stdout = output({ files: [{ dir: '/etc/sysctl.d', name: 'a.conf', content: 'net.ipv4' }] }).replace(`${MARK}dir /run/sysctl.d`, `${MARK}unreadable\n${MARK}dir /run/sysctl.d`);
+    const stdout = output({ files: [{ dir: '/etc/sysctl.d', name: 'a.conf', content: 'net.ipv4' }] }).replace(
+      `${MARK}dir /run/sysctl.d`,
+      `${MARK}unreadable\n${MARK}dir /run/sysctl.d`,
+    );
     expect(observed(stdout).files).toEqual([{ dir: '/etc/sysctl.d', name: 'a.conf', state: 'unreadable' }]);
   });
 
@@ -199,7 +223,13 @@ describe('parseReadback on hand-written output', () => {
     ['no end marker (cut connection)', cut(good, `${MARK}end`)],
     ['no reserved section', good.replace(/@@fleet reserved ok\n( [0-9a-f ]+\n)*/, '')],
     ['a duplicated reserved section', good.replace(`${MARK}range ok`, `${MARK}reserved ok\n 37 30 30 30\n${MARK}range ok`)],
-    ['sections out of order', good.replace(`${MARK}dir /etc/sysctl.d`, '@@TMP').replace(`${MARK}dir /run/sysctl.d`, `${MARK}dir /etc/sysctl.d`).replace('@@TMP', `${MARK}dir /run/sysctl.d`)],
+    [
+      'sections out of order',
+      good
+        .replace(`${MARK}dir /etc/sysctl.d`, '@@TMP')
+        .replace(`${MARK}dir /run/sysctl.d`, `${MARK}dir /etc/sysctl.d`)
+        .replace('@@TMP', `${MARK}dir /run/sysctl.d`),
+    ],
     ['a folder missing', cut(good, `${MARK}dir /usr/local/lib/sysctl.d`)],
     ['a second begin', `${good}${good}`],
     ['output after end', `${good} 41\n`],
