@@ -1,4 +1,5 @@
-import { writeFile, rename, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { OutcomeCollector, type AnsibleEvent } from '../ansible/events.js';
 import { fleetSettings, settingsEnv, type FleetSetting, type UserAnsibleConfig } from '../ansible/config.js';
@@ -361,6 +362,11 @@ function decisionVars(s: Session, plan: HostPlan, target: PortSet): Record<strin
   };
 }
 
+/** A host's decision file name: the sha1 of its UTF-8 name (the fleet_decided filter computes the same). */
+export function decisionFileName(host: string): string {
+  return `${createHash('sha1').update(host, 'utf8').digest('hex')}.json`;
+}
+
 export interface ReadApplyResult {
   reads: HostRead[];
   /** Results of the hosts the decision chose (empty when nothing was applied). */
@@ -386,7 +392,9 @@ export async function readThenApply(
 ): Promise<ReadApplyResult> {
   const { dir, hostsOnly } = await readProject(s, opts.audit, 'apply');
   const decisionFile = join(dir, 'decision.json');
+  const decisionDir = join(dir, 'decision.d');
   await rm(decisionFile, { force: true });
+  await rm(decisionDir, { recursive: true, force: true });
   const watch = new ReadWatch(s, opts);
   const reading = new OutcomeCollector();
   const writing = new OutcomeCollector();
@@ -405,7 +413,7 @@ export async function readThenApply(
   };
   const running = play(s, dir, PROJECT_FILES.run, true, onEvent, {
     hostsOnly,
-    extraVars: { [DECISION_VARS.file]: decisionFile, [DECISION_VARS.pid]: process.pid },
+    extraVars: { [DECISION_VARS.file]: decisionFile, [DECISION_VARS.dir]: decisionDir, [DECISION_VARS.pid]: process.pid },
   });
   // the run may end before it waits: every host unreachable, a signal, an error
   const ended = await Promise.race([
@@ -427,7 +435,16 @@ export async function readThenApply(
       throw e;
     }
     const hosts = Object.fromEntries(chosen.map(({ plan, target }) => [plan.host, decisionVars(s, plan, target)]));
-    await writeFile(`${decisionFile}.tmp`, JSON.stringify({ hosts }), { mode: 0o600 });
+    // one file per chosen host (what play 2 reads for that host), then the file Ansible waits for
+    await mkdir(decisionDir, { mode: 0o700 });
+    const entries = Object.entries(hosts);
+    // a few at a time: a 10,000-host decision must not run out of file descriptors
+    for (let i = 0; i < entries.length; i += 64) {
+      await Promise.all(
+        entries.slice(i, i + 64).map(([host, vars]) => writeFile(join(decisionDir, decisionFileName(host)), JSON.stringify(vars), { mode: 0o600 })),
+      );
+    }
+    await writeFile(`${decisionFile}.tmp`, JSON.stringify({ hosts: chosen.length }), { mode: 0o600 });
     await rename(`${decisionFile}.tmp`, decisionFile);
   }
   const pb = await running;

@@ -7,6 +7,10 @@
  * as plan/shard.ts, so `--shard K/N` ends the other shards' hosts before any
  * connection (test/render/filter-plugin.test.ts runs both on hostile names).
  *
+ * fleet_decided: the values fleet decided for one host, from the host's own
+ * file in the decision folder (named by the sha1 of the host name, as
+ * decisionFileName in engine/session.ts), or None for a host not chosen.
+ *
  * fleet_await: a read-then-apply run waits here, on the controller, for the
  * decision fleet writes after the plan (and the confirmation); it gives up
  * when the fleet process that started the run is gone.
@@ -17,7 +21,8 @@ export function filterPlugin(header: string): string {
 ${FILTER_PLUGIN}`;
 }
 
-const FILTER_PLUGIN = `import json
+const FILTER_PLUGIN = `import hashlib
+import json
 import os
 import time
 
@@ -56,7 +61,17 @@ def fleet_await(path, pid):
         return json.load(f)
 
 
+def fleet_decided(host, folder):
+    # the host's own decision file (named by the sha1 of its UTF-8 name), or None when fleet did not choose it
+    path = os.path.join(str(folder), hashlib.sha1(utf8(str(host))).hexdigest() + '.json')
+    try:
+        with open(path, encoding='utf-8') as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return None
+
+
 class FilterModule(object):
     def filters(self):
-        return {'fleet_shard': fleet_shard, 'fleet_await': fleet_await}
+        return {'fleet_shard': fleet_shard, 'fleet_await': fleet_await, 'fleet_decided': fleet_decided}
 `;

@@ -19,7 +19,6 @@ export const TASK = {
   shard: 'fleet leave hosts of other shards',
   /** Read-then-apply runs: where Ansible waits for fleet's plan (and confirmation). */
   awaitPlan: 'fleet wait for the plan',
-  takePlan: 'fleet take the plan',
   selectHosts: 'fleet select the hosts to change',
 } as const;
 
@@ -41,7 +40,7 @@ export interface PlayValues {
 }
 
 /** The extra variables a read-then-apply run gets on its command line. */
-export const DECISION_VARS = { file: 'fleet_decision_file', pid: 'fleet_controller_pid' } as const;
+export const DECISION_VARS = { file: 'fleet_decision_file', dir: 'fleet_decision_dir', pid: 'fleet_controller_pid' } as const;
 
 /** become for a play: changes use the policy's become; reads only when it says `reads: true`. */
 function becomeKeys(ansible: AnsibleSettings, writes: boolean): Record<string, unknown> {
@@ -97,13 +96,17 @@ export function checkPlaybook(ansible: AnsibleSettings, audit: boolean, scope: R
 /**
  * Read, plan and apply in one ansible-playbook process (one inventory parse).
  * Play 1 reads like check, then waits (run once, on the controller) for the
- * decision fleet writes after its plan and confirmation: the hosts to change
- * and each one's values. Those become facts and the group APPLY_GROUP; play 2
- * runs the apply tasks on that group with the policy's rolling settings.
+ * decision fleet writes after its plan and confirmation: one small file per
+ * host to change, with its values (fleet_decided reads the host's own file,
+ * so nothing per host grows with the fleet). group_by puts the chosen hosts
+ * in APPLY_GROUP; play 2 takes each host's values from its file and runs the
+ * apply task on that group with the policy's rolling settings.
  */
 export function readApplyPlaybook(ansible: AnsibleSettings, audit: boolean, scope: ReadScope, values: PlayValues): unknown[] {
-  const mine = 'fleet_decision.hosts[inventory_hostname]';
-  const chosen = `inventory_hostname in fleet_decision.hosts`;
+  // One small file per chosen host, read by the fleet_decided filter: no task templates the whole decision per host.
+  const chosen = `(inventory_hostname | fleet_decided(${DECISION_VARS.dir})) is not none`;
+  const decided = 'fleet_decided_here';
+  const optional = (key: string) => `{{ ${decided}.${key} if '${key}' in ${decided} else omit }}`;
   return [
     {
       ...playHeader('fleet apply: read reserved ports', ansible, false, scope.pattern),
@@ -112,17 +115,8 @@ export function readApplyPlaybook(ansible: AnsibleSettings, audit: boolean, scop
         ...readTasks(audit, scope),
         {
           name: TASK.awaitPlan,
-          'ansible.builtin.set_fact': { fleet_decision: `{{ ${DECISION_VARS.file} | fleet_await(${DECISION_VARS.pid}) }}` },
+          'ansible.builtin.set_fact': { fleet_decision_count: `{{ ${DECISION_VARS.file} | fleet_await(${DECISION_VARS.pid}) }}` },
           run_once: true,
-        },
-        {
-          name: TASK.takePlan,
-          'ansible.builtin.set_fact': {
-            fleet_reserved_ports: `{{ ${mine}.fleet_reserved_ports }}`,
-            fleet_port_range: `{{ ${mine}.fleet_port_range | default(omit) }}`,
-            fleet_owned_line: `{{ ${mine}.fleet_owned_line | default(omit) }}`,
-          },
-          when: chosen,
         },
         { name: TASK.selectHosts, 'ansible.builtin.group_by': { key: APPLY_GROUP }, when: chosen, changed_when: false },
       ],
@@ -131,7 +125,13 @@ export function readApplyPlaybook(ansible: AnsibleSettings, audit: boolean, scop
       ...playHeader('fleet apply: reserve listen ports', ansible, true, APPLY_GROUP),
       // group_by adds hosts as their results arrive: batches go by name, whatever the order of the reads
       order: 'sorted',
-      vars: playVars(values),
+      vars: {
+        ...playVars(values),
+        [decided]: `{{ inventory_hostname | fleet_decided(${DECISION_VARS.dir}) }}`,
+        fleet_reserved_ports: `{{ ${decided}.fleet_reserved_ports }}`,
+        fleet_port_range: optional('fleet_port_range'),
+        fleet_owned_line: optional('fleet_owned_line'),
+      },
       tasks: applyTasks(),
     },
   ];

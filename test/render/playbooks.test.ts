@@ -174,10 +174,15 @@ describe('readApplyPlaybook', () => {
     expect(rest).toEqual([]);
     expect(read).toMatchObject({ hosts: 'web', become: false });
     expect(read).not.toHaveProperty('serial');
-    expect(read!.tasks.map((t) => t.name)).toEqual([TASK.targets, TASK.readState, TASK.awaitPlan, TASK.takePlan, TASK.selectHosts]);
+    // no per-host set_fact: each host's values come from its own decision file in play 2 (fleet_decided)
+    expect(read!.tasks.map((t) => t.name)).toEqual([TASK.targets, TASK.readState, TASK.awaitPlan, TASK.selectHosts]);
     expect(task(read!, TASK.awaitPlan)).toMatchObject({ run_once: true });
     expect(String(JSON.stringify(task(read!, TASK.awaitPlan)))).toContain(`${DECISION_VARS.file} | fleet_await(${DECISION_VARS.pid})`);
-    expect(task(read!, TASK.selectHosts)).toMatchObject({ 'ansible.builtin.group_by': { key: APPLY_GROUP }, changed_when: false });
+    expect(task(read!, TASK.selectHosts)).toMatchObject({
+      'ansible.builtin.group_by': { key: APPLY_GROUP },
+      changed_when: false,
+      when: `(inventory_hostname | fleet_decided(${DECISION_VARS.dir})) is not none`,
+    });
   });
 
   it("play 2 is the apply tasks, unchanged, on the chosen group with the policy's rolling settings", () => {
@@ -187,7 +192,12 @@ describe('readApplyPlaybook', () => {
       serial: '25%',
       max_fail_percentage: 10,
       become: true,
-      vars: { fleet_persist_file: values.persistFile },
+      vars: {
+        fleet_persist_file: values.persistFile,
+        fleet_decided_here: `{{ inventory_hostname | fleet_decided(${DECISION_VARS.dir}) }}`,
+        fleet_reserved_ports: '{{ fleet_decided_here.fleet_reserved_ports }}',
+        fleet_port_range: "{{ fleet_decided_here.fleet_port_range if 'fleet_port_range' in fleet_decided_here else omit }}",
+      },
     });
     expect(write!.tasks).toEqual(applyTasks());
   });
