@@ -51,6 +51,7 @@ const adhoc =
     });
 
 interface Report {
+  command?: string;
   summary: { compliant: number; changed: number };
 }
 
@@ -63,23 +64,30 @@ function report(step: Timed): Report | undefined {
 }
 
 /** Tasks of a rendered playbook (every play's), each one Ansible host-task per host that runs it. */
-function playbookTasks(path: string): number {
-  if (!existsSync(path)) return 0;
-  const plays = YAML.parse(readFileSync(path, 'utf8')) as { tasks?: unknown[] }[];
-  return plays.reduce((n, p) => n + (p.tasks?.length ?? 0), 0);
+/** Tasks each host of a play goes through: not the ones run once for the play, nor meta tasks (the strategy runs those itself). */
+function perHostTasks(play: { tasks?: Record<string, unknown>[] } | undefined): number {
+  return (play?.tasks ?? []).filter((t) => !t.run_once && !('ansible.builtin.meta' in t)).length;
+}
+
+function plays(path: string): { tasks?: Record<string, unknown>[] }[] {
+  return existsSync(path) ? (YAML.parse(readFileSync(path, 'utf8')) as { tasks?: Record<string, unknown>[] }[]) : [];
 }
 
 /**
- * Host-tasks per host of the fleet run that just ended, from the playbooks
- * it rendered into its state folder: the read phase, plus the apply phase
- * when the run changed hosts (a no-op apply stops after the read).
+ * Host-tasks per changed host of the fleet run that just ended, from the
+ * playbook it rendered into its state folder: a check reads (check.yml); an
+ * apply reads, waits and selects in play 1 of run.yml, and play 2 applies
+ * when the run changed hosts (a no-op apply stops after play 1).
  */
 export const fleetHostTasks =
   (ctx: BenchContext) =>
   (steps: Timed[]): number | undefined => {
     const state = join(ctx.work, '.fleet', 'policy');
-    const changed = report(steps.at(-1)!)?.summary.changed ?? 0;
-    return playbookTasks(join(state, 'check', 'playbooks', 'check.yml')) + (changed > 0 ? playbookTasks(join(state, 'apply', 'playbooks', 'apply.yml')) : 0);
+    const doc = report(steps.at(-1)!);
+    if (!doc) return undefined;
+    if (doc.command !== 'apply') return perHostTasks(plays(join(state, 'check', 'playbooks', 'check.yml'))[0]);
+    const [read, write] = plays(join(state, 'apply', 'playbooks', 'run.yml'));
+    return perHostTasks(read) + (doc.summary.changed > 0 ? perHostTasks(write) : 0);
   };
 
 /** The fleet run's JSON report says every host is compliant (and `changed` of them changed, when given). */
