@@ -1,10 +1,9 @@
 import { cleanupAfterSignal, whileLocked } from '../engine/guard.js';
 import { makePlan, planOf } from '../engine/plan-run.js';
-import { readThenApply, withPriorState, type Session } from '../engine/session.js';
+import { readThenApply, type Session, sessionReport, withPriorState } from '../engine/session.js';
 import { ExitCode, FleetError } from '../errors.js';
 import { setReadOnly } from '../io/exec.js';
 import { renderJson, renderPlanTable, type ReportSpec } from '../report/index.js';
-import { makeReport } from '../verify/report.js';
 import type { HostResult, RunReport } from '../verify/types.js';
 import { confirm } from './confirm.js';
 import { signalExit, verdictExit } from './exit-codes.js';
@@ -26,16 +25,16 @@ export async function run(file: string, opts: ApplyOptions): Promise<number> {
     throw new FleetError('refusing to apply without confirmation: no terminal to ask on; pass --yes to apply, or --dry-run to only plan', ExitCode.invalid);
   }
   const s = await sessionFor(file, opts, { deferred: true });
-  return await whileLocked(s, 'apply', (signal) => applyFlow(s, file, opts, interactive, signal), warn);
+  return await whileLocked(s, 'apply', (signal) => applyFlow(s, opts, interactive, signal), warn);
 }
 
-async function applyFlow(s: Session, file: string, opts: ApplyOptions, interactive: boolean, signal: () => NodeJS.Signals | undefined): Promise<number> {
+async function applyFlow(s: Session, opts: ApplyOptions, interactive: boolean, signal: () => NodeJS.Signals | undefined): Promise<number> {
   const started = new Date();
   if (opts.dryRun) {
     const { progress, read } = readProgress('plan', s);
     const { report: plan } = await makePlan(s, read);
     progress.finish();
-    if (signal()) return finish(s, file, opts, started, plan.hosts, signal());
+    if (signal()) return finish(s, opts, started, plan.hosts, signal());
     if (opts.json) process.stdout.write(renderJson(plan));
     else process.stdout.write(renderPlanTable(plan, { color: useColor(process.stderr) }).join('\n') + '\n');
     return ExitCode.ok;
@@ -72,27 +71,16 @@ async function applyFlow(s: Session, file: string, opts: ApplyOptions, interacti
     return ExitCode.drift;
   }
   const sig = signal() ?? (out.interrupted ? 'SIGINT' : undefined);
-  if (out.results.length === 0 && sig && plan) return finish(s, file, opts, started, plan.hosts, sig);
+  if (out.results.length === 0 && sig && plan) return finish(s, opts, started, plan.hosts, sig);
   const applied = new Set(out.results.map((r) => r.host));
   // hosts already compliant, or that could not be read (unreachable, refused), keep their read verdict
   const hosts: HostResult[] = [...withPriorState(s, out.reads, out.results), ...out.reads.filter((r) => !applied.has(r.plan.host)).map((r) => r.result)];
-  return finish(s, file, opts, started, hosts, sig);
+  return finish(s, opts, started, hosts, sig);
 }
 
 /** Report what we have; after a signal also close our SSH connections and exit 129/130/143. */
-async function finish(s: Session, file: string, opts: ApplyOptions, started: Date, hosts: HostResult[], sig: NodeJS.Signals | undefined): Promise<number> {
-  const report = makeReport({
-    command: 'apply',
-    policy: s.policy,
-    outsideTargets: s.outsideTargets,
-    policyLabel: file,
-    startedAt: started,
-    finishedAt: new Date(),
-    hosts,
-    provenance: s.provenance,
-    ...(opts.shard ? { shard: opts.shard } : {}),
-    ...(sig ? { interrupted: sig } : {}),
-  });
+async function finish(s: Session, opts: ApplyOptions, started: Date, hosts: HostResult[], sig: NodeJS.Signals | undefined): Promise<number> {
+  const report = sessionReport(s, 'apply', started, hosts, { ...(opts.shard ? { shard: opts.shard } : {}), ...(sig ? { interrupted: sig } : {}) });
   await emit(report, opts);
   if (!sig) return verdictExit(report);
   await cleanupAfterSignal(s);

@@ -1,9 +1,8 @@
 import { cleanupAfterSignal, whileLocked } from '../engine/guard.js';
-import { readHosts, readThenApply, targetFor, withPriorState, type HostRead, type Session } from '../engine/session.js';
+import { type HostRead, readHosts, readThenApply, type Session, sessionReport, targetFor, withPriorState } from '../engine/session.js';
 import { setReadOnly } from '../io/exec.js';
 import type { ReportSpec } from '../report/index.js';
 import { auditSockets } from '../verify/audit.js';
-import { makeReport } from '../verify/report.js';
 import { summarize, type HostResult, type Verdict } from '../verify/types.js';
 import { signalExit, verdictExit } from './exit-codes.js';
 import type { HistoryOptions, TargetOptions } from './options.js';
@@ -23,7 +22,7 @@ export async function run(file: string, opts: CheckOptions): Promise<number> {
   const audit = Boolean(opts.audit || opts.strictAudit);
   setReadOnly(!opts.remediate);
   const s = await sessionFor(file, opts, { deferred: true });
-  return await whileLocked(s, opts.remediate ? 'check --remediate' : 'check', (signal) => checkFlow(s, file, opts, audit, signal), warn);
+  return await whileLocked(s, opts.remediate ? 'check --remediate' : 'check', (signal) => checkFlow(s, opts, audit, signal), warn);
 }
 
 function withAudit(s: Session, r: HostRead): HostResult {
@@ -31,7 +30,7 @@ function withAudit(s: Session, r: HostRead): HostResult {
   return { ...r.result, audit: auditSockets(r.observed.sockets, r.plan.desired, s.policy.audit.allow) };
 }
 
-async function checkFlow(s: Session, file: string, opts: CheckOptions, audit: boolean, signal: () => NodeJS.Signals | undefined): Promise<number> {
+async function checkFlow(s: Session, opts: CheckOptions, audit: boolean, signal: () => NodeJS.Signals | undefined): Promise<number> {
   const started = new Date();
   const { progress, read } = readProgress('check', s, audit);
   let hosts: HostResult[];
@@ -63,15 +62,7 @@ async function checkFlow(s: Session, file: string, opts: CheckOptions, audit: bo
     }
   }
   const sig = signal();
-  const report = makeReport({
-    command: opts.remediate ? 'remediate' : 'check',
-    policy: s.policy,
-    outsideTargets: s.outsideTargets,
-    policyLabel: file,
-    startedAt: started,
-    finishedAt: new Date(),
-    hosts,
-    provenance: s.provenance,
+  const report = sessionReport(s, opts.remediate ? 'remediate' : 'check', started, hosts, {
     ...(opts.shard ? { shard: opts.shard } : {}),
     ...(sig ? { interrupted: sig } : {}),
   });

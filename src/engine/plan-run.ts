@@ -1,9 +1,8 @@
 /** Read every targeted host (read-only) and turn the reads into the plan: what apply would change, host by host. */
 import { capacity, DEFAULT_EPHEMERAL } from '../ports/capacity.js';
 import { difference, format, type PortSet } from '../ports/portset.js';
-import { makeReport } from '../verify/report.js';
 import type { HostResult, RunReport } from '../verify/types.js';
-import { readHosts, targetFor, type HostRead, type ReadOptions, type Session } from './session.js';
+import { type HostRead, type ReadOptions, readHosts, type Session, sessionReport, targetFor } from './session.js';
 
 /** What apply would do on one host, as a report row: current -> target, add, remove, free ports before -> after. */
 export function planRow(s: Session, r: HostRead): { result: HostResult; target?: PortSet } {
@@ -37,15 +36,6 @@ export function planOf(s: Session, reads: HostRead[], started: Date): { report: 
     if (row.target) targets.set(r.plan.host, row.target);
     return row.result;
   });
-  const report = makeReport({
-    command: 'plan',
-    policy: s.policy,
-    outsideTargets: s.outsideTargets,
-    policyLabel: s.policyLabel,
-    startedAt: started,
-    finishedAt: new Date(),
-    hosts: rows,
-    provenance: s.provenance,
-  });
+  const report = sessionReport(s, 'plan', started, rows);
   return { report, reads, targets };
 }

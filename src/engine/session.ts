@@ -18,8 +18,8 @@ import { hostInventory, PROJECT_FILES, projectInventories, renderProject, type H
 import { DECISION_VARS, TARGET_GROUP, TASK, type ReadScope } from '../render/playbooks.js';
 import { applyOutcome, attachPriorState, readOutcome, refusedResult, type JudgeContext } from '../verify/outcome.js';
 import type { Observed } from '../verify/readback.js';
-import { VERSION } from '../verify/report.js';
-import type { HostResult, Provenance } from '../verify/types.js';
+import { makeReport, VERSION } from '../verify/report.js';
+import type { HostResult, Provenance, RunReport } from '../verify/types.js';
 import { ownedLine } from '../verify/owned.js';
 import { readUserConfig } from './ansible-config.js';
 import { provenanceOf } from './provenance.js';
@@ -346,6 +346,28 @@ export async function readHosts(s: Session, opts: ReadOptions): Promise<HostRead
   watch.check(pb);
   if (!s.deferred) opts.onPlanned?.(s);
   return readsOf(s, pb.collector, judgeContext(s, pb));
+}
+
+/** A run's report over the session's policy, targets and provenance, finished now. */
+export function sessionReport(
+  s: Session,
+  command: RunReport['command'],
+  started: Date,
+  hosts: HostResult[],
+  extra: { shard?: string; interrupted?: string } = {},
+): RunReport {
+  return makeReport({
+    command,
+    policy: s.policy,
+    outsideTargets: s.outsideTargets,
+    policyLabel: s.policyLabel,
+    startedAt: started,
+    finishedAt: new Date(),
+    hosts,
+    provenance: s.provenance,
+    ...(extra.shard ? { shard: extra.shard } : {}),
+    ...(extra.interrupted ? { interrupted: extra.interrupted } : {}),
+  });
 }
 
 /** The exact value to write on a read host (additive mode keeps what the host already has). */
