@@ -1,3 +1,4 @@
+// ansible/: fleet's settings layered on the user's ansible.cfg, argv and env builders, the read script, JSONL callback events -> outcomes (pure).
 /** Pure builders for Ansible command lines and environment. Tested as tables. */
 
 export interface PlaybookArgs {

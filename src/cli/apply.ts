@@ -1,3 +1,4 @@
+// cli/: commander wiring: the options and commands tables, one module per command; only main.ts sets the exit code.
 import { cleanupAfterSignal, whileLocked } from '../engine/guard.js';
 import { makePlan, planOf } from '../engine/plan-run.js';
 import { readThenApply, type Session, sessionReport, withPriorState } from '../engine/session.js';

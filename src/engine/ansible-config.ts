@@ -1,3 +1,4 @@
+// engine/: adapters that run a session: the user's Ansible config, secrets, the one ansible-playbook run, lock and signals, state folders, history, rollback.
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';

@@ -1,3 +1,4 @@
+// inventory/: hosts and groups: inline, `ansible-inventory --list`, or the targets report of the read itself.
 import { compareText } from '../ports/order.js';
 import type { HostInfo, Inventory } from './types.js';
 

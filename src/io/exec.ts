@@ -1,3 +1,4 @@
+// io/: the only place that spawns processes, writes files atomically and reads /proc.
 /**
  * The one place fleet spawns processes. Argument arrays only, never a shell
  * string built from data. Read-only mode is enforced here: once a command

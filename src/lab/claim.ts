@@ -1,3 +1,4 @@
+// lab/: the local fleet of netns sshd hosts (tests, demo, `fleet lab`), built on io/ and engine/.
 /**
  * Labs share one kernel: two labs with the same name prefix would repair and
  * delete each other's namespaces. Each prefix is claimed by one lab dir in

@@ -1,3 +1,4 @@
+// plan/: desired set per host, capacity floor, shards; the offline diff of two policies; discover's proposal (pure).
 import type { Inventory } from '../inventory/types.js';
 import type { Policy } from '../policy/types.js';
 import { capacity, DEFAULT_EPHEMERAL, explainCapacity, type Capacity } from '../ports/capacity.js';

@@ -1,3 +1,4 @@
+// policy/: load + validate the policy: zod checks the shape, the rule functions the values; every problem with file:line:col (pure after the read).
 /**
  * A shape-checked policy (zod output, no field problems) -> the domain type.
  * Only called once validation found no errors, so parsing cannot fail here.

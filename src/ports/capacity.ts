@@ -1,3 +1,4 @@
+// ports/: port-set algebra and the kernel's canonical form (pure).
 import { difference, format, intersect, range, rangeText, size, type PortRange, type PortSet } from './portset.js';
 
 /** Linux default for net.ipv4.ip_local_port_range. */

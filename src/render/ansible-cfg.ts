@@ -1,3 +1,4 @@
+// render/: the Ansible project as data: ansible.cfg, inventories, playbooks, the apply and filter plugins, the pull repository (pure).
 import type { FleetSetting } from '../ansible/config.js';
 
 export interface CfgInput {

@@ -1,3 +1,4 @@
+// report/: table, markdown, json, junit, prometheus, html; merge and history (pure formatters).
 /**
  * `fleet diff` output: a terminal table, markdown for a pull-request comment,
  * or one JSON document. Pure formatters over the PolicyDiff model.

@@ -1,3 +1,4 @@
+// verify/: read-back -> observed state -> boot prediction -> verdict per host; outcome.ts maps Ansible's outcome to results (pure).
 import { compareText } from '../ports/order.js';
 import { has, union, type PortSet } from '../ports/portset.js';
 import type { Socket } from './readback.js';
