@@ -19,6 +19,10 @@ export const TASK = {
   shard: 'fleet leave hosts of other shards',
   /** Read-then-apply runs: where Ansible waits for fleet's plan (and confirmation). */
   awaitPlan: 'fleet wait for the plan',
+  /** Nothing chosen (declined, or every host compliant): the read play ends there, no task per host. */
+  nothingChosen: 'fleet end: nothing to change',
+  /** Hosts fleet did not choose leave the read play before group_by (a meta task: no worker per host). */
+  leaveUnchosen: 'fleet leave hosts with nothing to change',
   selectHosts: 'fleet select the hosts to change',
 } as const;
 
@@ -115,10 +119,13 @@ export function readApplyPlaybook(ansible: AnsibleSettings, audit: boolean, scop
         ...readTasks(audit, scope),
         {
           name: TASK.awaitPlan,
-          'ansible.builtin.set_fact': { fleet_decision_count: `{{ ${DECISION_VARS.file} | fleet_await(${DECISION_VARS.pid}) }}` },
+          'ansible.builtin.set_fact': { fleet_decision: `{{ ${DECISION_VARS.file} | fleet_await(${DECISION_VARS.pid}) }}` },
           run_once: true,
         },
-        { name: TASK.selectHosts, 'ansible.builtin.group_by': { key: APPLY_GROUP }, when: chosen, changed_when: false },
+        // meta tasks run in Ansible's main process: ending here costs no worker fork per host
+        { name: TASK.nothingChosen, 'ansible.builtin.meta': 'end_play', when: 'fleet_decision.hosts | int == 0' },
+        { name: TASK.leaveUnchosen, 'ansible.builtin.meta': 'end_host', when: `not (${chosen})` },
+        { name: TASK.selectHosts, 'ansible.builtin.group_by': { key: APPLY_GROUP }, changed_when: false },
       ],
     },
     {

@@ -175,14 +175,20 @@ describe('readApplyPlaybook', () => {
     expect(read).toMatchObject({ hosts: 'web', become: false });
     expect(read).not.toHaveProperty('serial');
     // no per-host set_fact: each host's values come from its own decision file in play 2 (fleet_decided)
-    expect(read!.tasks.map((t) => t.name)).toEqual([TASK.targets, TASK.readState, TASK.awaitPlan, TASK.selectHosts]);
+    expect(read!.tasks.map((t) => t.name)).toEqual([TASK.targets, TASK.readState, TASK.awaitPlan, TASK.nothingChosen, TASK.leaveUnchosen, TASK.selectHosts]);
+    // nothing chosen ends the play, and the hosts not chosen leave it, in meta tasks (Ansible's main process: no worker per host)
+    expect(task(read!, TASK.nothingChosen)).toMatchObject({ 'ansible.builtin.meta': 'end_play', when: 'fleet_decision.hosts | int == 0' });
+    expect(task(read!, TASK.leaveUnchosen)).toMatchObject({
+      'ansible.builtin.meta': 'end_host',
+      when: `not ((inventory_hostname | fleet_decided(${DECISION_VARS.dir})) is not none)`,
+    });
     expect(task(read!, TASK.awaitPlan)).toMatchObject({ run_once: true });
     expect(String(JSON.stringify(task(read!, TASK.awaitPlan)))).toContain(`${DECISION_VARS.file} | fleet_await(${DECISION_VARS.pid})`);
     expect(task(read!, TASK.selectHosts)).toMatchObject({
       'ansible.builtin.group_by': { key: APPLY_GROUP },
       changed_when: false,
-      when: `(inventory_hostname | fleet_decided(${DECISION_VARS.dir})) is not none`,
     });
+    expect(task(read!, TASK.selectHosts)).not.toHaveProperty('when');
   });
 
   it("play 2 is the apply tasks, unchanged, on the chosen group with the policy's rolling settings", () => {
