@@ -15,7 +15,7 @@ import { hostPatternProblem } from '../policy/names.js';
 import type { Policy } from '../policy/types.js';
 import { format, formatPortRange, type PortSet } from '../ports/portset.js';
 import { hostInventory, PROJECT_FILES, projectInventories, renderProject, type HostTarget, type RenderedFile, type RenderInput } from '../render/project.js';
-import { DECISION_VARS, TARGET_GROUP, TASK, type ReadScope } from '../render/playbooks.js';
+import { APPLY_GROUP, DECISION_VARS, type ReadScope, TARGET_GROUP, TASK } from '../render/playbooks.js';
 import { applyOutcome, attachPriorState, readOutcome, refusedResult, type JudgeContext } from '../verify/outcome.js';
 import type { Observed } from '../verify/readback.js';
 import { makeReport, VERSION } from '../verify/report.js';
@@ -389,6 +389,20 @@ export function decisionFileName(host: string): string {
   return `${createHash('sha1').update(host, 'utf8').digest('hex')}.json`;
 }
 
+/** A name Ansible's pattern matcher reads as exactly that host: no glob, regex, range, port or separator character. */
+const PLAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/**
+ * Play 2's hosts: the chosen names themselves when each is plain and names no
+ * group (a group of that name would bring in its hosts), so no task per host
+ * is needed to group them; otherwise the group play 1's group_by fills.
+ */
+export function applyPattern(s: Session, names: string[]): string[] | string {
+  const groups = new Set([...s.inventory.groups, 'all', 'ungrouped']);
+  if (names.length === 0 || names.some((n) => !PLAIN_NAME.test(n) || groups.has(n))) return APPLY_GROUP;
+  return names;
+}
+
 export interface ReadApplyResult {
   reads: HostRead[];
   /** Results of the hosts the decision chose (empty when nothing was applied). */
@@ -466,7 +480,7 @@ export async function readThenApply(
         entries.slice(i, i + 64).map(([host, vars]) => writeFile(join(decisionDir, decisionFileName(host)), JSON.stringify(vars), { mode: 0o600 })),
       );
     }
-    await writeFile(`${decisionFile}.tmp`, JSON.stringify({ hosts: chosen.length }), { mode: 0o600 });
+    await writeFile(`${decisionFile}.tmp`, JSON.stringify({ hosts: chosen.length, pattern: applyPattern(s, Object.keys(hosts)) }), { mode: 0o600 });
     await rename(`${decisionFile}.tmp`, decisionFile);
   }
   const pb = await running;

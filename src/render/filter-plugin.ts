@@ -15,6 +15,8 @@
  * decision fleet writes after the plan (and the confirmation); it gives up
  * when the fleet process that started the run is gone.
  */
+import { APPLY_GROUP } from './playbooks.js';
+
 /** The plugin file, under the project's header line. */
 export function filterPlugin(header: string): string {
   return `# ${header}
@@ -61,6 +63,15 @@ def fleet_await(path, pid):
         return json.load(f)
 
 
+def fleet_apply_hosts(path):
+    # play 2's hosts: the names fleet chose, or the group group_by made (also when the run never decided)
+    try:
+        with open(str(path), encoding='utf-8') as f:
+            return json.load(f).get('pattern') or '${APPLY_GROUP}'
+    except FileNotFoundError:
+        return '${APPLY_GROUP}'
+
+
 def fleet_decided(host, folder):
     # the host's own decision file (named by the sha1 of its UTF-8 name), or None when fleet did not choose it
     path = os.path.join(str(folder), hashlib.sha1(utf8(str(host))).hexdigest() + '.json')
@@ -73,5 +84,5 @@ def fleet_decided(host, folder):
 
 class FilterModule(object):
     def filters(self):
-        return {'fleet_shard': fleet_shard, 'fleet_await': fleet_await, 'fleet_decided': fleet_decided}
+        return {'fleet_shard': fleet_shard, 'fleet_await': fleet_await, 'fleet_decided': fleet_decided, 'fleet_apply_hosts': fleet_apply_hosts}
 `;

@@ -102,9 +102,11 @@ export function checkPlaybook(ansible: AnsibleSettings, audit: boolean, scope: R
  * Play 1 reads like check, then waits (run once, on the controller) for the
  * decision fleet writes after its plan and confirmation: one small file per
  * host to change, with its values (fleet_decided reads the host's own file,
- * so nothing per host grows with the fleet). group_by puts the chosen hosts
- * in APPLY_GROUP; play 2 takes each host's values from its file and runs the
- * apply task on that group with the policy's rolling settings.
+ * so nothing per host grows with the fleet). Play 2 targets the chosen hosts
+ * by name when every name is plain and no group has it (no task per host in
+ * between); otherwise group_by puts them in APPLY_GROUP. Play 2 takes each
+ * host's values from its file and runs the apply task with the policy's
+ * rolling settings.
  */
 export function readApplyPlaybook(ansible: AnsibleSettings, audit: boolean, scope: ReadScope, values: PlayValues): unknown[] {
   // One small file per chosen host, read by the fleet_decided filter: no task templates the whole decision per host.
@@ -122,15 +124,18 @@ export function readApplyPlaybook(ansible: AnsibleSettings, audit: boolean, scop
           'ansible.builtin.set_fact': { fleet_decision: `{{ ${DECISION_VARS.file} | fleet_await(${DECISION_VARS.pid}) }}` },
           run_once: true,
         },
-        // meta tasks run in Ansible's main process: ending here costs no worker fork per host
-        { name: TASK.nothingChosen, 'ansible.builtin.meta': 'end_play', when: 'fleet_decision.hosts | int == 0' },
+        // meta tasks run in Ansible's main process: ending here costs no worker fork per host. The play
+        // ends when nothing is chosen, and when play 2 can name the chosen hosts itself (plain names:
+        // fleet's decision lists them); only other names need group_by
+        { name: TASK.nothingChosen, 'ansible.builtin.meta': 'end_play', when: 'fleet_decision.hosts | int == 0 or fleet_decision.pattern is not string' },
         { name: TASK.leaveUnchosen, 'ansible.builtin.meta': 'end_host', when: `not (${chosen})` },
         { name: TASK.selectHosts, 'ansible.builtin.group_by': { key: APPLY_GROUP }, changed_when: false },
       ],
     },
     {
-      ...playHeader('fleet apply: reserve listen ports', ansible, true, APPLY_GROUP),
-      // group_by adds hosts as their results arrive: batches go by name, whatever the order of the reads
+      // the chosen hosts by name, or the group group_by made (fleet_apply_hosts reads fleet's decision)
+      ...playHeader('fleet apply: reserve listen ports', ansible, true, `{{ ${DECISION_VARS.file} | fleet_apply_hosts }}`),
+      // batches go by name, whatever the order of the reads
       order: 'sorted',
       vars: {
         ...playVars(values),

@@ -177,7 +177,11 @@ describe('readApplyPlaybook', () => {
     // no per-host set_fact: each host's values come from its own decision file in play 2 (fleet_decided)
     expect(read!.tasks.map((t) => t.name)).toEqual([TASK.targets, TASK.readState, TASK.awaitPlan, TASK.nothingChosen, TASK.leaveUnchosen, TASK.selectHosts]);
     // nothing chosen ends the play, and the hosts not chosen leave it, in meta tasks (Ansible's main process: no worker per host)
-    expect(task(read!, TASK.nothingChosen)).toMatchObject({ 'ansible.builtin.meta': 'end_play', when: 'fleet_decision.hosts | int == 0' });
+    // it also ends when the decision names the hosts itself (a list): only other names need group_by
+    expect(task(read!, TASK.nothingChosen)).toMatchObject({
+      'ansible.builtin.meta': 'end_play',
+      when: 'fleet_decision.hosts | int == 0 or fleet_decision.pattern is not string',
+    });
     expect(task(read!, TASK.leaveUnchosen)).toMatchObject({
       'ansible.builtin.meta': 'end_host',
       when: `not ((inventory_hostname | fleet_decided(${DECISION_VARS.dir})) is not none)`,
@@ -193,7 +197,7 @@ describe('readApplyPlaybook', () => {
 
   it("play 2 is the apply tasks, unchanged, on the chosen group with the policy's rolling settings", () => {
     expect(write).toMatchObject({
-      hosts: APPLY_GROUP,
+      hosts: `{{ ${DECISION_VARS.file} | fleet_apply_hosts }}`,
       order: 'sorted',
       serial: '25%',
       max_fail_percentage: 10,
