@@ -389,17 +389,17 @@ export function decisionFileName(host: string): string {
   return `${createHash('sha1').update(host, 'utf8').digest('hex')}.json`;
 }
 
-/** A name Ansible's pattern matcher reads as exactly that host: no glob, regex, range, port or separator character. */
+/** A name Ansible's pattern parser keeps whole: no separator (`,` `:`), operator (`!` `&`), space or other character it could split on. */
 const PLAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /**
- * Play 2's hosts: the chosen names themselves when each is plain and names no
- * group (a group of that name would bring in its hosts), so no task per host
- * is needed to group them; otherwise the group play 1's group_by fills.
+ * Play 2's hosts: the chosen names themselves when each is plain (Ansible
+ * takes a pattern that is exactly a host's name as that host, before any
+ * group of the same name, in O(1)), so no task per host is needed to group
+ * them; otherwise the group play 1's group_by fills.
  */
-export function applyPattern(s: Session, names: string[]): string[] | string {
-  const groups = new Set([...s.inventory.groups, 'all', 'ungrouped']);
-  if (names.length === 0 || names.some((n) => !PLAIN_NAME.test(n) || groups.has(n))) return APPLY_GROUP;
+export function applyPattern(names: string[]): string[] | string {
+  if (names.length === 0 || names.some((n) => !PLAIN_NAME.test(n))) return APPLY_GROUP;
   return names;
 }
 
@@ -480,7 +480,7 @@ export async function readThenApply(
         entries.slice(i, i + 64).map(([host, vars]) => writeFile(join(decisionDir, decisionFileName(host)), JSON.stringify(vars), { mode: 0o600 })),
       );
     }
-    await writeFile(`${decisionFile}.tmp`, JSON.stringify({ hosts: chosen.length, pattern: applyPattern(s, Object.keys(hosts)) }), { mode: 0o600 });
+    await writeFile(`${decisionFile}.tmp`, JSON.stringify({ hosts: chosen.length, pattern: applyPattern(Object.keys(hosts)) }), { mode: 0o600 });
     await rename(`${decisionFile}.tmp`, decisionFile);
   }
   const pb = await running;

@@ -4,10 +4,11 @@
  * independently of fleet's own verification.
  */
 import { beforeEach, expect, it } from 'vitest';
-import { describeLab, driftSysctl, resetAll, setReadOnly, sshHost, stopHost } from './helpers.js';
+import { describeLab, driftSysctl, lab, resetAll, setReadOnly, sshHost, stopHost } from './helpers.js';
 import { join } from 'node:path';
 import { run } from '../../src/io/exec.js';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
 import { fleet, hostResult, onTerminal, why, workDir, writePolicy } from './fleet.js';
 import { HEADER_TASK } from '../../src/render/header.js';
 import { TASK } from '../../src/render/playbooks.js';
@@ -225,5 +226,29 @@ describeLab('fleet apply', () => {
       expect(await read(h), h).toBe('32768-46000');
     }
     for (const h of ['h4', 'h5', 'h6']) expect(await read(h), h).toBe('40000-40100');
+  });
+  it('play 2 names plain hosts itself, even when a group has the same name; other names go through group_by', async () => {
+    const policy = writePolicy(basePolicy);
+    expect((await fleet(['apply', policy, '--yes', '--json'])).exitCode).toBe(0);
+    const doc = parse(readFileSync(lab().inventory, 'utf8')) as { all: { children: Record<string, { hosts: Record<string, unknown> }> } };
+    // a group named h2 holding h3: were the pattern "h2" read as the group, h3 would be written instead of h2
+    doc.all.children.h2 = { hosts: { h3: null } };
+    // a second name for h1's machine that Ansible's pattern parser would not keep whole: it takes the group_by path
+    doc.all.children.aliases = { hosts: { 'h1@alias': doc.all.children.web!.hosts.h1 } };
+    const inventory = join(workDir(), 'inventory-names.yml');
+    writeFileSync(inventory, stringify(doc));
+    const names = writePolicy({ ...basePolicy, inventory });
+    await driftSysctl('h2', 'net.ipv4.ip_local_reserved_ports', '40000-40050');
+    const plain = await fleet(['apply', names, '--yes', '--json', '--limit', 'h2,h3']);
+    expect(plain.exitCode, why(plain)).toBe(0);
+    expect(plain.report?.summary).toMatchObject({ compliant: 2, changed: 1 });
+    expect(hostResult(plain.report, 'h2')).toMatchObject({ verdict: 'compliant', changed: true });
+    expect(hostResult(plain.report, 'h3')).toMatchObject({ verdict: 'compliant', changed: false });
+    expect(await read('h2')).toBe(expected.h2);
+    // the alias is in no group: company ports only
+    const other = await fleet(['apply', names, '--yes', '--json', '--limit', 'h1@alias']);
+    expect(other.exitCode, why(other)).toBe(0);
+    expect(hostResult(other.report, 'h1@alias')).toMatchObject({ verdict: 'compliant', changed: true });
+    expect(await read('h1')).toBe('40000-40100');
   });
 });
