@@ -69,6 +69,10 @@ function perHostTasks(play: { tasks?: Record<string, unknown>[] } | undefined): 
   return (play?.tasks ?? []).filter((t) => !t.run_once && !('ansible.builtin.meta' in t)).length;
 }
 
+function groupByTasks(play: { tasks?: Record<string, unknown>[] } | undefined): number {
+  return (play?.tasks ?? []).filter((t) => 'ansible.builtin.group_by' in t).length;
+}
+
 function plays(path: string): { tasks?: Record<string, unknown>[] }[] {
   return existsSync(path) ? (YAML.parse(readFileSync(path, 'utf8')) as { tasks?: Record<string, unknown>[] }[]) : [];
 }
@@ -87,7 +91,11 @@ export const fleetHostTasks =
     if (!doc) return undefined;
     if (doc.command !== 'apply') return perHostTasks(plays(join(state, 'check', 'playbooks', 'check.yml'))[0]);
     const [read, write] = plays(join(state, 'apply', 'playbooks', 'run.yml'));
-    return perHostTasks(read) + (doc.summary.changed > 0 ? perHostTasks(write) : 0);
+    // group_by runs only when the decision could not name the hosts (its pattern is the group, not the names)
+    const decision = join(state, 'apply', 'decision.json');
+    const named = existsSync(decision) && Array.isArray((JSON.parse(readFileSync(decision, 'utf8')) as { pattern?: unknown }).pattern);
+    const readTasks = perHostTasks(read) - (named || doc.summary.changed === 0 ? groupByTasks(read) : 0);
+    return readTasks + (doc.summary.changed > 0 ? perHostTasks(write) : 0);
   };
 
 /** The fleet run's JSON report says every host is compliant (and `changed` of them changed, when given). */
