@@ -15,8 +15,10 @@ KEY_RANGE = "net.ipv4.ip_local_port_range"
 WRITTEN_MARK = "@@fleet written"
 CLEARED_MARK = "fleet-cleared"
 CLEAR_PERSIST_REGEXP = "^\\s*-?net[./]ipv4[./]ip_local_reserved_ports\\s*="
-OWNED_REGEXP = "^# fleet owns:"
-HEADER_REGEXP = "^# Managed by fleet "
+STAMPED_MARK = "@@fleet stamped"
+OWNED_MARK = "@@fleet owned recorded"
+STAMP_FAILED = 3
+READ_BEGIN = "@@fleet begin "
 
 # What a failed step's result passes on to the task's result (the read-back's stdout too).
 FAILURE_KEYS = ("msg", "stderr", "module_stderr", "module_stdout", "rc", "exception")
@@ -31,7 +33,7 @@ class StepStopped(Exception):
 
 
 REQUIRED_ARGS = frozenset((
-    "persist_file", "reserved_ports", "header_line", "one_write_limit", "whole_write", "clear_runtime", "read_back",
+    "persist_file", "reserved_ports", "header_line", "one_write_limit", "whole_write", "clear_runtime", "stamp", "read_back",
 ))
 
 
@@ -87,16 +89,14 @@ class ActionModule(ActionBase):
                     if CLEARED_MARK in r["stdout"]:
                         self._mark(STEP["clearRuntime"])
 
-            if owned_line is not None:
-                self._module(STEP["owned"], "ansible.builtin.lineinfile", dict(
-                    path=persist, regexp=OWNED_REGEXP, line=to_text(owned_line), insertbefore="BOF", create=True))
-
-            if self._changed:
-                # create only in check mode, where the sysctl step did not create the file it would write
-                self._module(STEP["header"], "ansible.builtin.lineinfile", dict(
-                    path=persist, regexp=HEADER_REGEXP, line=to_text(args["header_line"]), insertbefore="BOF", create=check))
-
-            read = self._raw(STEP["readBack"], to_text(args["read_back"]))
+            if owned_line is not None or self._changed:
+                # fleet's comment lines and the read-back in one SSH operation (ansible/stamp.ts)
+                data = "%d %d\n%s\n" % (1 if self._changed else 0, 1 if check else 0, to_text(args["header_line"]))
+                if owned_line is not None:
+                    data += to_text(owned_line) + "\n"
+                read = self._stamp_and_read(to_text(args["stamp"]) + "\n" + to_text(args["read_back"]), data)
+            else:
+                read = self._raw(STEP["readBack"], to_text(args["read_back"]))
         except StepStopped as stop:
             result.update(self._summary())
             result["fleet_step"] = stop.step
@@ -151,14 +151,32 @@ class ActionModule(ActionBase):
             self._mark(step)
         return r
 
-    def _raw(self, step, script):
+    def _raw(self, step, script, in_data=None, checked=True):
         """Run a script like the raw action does (no module upload, no executable wrapper)."""
         try:
-            r = self._low_level_execute_command(script, executable=False)
+            r = self._low_level_execute_command(script, executable=False, in_data=in_data)
         except AnsibleConnectionFailure as e:
             raise StepStopped(step, dict(msg=to_text(e)), unreachable=True)
         except AnsibleError as e:
             raise StepStopped(step, dict(msg=to_text(e)))
-        if r.get("rc") != 0:
+        if checked and r.get("rc") != 0:
             raise StepStopped(step, dict(r, msg="non-zero return code"))
+        return r
+
+    def _stamp_and_read(self, script, data):
+        """The stamp's markers come before the read-back's first line; a failed stamp exits before the read-back starts.
+        A connection lost during the operation is reported at the read-back: what is lost for sure is the read-back."""
+        r = self._raw(STEP["readBack"], script, in_data=data, checked=False)
+        out = to_text(r.get("stdout", ""))
+        begin = out.find(READ_BEGIN)
+        head = out if begin < 0 else out[:begin]
+        if begin < 0 and r.get("rc") == STAMP_FAILED:
+            raise StepStopped(STEP["header"], dict(r, msg=to_text(r.get("stderr", "")).strip() or "the stamp failed"))
+        if OWNED_MARK in head:
+            self._mark(STEP["owned"])
+        if STAMPED_MARK in head:
+            self._mark(STEP["header"])
+        r = dict(r, stdout=out[begin:] if begin >= 0 else out)
+        if r.get("rc") != 0:
+            raise StepStopped(STEP["readBack"], dict(r, msg="non-zero return code"))
         return r

@@ -14,7 +14,9 @@
  * - for an empty reserved set, the persisted clear (lineinfile) and the
  *   runtime clear (the same shell line as before);
  * - the owned-ports line (additive hosts) and the header stamp, the stamp
- *   only when one of the steps before changed the host (a no-op stays ok);
+ *   only when one of the steps before changed the host (a no-op stays ok):
+ *   a shell script (ansible/stamp.ts), not two `lineinfile` runs, sent in
+ *   the same SSH operation as
  * - the read-back script, run like `raw` (no module upload).
  *
  * Step names are the former task names: a failure says which step failed
@@ -25,15 +27,16 @@
  * arguments, templated by Ansible as before; the plugin holds no shell text.
  *
  * Check mode: the sysctl and lineinfile steps run in check mode (they report
- * what they would change, and their diffs with --diff); the two shell writes
- * (whole write, runtime clear) cannot be simulated and are listed in
- * `fleet_skipped`; the read-back, read-only, still runs.
+ * what they would change, and their diffs with --diff); the stamp says what
+ * it would change and writes nothing; the two shell writes (whole write,
+ * runtime clear) cannot be simulated and are listed in `fleet_skipped`; the
+ * read-back, read-only, still runs.
  */
-import { KEY_RANGE, KEY_RESERVED } from '../ansible/scripts.js';
+import { KEY_RANGE, KEY_RESERVED, MARK } from '../ansible/scripts.js';
+import { OWNED_MARK, STAMP_FAILED, STAMPED_MARK } from '../ansible/stamp.js';
 import { WRITTEN_MARK } from '../ansible/whole-write.js';
 import { CLEAR_TASK, CLEARED_MARK, CLEAR_PERSIST_REGEXP } from './empty-set.js';
-import { HEADER_PREFIX, HEADER_TASK, OWNED_TASK } from './header.js';
-import { OWNED_PREFIX } from '../verify/owned.js';
+import { HEADER_TASK, OWNED_TASK } from './header.js';
 
 /** The plugin's name in a task (a playbook-adjacent plugin is called by its short name). */
 export const APPLY_ACTION = 'fleet_apply';
@@ -63,8 +66,10 @@ export function applyPluginSource(header: string): string {
     `WRITTEN_MARK = ${py(WRITTEN_MARK)}`,
     `CLEARED_MARK = ${py(CLEARED_MARK)}`,
     `CLEAR_PERSIST_REGEXP = ${py(CLEAR_PERSIST_REGEXP)}`,
-    `OWNED_REGEXP = ${py(`^${OWNED_PREFIX}`)}`,
-    `HEADER_REGEXP = ${py(`^${HEADER_PREFIX} `)}`,
+    `STAMPED_MARK = ${py(STAMPED_MARK)}`,
+    `OWNED_MARK = ${py(OWNED_MARK)}`,
+    `STAMP_FAILED = ${STAMP_FAILED}`,
+    `READ_BEGIN = ${py(`${MARK}begin `)}`,
   ];
   return [...header.split('\n').map((l) => `# ${l}`), PLUGIN_DOC, ...constants, PLUGIN_BODY].join('\n');
 }
@@ -94,7 +99,7 @@ class StepStopped(Exception):
 
 
 REQUIRED_ARGS = frozenset((
-    "persist_file", "reserved_ports", "header_line", "one_write_limit", "whole_write", "clear_runtime", "read_back",
+    "persist_file", "reserved_ports", "header_line", "one_write_limit", "whole_write", "clear_runtime", "stamp", "read_back",
 ))
 
 
@@ -150,16 +155,14 @@ class ActionModule(ActionBase):
                     if CLEARED_MARK in r["stdout"]:
                         self._mark(STEP["clearRuntime"])
 
-            if owned_line is not None:
-                self._module(STEP["owned"], "ansible.builtin.lineinfile", dict(
-                    path=persist, regexp=OWNED_REGEXP, line=to_text(owned_line), insertbefore="BOF", create=True))
-
-            if self._changed:
-                # create only in check mode, where the sysctl step did not create the file it would write
-                self._module(STEP["header"], "ansible.builtin.lineinfile", dict(
-                    path=persist, regexp=HEADER_REGEXP, line=to_text(args["header_line"]), insertbefore="BOF", create=check))
-
-            read = self._raw(STEP["readBack"], to_text(args["read_back"]))
+            if owned_line is not None or self._changed:
+                # fleet's comment lines and the read-back in one SSH operation (ansible/stamp.ts)
+                data = "%d %d\\n%s\\n" % (1 if self._changed else 0, 1 if check else 0, to_text(args["header_line"]))
+                if owned_line is not None:
+                    data += to_text(owned_line) + "\\n"
+                read = self._stamp_and_read(to_text(args["stamp"]) + "\\n" + to_text(args["read_back"]), data)
+            else:
+                read = self._raw(STEP["readBack"], to_text(args["read_back"]))
         except StepStopped as stop:
             result.update(self._summary())
             result["fleet_step"] = stop.step
@@ -214,15 +217,33 @@ class ActionModule(ActionBase):
             self._mark(step)
         return r
 
-    def _raw(self, step, script):
+    def _raw(self, step, script, in_data=None, checked=True):
         """Run a script like the raw action does (no module upload, no executable wrapper)."""
         try:
-            r = self._low_level_execute_command(script, executable=False)
+            r = self._low_level_execute_command(script, executable=False, in_data=in_data)
         except AnsibleConnectionFailure as e:
             raise StepStopped(step, dict(msg=to_text(e)), unreachable=True)
         except AnsibleError as e:
             raise StepStopped(step, dict(msg=to_text(e)))
-        if r.get("rc") != 0:
+        if checked and r.get("rc") != 0:
             raise StepStopped(step, dict(r, msg="non-zero return code"))
+        return r
+
+    def _stamp_and_read(self, script, data):
+        """The stamp's markers come before the read-back's first line; a failed stamp exits before the read-back starts.
+        A connection lost during the operation is reported at the read-back: what is lost for sure is the read-back."""
+        r = self._raw(STEP["readBack"], script, in_data=data, checked=False)
+        out = to_text(r.get("stdout", ""))
+        begin = out.find(READ_BEGIN)
+        head = out if begin < 0 else out[:begin]
+        if begin < 0 and r.get("rc") == STAMP_FAILED:
+            raise StepStopped(STEP["header"], dict(r, msg=to_text(r.get("stderr", "")).strip() or "the stamp failed"))
+        if OWNED_MARK in head:
+            self._mark(STEP["owned"])
+        if STAMPED_MARK in head:
+            self._mark(STEP["header"])
+        r = dict(r, stdout=out[begin:] if begin >= 0 else out)
+        if r.get("rc") != 0:
+            raise StepStopped(STEP["readBack"], dict(r, msg="non-zero return code"))
         return r
 `;

@@ -11,10 +11,10 @@ export const HEADER_PREFIX = '# Managed by fleet';
 
 /**
  * The ports fleet owns on the host (the policy's set, see verify/owned.ts)
- * are a comment line of the persisted file, written by the apply plugin's
- * owned step (lineinfile, `^# fleet owns:`, before the first line; the header
- * then goes before it). Idempotent: the file changes only when the policy's
- * set for the host changes, so a no-op apply stays ok.
+ * are a comment line of the persisted file, written with the header by the
+ * apply plugin's stamp (ansible/stamp.ts: the header first, then this line).
+ * Idempotent: the file changes only when the policy's set for the host
+ * changes, so a no-op apply stays ok.
  */
 export const OWNED_TASK = 'fleet record owned ports';
 

@@ -1,10 +1,12 @@
 import { KEY_RANGE, KEY_RESERVED, readScript } from '../ansible/scripts.js';
+import { stampScript } from '../ansible/stamp.js';
 import { wholeWriteScript, WRITTEN_MARK } from '../ansible/whole-write.js';
 import type { AnsibleSettings } from '../policy/types.js';
 import { ONE_WRITE_LIMIT } from '../ports/write-limit.js';
 import { APPLY_ACTION, APPLY_STEP } from './apply-plugin.js';
 import { clearRuntimeScript, WHEN_NOT_EMPTY } from './empty-set.js';
-import { HEADER_LINE } from './header.js';
+import { OWNED_PREFIX } from '../verify/owned.js';
+import { HEADER_LINE, HEADER_PREFIX } from './header.js';
 
 /** Task names are part of the contract between the playbooks and the result parser. */
 export const TASK = {
@@ -224,6 +226,7 @@ export function applyTasks(): Record<string, unknown>[] {
         one_write_limit: ONE_WRITE_LIMIT,
         whole_write: wholeWriteScript,
         clear_runtime: clearRuntimeScript,
+        stamp: stampScript(HEADER_PREFIX, OWNED_PREFIX),
         read_back: readScript(false),
       },
     },

@@ -3,12 +3,12 @@
  * `compliant` although it was not, build that state on a real lab host and
  * assert fleet's verdict. Every test here fails on the code before issue 10.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, expect, it } from 'vitest';
 import { KEY_RANGE, KEY_RESERVED } from '../../src/ansible/scripts.js';
-import { bootFile, describeLab, driftSysctl, inHostBoot, lab, reboot, resetHost, sshHost, startHost, stopHost } from './helpers.js';
+import { bootFile, describeLab, driftSysctl, inHostBoot, lab, labHost, reboot, resetHost, sshHost, startHost, stopHost } from './helpers.js';
 import { fleet, hostResult, why, workDir, writePolicy } from './fleet.js';
 
 const PERSIST = '/etc/sysctl.d/90-fleet-reserved-ports.conf';
@@ -173,5 +173,29 @@ describeLab('verdicts that cannot lie (issue 10)', () => {
       // later tests (and files) need h2 up, whatever happened here
       await startHost('h2');
     }
+  });
+  it('case 9: a stamp that fails after the sysctl write (mktemp fails on the host): failed at the stamp, changed: true, the value written, no temporary file left', async () => {
+    await resetHost('h3');
+    const wrapper = join(lab().dir, 'hosts', 'h3', 'mktemp-fails');
+    writeFileSync(wrapper, '#!/bin/sh\necho "mktemp: No space left on device" >&2\nexit 1\n', { mode: 0o755 });
+    // the sysctl module writes through Python's tempfile; only the stamp's shell uses mktemp
+    await inHostBoot('h3', 'mount --bind "$1" /usr/bin/mktemp', [wrapper]);
+    try {
+      const r = await fleet(['apply', policy, '--yes', '--json', '-l', 'h3']);
+      expect(r.exitCode, why(r)).toBe(1);
+      const h = hostResult(r.report, 'h3');
+      expect(h.verdict).toBe('failed');
+      expect(h.changed).toBe(true);
+      expect(h.message).toContain('fleet stamp persisted file');
+      expect(h.message).toContain('cannot create a temporary file next to');
+      expect((await sshHost('h3', `sysctl -n ${KEY_RESERVED}`)).trim()).toBe(PORTS);
+      expect(readdirSync(labHost('h3').sysctlDir)).toEqual(['90-fleet-reserved-ports.conf']);
+    } finally {
+      await inHostBoot('h3', 'umount /usr/bin/mktemp');
+    }
+    // the value and its persisted line were written: the next apply finds the host compliant (the header is not part of the verdict)
+    const again = await fleet(['apply', policy, '--yes', '--json', '-l', 'h3']);
+    expect(again.exitCode, why(again)).toBe(0);
+    expect(hostResult(again.report, 'h3')).toMatchObject({ verdict: 'compliant', changed: false });
   });
 });
