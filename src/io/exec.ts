@@ -6,8 +6,7 @@
  * write is refused, whatever code path asked for it.
  */
 import { appendFileSync, closeSync, openSync } from 'node:fs';
-import { spawn } from 'node:child_process';
-import { execa, type ResultPromise } from 'execa';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { ExitCode, FleetError } from '../errors.js';
 
 export interface ExecOptions {
@@ -36,7 +35,10 @@ export interface ExecResult {
 }
 
 let readOnly = false;
-const live = new Set<ResultPromise>();
+const live = new Set<ChildProcess>();
+
+/** After a timeout's SIGTERM, how long a process gets before SIGKILL. */
+const FORCE_KILL_MS = 5000;
 
 /** Refuse any spawn marked `write` from now on (fleet check, plan, --dry-run). */
 export function setReadOnly(value: boolean): void {
@@ -49,6 +51,13 @@ function trace(cmd: string, args: readonly string[], write: boolean): void {
   if (file) appendFileSync(file, JSON.stringify({ cmd, args, write }) + '\n');
 }
 
+/**
+ * Run a command to its end and collect its output (never throws for the
+ * command's own failure: exit code, signal, timeout and a failed start are in
+ * the result). On node:child_process directly: this module is on every run's
+ * start-up path, and execa cost ≈ 45 ms of imports there (issue 19: ansible-playbook
+ * started at ≈ 265 ms instead of ≈ 310 ms into a one-host `fleet check`).
+ */
 export async function run(cmd: string, args: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
   const write = opts.write ?? false;
   if (write && readOnly) {
@@ -56,50 +65,72 @@ export async function run(cmd: string, args: readonly string[], opts: ExecOption
   }
   trace(cmd, args, write);
   const started = performance.now();
-  const child = execa(cmd, args, {
-    reject: false,
-    env: opts.env,
-    extendEnv: true,
+  const child = spawn(cmd, [...args], {
+    env: { ...process.env, ...opts.env },
     cwd: opts.cwd,
-    input: opts.input,
-    timeout: opts.timeoutMs,
     detached: opts.detached ?? false,
-    stdin: opts.input === undefined ? 'ignore' : 'pipe',
-    stripFinalNewline: false,
-    lines: false,
-    killSignal: 'SIGTERM',
+    stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
   live.add(child);
-  if (opts.onLine && child.stdout) {
-    let buf = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      buf += chunk;
-      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        opts.onLine!(line);
-      }
-    });
-    child.stdout.on('end', () => {
-      if (buf) opts.onLine!(buf);
-    });
+  let stdout = '';
+  let stderr = '';
+  let pending = '';
+  child.stdout!.setEncoding('utf8');
+  child.stderr!.setEncoding('utf8');
+  child.stdout!.on('data', (chunk: string) => {
+    stdout += chunk;
+    if (!opts.onLine) return;
+    pending += chunk;
+    for (let i = pending.indexOf('\n'); i >= 0; i = pending.indexOf('\n')) {
+      const line = pending.slice(0, i);
+      pending = pending.slice(i + 1);
+      opts.onLine(line);
+    }
+  });
+  child.stderr!.on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  if (opts.input !== undefined && child.stdin) {
+    // a process that exits without reading its input closes the pipe: not an error of ours
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(opts.input);
   }
+  let timedOut = false;
+  let forceKill: NodeJS.Timeout | undefined;
+  const timer =
+    opts.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          child.kill('SIGTERM');
+          forceKill = setTimeout(() => child.kill('SIGKILL'), FORCE_KILL_MS);
+          forceKill.unref();
+        }, opts.timeoutMs);
   try {
-    const r = await child;
-    const spawnError =
-      r.failed && r.exitCode === undefined && !r.signal && !r.timedOut ? (r.cause instanceof Error ? r.cause.message : r.shortMessage) : undefined;
+    const end = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((done) => {
+      let startError: Error | undefined;
+      child.on('error', (e) => {
+        startError = e;
+        // a process that never started emits no 'close'
+        if (child.pid === undefined) done({ code: null, signal: null, error: e });
+      });
+      // 'close': the process ended and its output streams are drained
+      child.on('close', (code, signal) => done({ code, signal, ...(startError ? { error: startError } : {}) }));
+    });
+    if (opts.onLine && pending) opts.onLine(pending);
     return {
       command: [cmd, ...args].join(' '),
-      exitCode: r.exitCode,
-      signal: r.signal,
-      stdout: typeof r.stdout === 'string' ? r.stdout : '',
-      stderr: typeof r.stderr === 'string' ? r.stderr : '',
-      spawnError,
-      timedOut: r.timedOut,
+      exitCode: end.code ?? undefined,
+      signal: end.signal ?? undefined,
+      stdout,
+      stderr,
+      spawnError: end.error && child.pid === undefined ? `${end.error.message}` : undefined,
+      timedOut,
       durationMs: performance.now() - started,
     };
   } finally {
+    if (timer) clearTimeout(timer);
+    if (forceKill) clearTimeout(forceKill);
     live.delete(child);
   }
 }
