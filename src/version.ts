@@ -1,6 +1,14 @@
-/** fleet's version: package.json's, read once here (src/version.ts and dist/version.js both sit one folder below it). */
-import { createRequire } from 'node:module';
+/** fleet's version: package.json's, read once here (found upward from this file: src/, dist/ or the bundle's dist/cli/chunks/). */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
+function packageJson(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const p = join(dir, 'package.json');
+    if (existsSync(p)) return p;
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
+  }
+}
 
-export const VERSION: string = pkg.version;
+export const VERSION: string = (JSON.parse(readFileSync(packageJson(), 'utf8')) as { version: string }).version;

@@ -1,4 +1,4 @@
-import { lstat, mkdir, stat } from 'node:fs/promises';
+import { lstat, mkdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { ExitCode, FleetError } from '../errors.js';
 import { writeFileAtomic } from '../io/files.js';
@@ -73,8 +73,19 @@ export async function writeProject(dir: string, files: readonly RenderedFile[], 
     const path = join(dir, f.path);
     // sub-folders (playbooks/, inventories/) too: writeFileAtomic would create them with the umask's default
     await folder(dirname(path));
-    await writeFileAtomic(path, f.content, 0o644);
+    if (!(await sameFile(path, f.content))) await writeFileAtomic(path, f.content, 0o644);
     written.push(path);
   }
   return written;
+}
+
+/** A regular file (not a link) with this exact content and mode 0644: a rerun leaves it alone (no write, no fsync, mtime kept). */
+async function sameFile(path: string, content: string): Promise<boolean> {
+  try {
+    const st = await lstat(path);
+    if (!st.isFile() || (st.mode & 0o777) !== 0o644 || st.size !== Buffer.byteLength(content)) return false;
+    return (await readFile(path, 'utf8')) === content;
+  } catch {
+    return false;
+  }
 }
