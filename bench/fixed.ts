@@ -70,9 +70,18 @@ export function pieceContenders(ctx: BenchContext, baselineRoot?: string): Conte
   ];
 }
 
-/** `fleet check --limit` against `ansible PATTERN -m raw` on the same hosts; callers keep connections warm. */
+/** The name of the playbook floor: a bare play of one raw task, what any tool that runs ansible-playbook pays at least. */
+export const PLAYBOOK_FLOOR = 'ansible-playbook, one raw task';
+
+/**
+ * `fleet check --limit` against `ansible PATTERN -m raw` on the same hosts,
+ * and the playbook floor beside them (a play of one raw task, no fleet);
+ * callers keep connections warm.
+ */
 export function warmContenders(ctx: BenchContext, hosts: string[], baseline?: BenchContext): Contender[] {
   const pattern = hosts.join(',');
+  const play = join(ctx.work, 'raw-play.yml');
+  writeFileSync(play, `- hosts: all\n  gather_facts: false\n  tasks:\n    - ansible.builtin.raw: sysctl -n ${KEY}\n`);
   return [
     ...(baseline ? [baselineCheck(baseline, ['--limit', pattern], hosts.length)] : []),
     {
@@ -85,6 +94,17 @@ export function warmContenders(ctx: BenchContext, hosts: string[], baseline?: Be
       name: 'ansible -m raw',
       desc: `\`ansible <same hosts> -f ${hosts.length} -m raw -a 'sysctl -n …'\``,
       steps: [adhocRaw(ctx.inventory, pattern, hosts.length, ctx.ansibleCp)],
+      check: ok,
+    },
+    {
+      name: PLAYBOOK_FLOOR,
+      desc: `\`ansible-playbook -l <same hosts> -f ${hosts.length}\` of a play with one \`raw\` task (no fleet, Ansible's default output)`,
+      steps: [
+        () =>
+          timed('ansible-playbook', ['-i', ctx.inventory, '-l', pattern, '-f', String(hosts.length), play], {
+            env: { ANSIBLE_SSH_CONTROL_PATH_DIR: ctx.ansibleCp, ANSIBLE_NOCOLOR: '1' },
+          }),
+      ],
       check: ok,
     },
   ];
@@ -210,12 +230,12 @@ export function fixedMarkdown(f: FixedResults): string[] {
   L.push(
     '### fleet check against `ansible -m raw`, same hosts, connections warm',
     '',
-    '| hosts | fleet check wall (s) | ansible -m raw wall (s) | ratio wall | fleet CPU (s) | ansible CPU (s) | ratio CPU |',
+    '| hosts | contender wall (s) | ansible -m raw wall (s) | ratio wall | contender CPU (s) | ansible CPU (s) | ratio CPU |',
     '|---:|---:|---:|---:|---:|---:|---:|',
   );
   for (const [n, rows] of Object.entries(f.warm)) {
     const b = rows.find((r) => r.name === 'ansible -m raw');
-    for (const a of rows.filter((r) => r.name.startsWith('fleet check'))) {
+    for (const a of rows.filter((r) => r.name.startsWith('fleet check') || r.name === PLAYBOOK_FLOOR)) {
       if (b) L.push(`| ${n} (${a.name}) | ${f2(a.wall)} | ${f2(b.wall)} | ${f2(a.wall / b.wall)}× | ${f2(a.cpu)} | ${f2(b.cpu)} | ${f2(a.cpu / b.cpu)}× |`);
     }
   }
