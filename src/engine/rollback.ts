@@ -4,9 +4,9 @@ import { mustParse } from '../ports/portset.js';
 import { TASK } from '../render/playbooks.js';
 import { restoreVars, ROLLBACK_PLAYBOOK, rollbackPlaybook } from '../render/rollback.js';
 import { toAnsibleYaml } from '../render/yaml.js';
+import { writeOutcome } from '../verify/outcome.js';
 import { judgeRestore } from '../verify/prior.js';
-import { parseReadback } from '../verify/readback.js';
-import { notRun, VERSION } from '../verify/report.js';
+import { VERSION } from '../verify/report.js';
 import type { HostResult, PriorState } from '../verify/types.js';
 import { play, sessionFiles, writeSessionProject, type Session } from './session.js';
 
@@ -33,16 +33,13 @@ export async function restoreHosts(
   const dir = await writeSessionProject(s, 'rollback', files);
   const pb = await play(s, dir, ROLLBACK_PLAYBOOK, true, opts.onEvent);
   const interrupted = pb.signal !== undefined || pb.exitCode === 99;
+  const notReached = interrupted ? 'interrupted before Ansible reached this host' : 'Ansible did not report this host';
+  // the write ladder apply uses (verify/outcome.ts), judged against the recorded state
   const results = hosts.map(({ plan, prior }): HostResult => {
     const o = pb.collector.hosts.get(plan.host);
-    const base = { host: plan.host, groups: plan.groups, desired: prior.reserved };
-    if (!o)
-      return notRun(plan.host, plan.groups, prior.reserved, interrupted ? 'interrupted before Ansible reached this host' : 'Ansible did not report this host');
-    if (o.status === 'unreachable') return { ...base, changed: false, verdict: 'unreachable', message: o.message ?? 'unreachable' };
-    if (o.status === 'failed') return { ...base, changed: o.changed, verdict: 'failed', message: `${o.failedTask ?? 'task'}: ${o.message ?? 'failed'}` };
-    const parsed = parseReadback(o.reads[TASK.readBack] ?? '');
-    if (!parsed.ok) return { ...base, changed: o.changed, verdict: 'failed', message: parsed.error };
-    return judgeRestore(plan.host, plan.groups, prior, parsed.observed);
+    return writeOutcome({ host: plan.host, groups: plan.groups, desired: prior.reserved }, o, o?.reads[TASK.readBack], notReached, (observed) =>
+      judgeRestore(plan.host, plan.groups, prior, observed),
+    );
   });
   return { results, interrupted };
 }

@@ -3,10 +3,15 @@
  * recorded before it changed the host: the persistence file's exact content
  * (or its absence) and the runtime values of both keys, then read back in the
  * same connection like apply. The file content travels base64-encoded, so no
- * byte of it is ever seen by Jinja or a shell.
+ * byte of it is ever seen by Jinja or a shell. A recorded reserved value
+ * longer than one kernel write is written whole, in chunks, as apply writes
+ * one (ansible/whole-write.ts, the value on stdin): `sysctl -w` would cut it
+ * and exit 0.
  */
 import { KEY_RANGE, KEY_RESERVED, readScript } from '../ansible/scripts.js';
+import { wholeWriteScript } from '../ansible/whole-write.js';
 import type { AnsibleSettings } from '../policy/types.js';
+import { ONE_WRITE_LIMIT } from '../ports/write-limit.js';
 import type { PriorState } from '../verify/types.js';
 import { TARGET_GROUP, TASK } from './playbooks.js';
 
@@ -16,6 +21,7 @@ export const ROLLBACK_TASK = {
   file: 'fleet restore persisted file',
   remove: 'fleet remove persisted file',
   reserved: 'fleet restore reserved ports',
+  reservedWhole: 'fleet restore long reserved ports whole',
   range: 'fleet restore ephemeral port range',
 } as const;
 
@@ -39,7 +45,16 @@ export function rollbackPlaybook(ansible: AnsibleSettings): unknown[] {
           'ansible.builtin.file': { path: '{{ fleet_persist_file }}', state: 'absent' },
           when: 'fleet_restore_absent | default(false)',
         },
-        { name: ROLLBACK_TASK.reserved, 'ansible.builtin.raw': `${SH}; sysctl -w ${KEY_RESERVED}={{ fleet_restore_reserved | quote }} >/dev/null` },
+        {
+          name: ROLLBACK_TASK.reserved,
+          'ansible.builtin.raw': `${SH}; sysctl -w ${KEY_RESERVED}={{ fleet_restore_reserved | quote }} >/dev/null`,
+          when: `fleet_restore_reserved | length <= ${ONE_WRITE_LIMIT}`,
+        },
+        {
+          name: ROLLBACK_TASK.reservedWhole,
+          'ansible.builtin.shell': { cmd: wholeWriteScript, stdin: '{{ fleet_restore_reserved }}' },
+          when: `fleet_restore_reserved | length > ${ONE_WRITE_LIMIT}`,
+        },
         {
           name: ROLLBACK_TASK.range,
           'ansible.builtin.raw': `${SH}; sysctl -w ${KEY_RANGE}={{ fleet_restore_range | quote }} >/dev/null`,

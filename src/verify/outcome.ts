@@ -1,6 +1,7 @@
 /**
  * From one host's plan, what Ansible reported for it and its read-back, to
- * the host's result: the ladders of a read (check, plan) and of an apply.
+ * the host's result: the ladders of a read (check, plan) and of a write
+ * (apply, rollback).
  * Pure: the session only orchestrates.
  */
 import type { HostOutcome } from '../ansible/events.js';
@@ -50,23 +51,38 @@ export function unreachableMessage(o: HostOutcome): string {
   return `${reason}; changed by "${o.changedTasks.join('", "')}" before it became unreachable${at}; nothing was read back after the change, so its runtime and boot values are unverified`;
 }
 
-/** An applied host: never reached, unreachable, failed (with what its read-back shows), or judged from the read-back. */
-export function applyOutcome(plan: HostPlan, o: HostOutcome | undefined, readBack: string | undefined, ctx: JudgeContext): HostResult {
-  const base = { host: plan.host, groups: plan.groups, desired: format(plan.desired) };
-  if (!o) {
-    const why = ctx.interrupted
-      ? 'interrupted before Ansible reached this host'
-      : 'not run: the rollout stopped before this host (max_fail_percentage reached in an earlier batch)';
-    return notRun(plan.host, plan.groups, base.desired, why);
-  }
+/**
+ * The ladder of a run that writes (apply, rollback): never reached,
+ * unreachable (with what the run had changed on it first), failed (with what
+ * its read-back shows, when it got that far), no usable read-back, or judged
+ * from the read-back by `judgeRead`.
+ */
+export function writeOutcome(
+  base: { host: string; groups: string[]; desired: string },
+  o: HostOutcome | undefined,
+  readBack: string | undefined,
+  notReached: string,
+  judgeRead: (observed: Observed) => Omit<HostResult, 'changed'>,
+): HostResult {
+  if (!o) return notRun(base.host, base.groups, base.desired, notReached);
   if (o.status === 'unreachable') return { ...base, changed: o.changed, verdict: 'unreachable', message: unreachableMessage(o) };
   const parsed = readBack === undefined ? undefined : parseReadback(readBack);
-  const judged = parsed?.ok ? judge(plan, ctx.mode, ctx.persistFile, parsed.observed) : undefined;
+  const judged = parsed?.ok ? judgeRead(parsed.observed) : undefined;
   if (o.status === 'failed') {
     return { ...base, ...(judged ?? {}), changed: o.changed, verdict: 'failed', message: `${o.failedTask ?? 'task'}: ${o.message ?? 'failed'}` };
   }
   if (!judged) return { ...base, changed: o.changed, verdict: 'failed', message: parsed && !parsed.ok ? parsed.error : 'no read-back from host' };
   return { ...judged, changed: o.changed };
+}
+
+/** An applied host: the write ladder, judged against the host's plan. */
+export function applyOutcome(plan: HostPlan, o: HostOutcome | undefined, readBack: string | undefined, ctx: JudgeContext): HostResult {
+  const notReached = ctx.interrupted
+    ? 'interrupted before Ansible reached this host'
+    : 'not run: the rollout stopped before this host (max_fail_percentage reached in an earlier batch)';
+  return writeOutcome({ host: plan.host, groups: plan.groups, desired: format(plan.desired) }, o, readBack, notReached, (observed) =>
+    judge(plan, ctx.mode, ctx.persistFile, observed),
+  );
 }
 
 /** Each host the apply changed (or may have half-changed) gets the state read before the change: what rollback restores. */

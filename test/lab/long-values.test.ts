@@ -6,10 +6,11 @@
  * the host) loads the persisted file whole too.
  */
 import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { beforeEach, expect, it } from 'vitest';
 import { ONE_WRITE_LIMIT } from '../../src/ports/write-limit.js';
 import { describeLab, driftSysctl, execIn, reboot, resetAll, sshHost } from './helpers.js';
-import { fleet, hostResult, why, writePolicy } from './fleet.js';
+import { fleet, hostResult, why, workDir, writePolicy } from './fleet.js';
 
 const KEY = 'net.ipv4.ip_local_reserved_ports';
 const read = async (h: string) => (await sshHost(h, `sysctl -n ${KEY}`)).trim();
@@ -94,6 +95,22 @@ describeLab('reserved values longer than one kernel write', () => {
     expect(repaired.exitCode, why(repaired)).toBe(0);
     expect(hostResult(repaired.report, 'h2')).toMatchObject({ verdict: 'compliant', changed: true });
     expect(await read('h2')).toBe(long);
+    expect(machineValue()).toBe(machine);
+  });
+  it('rollback puts a recorded long value back whole, runtime and file (`sysctl -w` would cut it and exit 0)', async () => {
+    const toLong = await fleet(['apply', writePolicy({ hosts: { h1: { reserved_ports: long } } }), '--yes', '--limit', 'h1']);
+    expect(toLong.exitCode, why(toLong)).toBe(0);
+    const fileBefore = await sshHost('h1', 'cat /etc/sysctl.d/90-fleet-reserved-ports.conf');
+    const report = join(workDir(), 'long-then-short.json');
+    const short = writePolicy({ hosts: { h1: { reserved_ports: '5000-6000' } } });
+    const toShort = await fleet(['apply', short, '--yes', '--limit', 'h1', '--report', `json=${report}`]);
+    expect(toShort.exitCode, why(toShort)).toBe(0);
+    expect(await read('h1')).toBe('5000-6000');
+    const back = await fleet(['rollback', report, '--yes', '--json']);
+    expect(back.exitCode, why(back)).toBe(0);
+    expect(hostResult(back.report, 'h1')).toMatchObject({ verdict: 'compliant', changed: true });
+    expect(await read('h1')).toBe(long);
+    expect(await sshHost('h1', 'cat /etc/sysctl.d/90-fleet-reserved-ports.conf')).toBe(fileBefore);
     expect(machineValue()).toBe(machine);
   });
 });

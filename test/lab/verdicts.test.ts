@@ -198,4 +198,40 @@ describeLab('verdicts that cannot lie (issue 10)', () => {
     expect(again.exitCode, why(again)).toBe(0);
     expect(hostResult(again.report, 'h3')).toMatchObject({ verdict: 'compliant', changed: false });
   });
+  it('case 10: a host rollback changed and that then became unreachable keeps changed: true and says so, as apply does', async () => {
+    await resetHost('h4');
+    const report = join(workDir(), 'case10-apply.json');
+    const applied = await fleet(['apply', policy, '--yes', '--json', '-l', 'h4', '--report', `json=${report}`]);
+    expect(applied.exitCode, why(applied)).toBe(0);
+    // rollback reads h4 (is it as the report left it?), restores, then reads back: each read runs `sysctl -n`
+    // twice, so from the third call on (the read-back) the wrapper blocks and the host can be cut off
+    const reached = join(lab().dir, 'hosts', 'h4', 'readback-reached');
+    const wrapper = join(lab().dir, 'hosts', 'h4', 'sysctl-wrapper');
+    const real = join(lab().dir, 'hosts', 'h4', 'sysctl-real');
+    const count = `${reached}.count`;
+    rmSync(reached, { force: true });
+    rmSync(count, { force: true });
+    writeFileSync(
+      wrapper,
+      `#!/bin/sh\nif [ "$1" = "-n" ]; then n=$(($(cat '${count}' 2>/dev/null || echo 0) + 1)); echo $n > '${count}'; if [ $n -ge 3 ]; then : > '${reached}'; sleep 60; fi; fi\nexec '${real}' "$@"\n`,
+      { mode: 0o755 },
+    );
+    await inHostBoot('h4', 'cp /usr/sbin/sysctl "$1"; mount --bind "$2" /usr/sbin/sysctl', [real, wrapper]);
+    const rolling = fleet(['rollback', report, '--yes', '--json']);
+    for (let i = 0; i < 1500 && !existsSync(reached); i++) await sleep(20);
+    expect(existsSync(reached)).toBe(true);
+    await stopHost('h4');
+    try {
+      const r = await rolling;
+      expect(r.exitCode, why(r)).toBe(1);
+      const h = hostResult(r.report, 'h4');
+      expect(h.verdict).toBe('unreachable');
+      // before issue 14's leftover was mended, rollback said changed: false here, with the bare reason
+      expect(h.changed).toBe(true);
+      expect(h.message).toMatch(/changed by "[^"]+"(, "[^"]+")* before it became unreachable at "fleet read back"; nothing was read back/);
+    } finally {
+      await startHost('h4');
+      await inHostBoot('h4', 'umount /usr/sbin/sysctl || true');
+    }
+  });
 });
