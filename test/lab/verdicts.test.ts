@@ -29,6 +29,35 @@ async function check(host: string, extra: string[] = [], file = policy) {
   return { r, h: hostResult(r.report, host) };
 }
 
+/**
+ * Bind a wrapper over `sysctl` in the host's mount namespace that blocks from the third `sysctl -n`
+ * on: a run that reads (two calls), writes, then reads back hangs in its read-back, after the write
+ * steps reported `changed`. Resolves once the read-back is reached, so the test can cut the host off.
+ */
+async function blockReadBack(host: string): Promise<{ reached: () => Promise<boolean>; undo: () => Promise<void> }> {
+  const dir = join(lab().dir, 'hosts', host);
+  const reached = join(dir, 'readback-reached');
+  const wrapper = join(dir, 'sysctl-wrapper');
+  const real = join(dir, 'sysctl-real');
+  const count = `${reached}.count`;
+  rmSync(reached, { force: true });
+  rmSync(count, { force: true });
+  writeFileSync(
+    wrapper,
+    `#!/bin/sh\nif [ "$1" = "-n" ]; then n=$(($(cat '${count}' 2>/dev/null || echo 0) + 1)); echo $n > '${count}'; if [ $n -ge 3 ]; then : > '${reached}'; sleep 60; fi; fi\nexec '${real}' "$@"\n`,
+    { mode: 0o755 },
+  );
+  await inHostBoot(host, 'cp /usr/sbin/sysctl "$1"; mount --bind "$2" /usr/sbin/sysctl', [real, wrapper]);
+  return {
+    reached: async () => {
+      for (let i = 0; i < 1500 && !existsSync(reached); i++) await sleep(20);
+      return existsSync(reached);
+    },
+    // the host's sshd must run (inHostBoot enters its namespaces)
+    undo: () => inHostBoot(host, 'umount /usr/sbin/sysctl || true').then(() => undefined),
+  };
+}
+
 describeLab('verdicts that cannot lie (issue 10)', () => {
   beforeAll(() => {
     policy = writePolicy({ reserved_ports: PORTS, ephemeral_range: '20000-60999' });
@@ -142,24 +171,10 @@ describeLab('verdicts that cannot lie (issue 10)', () => {
 
   it('case 8: a host apply changed and that then became unreachable keeps changed: true and says so', async () => {
     await resetHost('h2');
-    // apply reads h2 (plan), sets, then reads back: each read runs `sysctl -n` twice. From the third call
-    // on (the read-back) a wrapper bound over sysctl in h2's mount namespace only blocks, so the host can
-    // be cut off after the set tasks reported `changed`, before the read-back returns
-    const reached = join(lab().dir, 'hosts', 'h2', 'readback-reached');
-    const wrapper = join(lab().dir, 'hosts', 'h2', 'sysctl-wrapper');
-    const real = join(lab().dir, 'hosts', 'h2', 'sysctl-real');
-    const count = `${reached}.count`;
-    rmSync(reached, { force: true });
-    rmSync(count, { force: true });
-    writeFileSync(
-      wrapper,
-      `#!/bin/sh\nif [ "$1" = "-n" ]; then n=$(($(cat '${count}' 2>/dev/null || echo 0) + 1)); echo $n > '${count}'; if [ $n -ge 3 ]; then : > '${reached}'; sleep 60; fi; fi\nexec '${real}' "$@"\n`,
-      { mode: 0o755 },
-    );
-    await inHostBoot('h2', 'cp /usr/sbin/sysctl "$1"; mount --bind "$2" /usr/sbin/sysctl', [real, wrapper]);
+    // apply reads h2 (plan), sets, then reads back: the read-back hangs, so the host can be cut off after the set
+    const block = await blockReadBack('h2');
     const applying = fleet(['apply', policy, '--yes', '--json', '-l', 'h2']);
-    for (let i = 0; i < 1500 && !existsSync(reached); i++) await sleep(20);
-    expect(existsSync(reached)).toBe(true);
+    expect(await block.reached()).toBe(true);
     await stopHost('h2');
     try {
       const r = await applying;
@@ -172,6 +187,7 @@ describeLab('verdicts that cannot lie (issue 10)', () => {
     } finally {
       // later tests (and files) need h2 up, whatever happened here
       await startHost('h2');
+      await block.undo();
     }
   });
   it('case 9: a stamp that fails after the sysctl write (mktemp fails on the host): failed at the stamp, changed: true, the value written, no temporary file left', async () => {
@@ -203,23 +219,10 @@ describeLab('verdicts that cannot lie (issue 10)', () => {
     const report = join(workDir(), 'case10-apply.json');
     const applied = await fleet(['apply', policy, '--yes', '--json', '-l', 'h4', '--report', `json=${report}`]);
     expect(applied.exitCode, why(applied)).toBe(0);
-    // rollback reads h4 (is it as the report left it?), restores, then reads back: each read runs `sysctl -n`
-    // twice, so from the third call on (the read-back) the wrapper blocks and the host can be cut off
-    const reached = join(lab().dir, 'hosts', 'h4', 'readback-reached');
-    const wrapper = join(lab().dir, 'hosts', 'h4', 'sysctl-wrapper');
-    const real = join(lab().dir, 'hosts', 'h4', 'sysctl-real');
-    const count = `${reached}.count`;
-    rmSync(reached, { force: true });
-    rmSync(count, { force: true });
-    writeFileSync(
-      wrapper,
-      `#!/bin/sh\nif [ "$1" = "-n" ]; then n=$(($(cat '${count}' 2>/dev/null || echo 0) + 1)); echo $n > '${count}'; if [ $n -ge 3 ]; then : > '${reached}'; sleep 60; fi; fi\nexec '${real}' "$@"\n`,
-      { mode: 0o755 },
-    );
-    await inHostBoot('h4', 'cp /usr/sbin/sysctl "$1"; mount --bind "$2" /usr/sbin/sysctl', [real, wrapper]);
+    // rollback reads h4 (is it as the report left it?), restores, then reads back: the read-back hangs
+    const block = await blockReadBack('h4');
     const rolling = fleet(['rollback', report, '--yes', '--json']);
-    for (let i = 0; i < 1500 && !existsSync(reached); i++) await sleep(20);
-    expect(existsSync(reached)).toBe(true);
+    expect(await block.reached()).toBe(true);
     await stopHost('h4');
     try {
       const r = await rolling;
@@ -231,7 +234,7 @@ describeLab('verdicts that cannot lie (issue 10)', () => {
       expect(h.message).toMatch(/changed by "[^"]+"(, "[^"]+")* before it became unreachable at "fleet read back"; nothing was read back/);
     } finally {
       await startHost('h4');
-      await inHostBoot('h4', 'umount /usr/sbin/sysctl || true');
+      await block.undo();
     }
   });
 });
