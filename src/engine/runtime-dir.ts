@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmod, lstat, mkdir } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, rmdir, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExitCode, FleetError } from '../errors.js';
 
@@ -36,5 +36,43 @@ export async function runtimeDirFor(stateDir: string): Promise<string> {
   await privateDir(base);
   const dir = join(base, shortName(stateDir));
   await privateDir(dir);
+  // in use from now: its time is what pruneIdle reads
+  const now = new Date();
+  await utimes(dir, now, now);
+  await pruneIdle(base, dir);
   return dir;
+}
+
+/** A policy's runtime folder left empty and unused this long is a leftover, not one a run is using. */
+export const IDLE_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Remove the other policies' runtime folders that are empty and untouched for
+ * IDLE_MS (a day; every run touches its own at start): one folder per policy
+ * ever run would otherwise pile up in /tmp. An open ControlMaster socket or a
+ * secret file keeps a folder (rmdir refuses a folder that is not empty,
+ * atomically), and a policy's next run makes its folder again. Only fleet's
+ * own names (12 hex characters) are touched. Returns the folders removed.
+ */
+export async function pruneIdle(base: string, keep: string, now = Date.now()): Promise<string[]> {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = await readdir(base);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const dir = join(base, name);
+    if (!/^[0-9a-f]{12}$/.test(name) || dir === keep) continue;
+    try {
+      const st = await lstat(dir);
+      if (!st.isDirectory() || now - st.mtimeMs < IDLE_MS) continue;
+      await rmdir(dir);
+      removed.push(dir);
+    } catch {
+      // not empty, already gone, or not ours to remove: leave it
+    }
+  }
+  return removed;
 }

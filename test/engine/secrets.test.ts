@@ -1,8 +1,8 @@
-import { readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { vaultProblem } from '../../src/engine/playbook.js';
-import { runtimeBase, runtimeDirFor, shortName } from '../../src/engine/runtime-dir.js';
+import { IDLE_MS, pruneIdle, runtimeBase, runtimeDirFor, shortName } from '../../src/engine/runtime-dir.js';
 import { becomeArgv, resolveSecrets, secretArgv } from '../../src/engine/secrets.js';
 import { ExitCode } from '../../src/errors.js';
 import { sharedTempDir } from '../support/tmp.js';
@@ -38,6 +38,26 @@ describe('private runtime folder', () => {
     expect(dir.length).toBeLessThan(60);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("other policies' folders left empty for a day are removed; busy, fresh and foreign ones stay", async () => {
+    const base = join(tmp, 'runtime-base');
+    const at = (name: string, ageMs: number, file?: string) => {
+      const d = join(base, name);
+      mkdirSync(d, { recursive: true });
+      if (file) writeFileSync(join(d, file), '');
+      const t = (Date.now() - ageMs) / 1000;
+      utimesSync(d, t, t);
+      return d;
+    };
+    const idle = at('0123456789ab', 2 * IDLE_MS);
+    const busy = at('123456789abc', 2 * IDLE_MS, 'ssh-socket');
+    const fresh = at('23456789abcd', IDLE_MS / 2);
+    const mine = at('3456789abcde', 2 * IDLE_MS);
+    const foreign = at('not-fleets', 2 * IDLE_MS);
+    expect(await pruneIdle(base, mine)).toEqual([idle]);
+    expect(readdirSync(base).sort()).toEqual([busy, fresh, mine, foreign].map((d) => d.slice(base.length + 1)).sort());
+    expect(await pruneIdle(join(tmp, 'no-such-base'), mine)).toEqual([]);
   });
 });
 
