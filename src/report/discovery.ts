@@ -1,5 +1,5 @@
 /**
- * `fleet discover --json`: the raw observations (host, port, protocol,
+ * `fleet discover --json` (schema/discover.schema.json): the raw observations (host, port, protocol,
  * process) for other tools, plus the proposal. Pure; no timestamps, so the
  * same fleet gives the same document.
  */

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { DiscoveryDocument } from '../../src/report/discovery.js';
@@ -104,6 +105,9 @@ describeLab('fleet discover', () => {
     const j = await fleet(['discover', '-i', lab().inventory, '--out', file, '--json']);
     expect(j.exitCode, why(j)).toBe(0);
     const json = JSON.parse(j.stdout) as DiscoveryDocument;
+    const schema = JSON.parse(readFileSync(new URL('../../schema/discover.schema.json', import.meta.url), 'utf8')) as object;
+    const valid = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(schema);
+    expect(valid(json) ? [] : valid.errors).toEqual([]);
     expect(json.partial).toBe(false);
     expect(json.proposal).toBe(text);
     expect(readFileSync(file, 'utf8')).toBe(text);
