@@ -37,6 +37,15 @@ export interface ExecResult {
 let readOnly = false;
 const live = new Set<ChildProcess>();
 
+let exitHook = false;
+
+/** If fleet itself ends while children run (a bug's uncaught exception), they end too: no Ansible run outlives its controller. */
+function stopChildrenOnExit(): void {
+  if (exitHook) return;
+  exitHook = true;
+  process.on('exit', () => killAll('SIGTERM'));
+}
+
 /** After a timeout's SIGTERM, how long a process gets before SIGKILL. */
 const FORCE_KILL_MS = 5000;
 
@@ -72,6 +81,7 @@ export async function run(cmd: string, args: readonly string[], opts: ExecOption
     stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
   live.add(child);
+  stopChildrenOnExit();
   let stdout = '';
   let stderr = '';
   let pending = '';

@@ -1,4 +1,5 @@
 /** io/exec.ts: the one place fleet spawns processes, on node:child_process (no process library on the start-up path). */
+import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killAll, run, setReadOnly } from '../../src/io/exec.js';
@@ -53,5 +54,22 @@ describe('run', () => {
     const r = await pending;
     expect(r.signal).toBe('SIGTERM');
     expect(r.durationMs).toBeLessThan(10_000);
+  });
+});
+
+describe('fleet ending while a child runs', () => {
+  it('the child is stopped too (as execa cleanup did): an uncaught exception leaves no process behind', async () => {
+    const script = `
+      import { run } from ${JSON.stringify(new URL('../../dist/io/exec.js', import.meta.url).href)};
+      void run('sh', ['-c', 'echo $$; exec sleep 30'], { detached: true, onLine: (pid) => { console.log(pid); setTimeout(() => { throw new Error('bug'); }, 50); } });
+    `;
+    // the built module (npm test builds first): a child Node that imports it and then dies of a bug
+    const r = await run(process.execPath, ['--input-type=module', '-e', script]);
+    const pid = Number(r.stdout.trim().split('\n')[0]);
+    expect(pid).toBeGreaterThan(0);
+    await sleep(200);
+    // gone, or a zombie waiting for whoever adopted it to reap it: either way no longer running
+    const state = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] : 'gone';
+    expect(['gone', 'Z']).toContain(state);
   });
 });
