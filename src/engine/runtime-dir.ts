@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmod, lstat, mkdir, readdir, rmdir, utimes } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, rmdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExitCode, FleetError } from '../errors.js';
 
@@ -39,8 +39,25 @@ export async function runtimeDirFor(stateDir: string): Promise<string> {
   // in use from now: its time is what pruneIdle reads
   const now = new Date();
   await utimes(dir, now, now);
-  await pruneIdle(base, dir);
+  if (await pruneDue(base, now)) await pruneIdle(base, dir);
   return dir;
+}
+
+/** Prune at most once an hour (a stamp file in the base folder): a run should not list every policy's folder. */
+async function pruneDue(base: string, now: Date): Promise<boolean> {
+  const stamp = join(base, '.pruned');
+  try {
+    if (now.getTime() - (await lstat(stamp)).mtimeMs < 60 * 60 * 1000) return false;
+  } catch {
+    // never pruned here
+  }
+  try {
+    await writeFile(stamp, '', { mode: 0o600 });
+    await utimes(stamp, now, now);
+  } catch {
+    // pruning is housekeeping: a base we cannot stamp is pruned every run
+  }
+  return true;
 }
 
 /** A policy's runtime folder left empty and unused this long is a leftover, not one a run is using. */
