@@ -9,6 +9,8 @@ export interface PlaybookRun {
   collector: OutcomeCollector;
   exitCode: number | undefined;
   signal: string | undefined;
+  /** Stopped by a signal, or by Ansible's own interrupt exit (99): hosts not reached were never tried. */
+  interrupted: boolean;
   /** Ansible's stderr: what a run that ended before any event said. */
   stderr: string;
 }
@@ -72,7 +74,7 @@ export async function runPlaybook(opts: {
       )
     );
   }
-  return { collector, exitCode: r.exitCode, signal: r.signal, stderr: r.stderr };
+  return { collector, exitCode: r.exitCode, signal: r.signal, interrupted, stderr: r.stderr };
 }
 
 /** Ansible could not read the inventory source (ANSIBLE_INVENTORY_UNPARSED_FAILED makes that an error). */

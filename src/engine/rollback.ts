@@ -32,8 +32,7 @@ export async function restoreHosts(
   });
   const dir = await writeSessionProject(s, 'rollback', files);
   const pb = await play(s, dir, ROLLBACK_PLAYBOOK, true, opts.onEvent);
-  const interrupted = pb.signal !== undefined || pb.exitCode === 99;
-  const notReached = interrupted ? 'interrupted before Ansible reached this host' : 'Ansible did not report this host';
+  const notReached = pb.interrupted ? 'interrupted before Ansible reached this host' : 'Ansible did not report this host';
   // the write ladder apply uses (verify/outcome.ts), judged against the recorded state
   const results = hosts.map(({ plan, prior }): HostResult => {
     const o = pb.collector.hosts.get(plan.host);
@@ -41,5 +40,5 @@ export async function restoreHosts(
       judgeRestore(plan.host, plan.groups, prior, observed),
     );
   });
-  return { results, interrupted };
+  return { results, interrupted: pb.interrupted };
 }

@@ -314,8 +314,8 @@ class ReadWatch {
   }
 }
 
-function judgeContext(s: Session, pb: PlaybookRun): JudgeContext {
-  return { mode: s.policy.mode, persistFile: s.policy.persistFile, interrupted: pb.signal !== undefined || pb.exitCode === 99 };
+function judgeContext(s: Session, interrupted: boolean): JudgeContext {
+  return { mode: s.policy.mode, persistFile: s.policy.persistFile, interrupted };
 }
 
 function readsOf(s: Session, collector: OutcomeCollector, ctx: JudgeContext): HostRead[] {
@@ -345,7 +345,7 @@ export async function readHosts(s: Session, opts: ReadOptions): Promise<HostRead
   const pb = await play(s, dir, PROJECT_FILES.check, false, watch.event, { hostsOnly });
   watch.check(pb);
   if (!s.deferred) opts.onPlanned?.(s);
-  return readsOf(s, pb.collector, judgeContext(s, pb));
+  return readsOf(s, pb.collector, judgeContext(s, pb.interrupted));
 }
 
 /** A run's report over the session's policy, targets and provenance, finished now. */
@@ -461,7 +461,7 @@ export async function readThenApply(
   ]);
   let chosen: { plan: HostPlan; target: PortSet }[] = [];
   if (!ended) {
-    const reads = readsOf(s, reading, { mode: s.policy.mode, persistFile: s.policy.persistFile, interrupted: false });
+    const reads = readsOf(s, reading, judgeContext(s, false));
     try {
       if (!s.deferred) opts.onPlanned?.(s);
       chosen = watch.problem ? [] : await opts.decide(reads, false);
@@ -485,8 +485,9 @@ export async function readThenApply(
   }
   const pb = await running;
   watch.check(pb);
-  const ctx = judgeContext(s, pb);
-  const reads = readsOf(s, reading, ended ? ctx : { ...ctx, interrupted: false });
+  const ctx = judgeContext(s, pb.interrupted);
+  // reads that got as far as the wait were all made: an interrupt after it concerns the apply only
+  const reads = readsOf(s, reading, ended ? ctx : judgeContext(s, false));
   if (ended) {
     if (!s.deferred) opts.onPlanned?.(s);
     await opts.decide(reads, true);
