@@ -151,7 +151,18 @@ export function readApplyPlaybook(ansible: AnsibleSettings, audit: boolean, scop
   ];
 }
 
-const longValue = `fleet_reserved_ports | length > ${ONE_WRITE_LIMIT}`;
+/** A Jinja test: the reserved value in `variable` is longer than one kernel write takes. */
+const longerThanOneWrite = (variable: string) => `${variable} | length > ${ONE_WRITE_LIMIT}`;
+const longValue = longerThanOneWrite('fleet_reserved_ports');
+
+/**
+ * The task that writes the reserved value in `variable` whole (ansible/whole-write.ts, the
+ * value on stdin), run only when it is longer than one kernel write: apply (pull mode) and
+ * rollback render it, each over its own variable.
+ */
+export function wholeWriteTask(name: string, variable: string): Record<string, unknown> {
+  return { name, 'ansible.builtin.shell': { cmd: wholeWriteScript, stdin: `{{ ${variable} }}` }, when: longerThanOneWrite(variable) };
+}
 
 /**
  * The write tasks. One ansible.posix.sysctl task loops over the keys the host
@@ -184,9 +195,7 @@ export function writeTasks(wholeWrite: boolean): Record<string, unknown>[] {
   };
   if (!wholeWrite) return [set];
   const whole = {
-    name: TASK.writeWhole,
-    'ansible.builtin.shell': { cmd: wholeWriteScript, stdin: '{{ fleet_reserved_ports }}' },
-    when: longValue,
+    ...wholeWriteTask(TASK.writeWhole, 'fleet_reserved_ports'),
     register: 'fleet_whole_write',
     changed_when: `'${WRITTEN_MARK}' in fleet_whole_write.stdout`,
   };

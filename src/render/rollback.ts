@@ -9,11 +9,10 @@
  * and exit 0.
  */
 import { KEY_RANGE, KEY_RESERVED, readScript } from '../ansible/scripts.js';
-import { wholeWriteScript } from '../ansible/whole-write.js';
 import type { AnsibleSettings } from '../policy/types.js';
 import { ONE_WRITE_LIMIT } from '../ports/write-limit.js';
 import type { PriorState } from '../verify/types.js';
-import { TARGET_GROUP, TASK } from './playbooks.js';
+import { TARGET_GROUP, TASK, wholeWriteTask } from './playbooks.js';
 
 export const ROLLBACK_PLAYBOOK = 'playbooks/rollback.yml';
 
@@ -50,11 +49,7 @@ export function rollbackPlaybook(ansible: AnsibleSettings): unknown[] {
           'ansible.builtin.raw': `${SH}; sysctl -w ${KEY_RESERVED}={{ fleet_restore_reserved | quote }} >/dev/null`,
           when: `fleet_restore_reserved | length <= ${ONE_WRITE_LIMIT}`,
         },
-        {
-          name: ROLLBACK_TASK.reservedWhole,
-          'ansible.builtin.shell': { cmd: wholeWriteScript, stdin: '{{ fleet_restore_reserved }}' },
-          when: `fleet_restore_reserved | length > ${ONE_WRITE_LIMIT}`,
-        },
+        wholeWriteTask(ROLLBACK_TASK.reservedWhole, 'fleet_restore_reserved'),
         {
           name: ROLLBACK_TASK.range,
           'ansible.builtin.raw': `${SH}; sysctl -w ${KEY_RANGE}={{ fleet_restore_range | quote }} >/dev/null`,
