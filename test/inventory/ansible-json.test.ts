@@ -8,6 +8,7 @@ import { parseAnsibleInventory } from '../../src/inventory/ansible-json.js';
 import type { Inventory } from '../../src/inventory/types.js';
 import { onPath, quietAnsible } from '../support/tools.js';
 import { tempDir } from '../support/tmp.js';
+import { DEEP_TREE_GROUPS } from '../fixtures/inventory/deep-tree.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/inventory/${name}`, import.meta.url));
 const HAS_ANSIBLE_INVENTORY = await onPath('ansible-inventory');
@@ -16,17 +17,6 @@ const HAS_ANSIBLE_INVENTORY = await onPath('ansible-inventory');
 const deepTree = JSON.parse(readFileSync(fixture('deep-tree.json'), 'utf8')) as unknown;
 
 const groupsOf = (inv: Inventory) => Object.fromEntries(inv.hosts.map((h) => [h.name, h.groups]));
-
-/** Every host's groups for deep-tree, direct and inherited through children. */
-const DEEP_TREE_GROUPS = {
-  'db-1': ['backup', 'db', 'monitoring', 'prod'],
-  'edge-eu-1': ['eu_edge', 'region_eu'],
-  'lonely.example.com': [],
-  'stg-1': ['staging'],
-  'web-eu-1': ['monitoring', 'prod', 'region_eu', 'web', 'web_eu'],
-  'web-eu-2': ['prod', 'region_eu', 'web', 'web_eu'],
-  'web-us-1': ['prod', 'web', 'web_us'],
-};
 
 describe('parseAnsibleInventory on a recorded deep tree', () => {
   const inv = parseAnsibleInventory(deepTree, 'inventories/deep-tree.yml');

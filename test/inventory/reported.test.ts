@@ -14,20 +14,10 @@ import { parseEventLine } from '../../src/ansible/events.js';
 import { parseTargetsReport, reportedInventory, type TargetsReport } from '../../src/inventory/reported.js';
 import { checkPlaybook, TASK } from '../../src/render/playbooks.js';
 import { onPath, quietAnsible } from '../support/tools.js';
+import { DEEP_TREE_GROUPS } from '../fixtures/inventory/deep-tree.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/inventory/${name}`, import.meta.url));
 const HAS_ANSIBLE = await onPath('ansible-playbook');
-
-/** Every host's groups for deep-tree (as test/inventory/ansible-json.test.ts records them from ansible-inventory). */
-const DEEP_TREE_GROUPS = {
-  'db-1': ['backup', 'db', 'monitoring', 'prod'],
-  'edge-eu-1': ['eu_edge', 'region_eu'],
-  'lonely.example.com': [],
-  'stg-1': ['staging'],
-  'web-eu-1': ['monitoring', 'prod', 'region_eu', 'web', 'web_eu'],
-  'web-eu-2': ['prod', 'region_eu', 'web', 'web_eu'],
-  'web-us-1': ['prod', 'web', 'web_us'],
-};
 
 describe('reportedInventory', () => {
   const report: TargetsReport = {
