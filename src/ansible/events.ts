@@ -3,6 +3,21 @@
  * per-host outcomes. Ansible's exit codes are overloaded; the events are not.
  */
 
+/**
+ * fleet's callback plugin (render/callback-plugin.ts), the other side of this
+ * protocol: the environment variable that switches its hooks on (set in
+ * fleet's own runs only), the line that opens the start gate, and the name of
+ * the targets report event.
+ */
+export const CONTROLLER = {
+  env: 'FLEET_RUN',
+  go: 'go\n',
+  targetsEvent: 'fleet_report_targets',
+} as const;
+
+/** The environment of a run fleet starts: its callback's hooks on. */
+export const CONTROLLER_ENV: Record<string, string> = { [CONTROLLER.env]: '1' };
+
 export type HostStatus = 'ok' | 'failed' | 'unreachable';
 
 export interface HostOutcome {
@@ -19,7 +34,8 @@ export interface HostOutcome {
 }
 
 export interface AnsibleEvent {
-  kind: 'ok' | 'failed' | 'unreachable' | 'skipped' | 'task_start' | 'play_start' | 'stats' | 'other';
+  /** `targets`: fleet's callback reports the play's hosts and groups (render/callback-plugin.ts); `result` holds them. */
+  kind: 'ok' | 'failed' | 'unreachable' | 'skipped' | 'task_start' | 'play_start' | 'stats' | 'targets' | 'other';
   task?: string;
   host?: string;
   result?: Record<string, unknown>;
@@ -45,6 +61,7 @@ const KIND: Record<string, AnsibleEvent['kind']> = {
   v2_runner_on_start: 'task_start',
   v2_playbook_on_play_start: 'play_start',
   v2_playbook_on_stats: 'stats',
+  [CONTROLLER.targetsEvent]: 'targets',
 };
 
 /** Parse one stdout line; undefined for lines that are not callback events (warnings, noise). */
@@ -59,6 +76,7 @@ export function parseEventLine(line: string): AnsibleEvent | undefined {
   }
   const kind = KIND[String(doc._event)] ?? 'other';
   if (kind === 'stats') return { kind, stats: (doc.stats ?? {}) as Record<string, HostStats> };
+  if (kind === 'targets') return { kind, result: doc };
   const task = (doc.task as { name?: string } | undefined)?.name;
   const hosts = (doc.hosts ?? {}) as Record<string, Record<string, unknown>>;
   const [host, result] = Object.entries(hosts)[0] ?? [];

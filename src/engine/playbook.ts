@@ -1,9 +1,10 @@
 import { playbookArgv } from '../ansible/argv.js';
-import { OutcomeCollector, type AnsibleEvent } from '../ansible/events.js';
+import { CONTROLLER, CONTROLLER_ENV, OutcomeCollector, type AnsibleEvent } from '../ansible/events.js';
 import { ExitCode, FleetError } from '../errors.js';
 import { run } from '../io/exec.js';
 import { firstError } from '../inventory/load.js';
 import { missingCollection } from './environment.js';
+import { confirmProject, recordLaunch } from './prelaunch.js';
 
 export interface PlaybookRun {
   collector: OutcomeCollector;
@@ -24,6 +25,10 @@ export interface PlaybookRun {
 export async function runPlaybook(opts: {
   /** Absolute path of the playbook. */
   playbook: string;
+  /** The rendered project the playbook is in (absolute): a speculative process is adopted only if it is unchanged. */
+  project: string;
+  /** The policy (path and sha256 of its bytes): an eligible run records the process it started (engine/prelaunch.ts). */
+  policy?: { file: string; sha256: string };
   inventories: readonly string[];
   /** The user's folder: their ./ansible.cfg and relative paths stay as Ansible would see them. */
   cwd: string;
@@ -43,16 +48,32 @@ export async function runPlaybook(opts: {
     ...(opts.limit ? { limit: opts.limit } : {}),
     ...(opts.extra ? { extra: opts.extra } : {}),
   });
+  // fleet's callback: the start gate (opened by the input) and the targets report
+  const env = { ...opts.env, ...CONTROLLER_ENV };
+  await confirmProject(opts.project);
   const r = await run('ansible-playbook', argv, {
     write: opts.write,
     cwd: opts.cwd,
-    env: opts.env,
+    env,
+    input: CONTROLLER.go,
     detached: true,
+    adopt: true,
     onLine: (line) => {
       const ev = collector.line(line);
       if (ev) opts.onEvent?.(ev);
     },
   });
+  if (!r.adopted && opts.policy && collector.stats !== undefined) {
+    await recordLaunch({
+      cwd: opts.cwd,
+      policy: opts.policy.file,
+      policySha256: opts.policy.sha256,
+      cmd: 'ansible-playbook',
+      args: argv,
+      env,
+      project: opts.project,
+    });
+  }
   if (r.spawnError) {
     throw new FleetError(`cannot run ansible-playbook (${r.spawnError})`, ExitCode.environment, ['install Ansible: sudo apt-get install ansible']);
   }

@@ -229,6 +229,8 @@ export function play(
   const inventories = more.hostsOnly ? [hostInventory(s.policy)] : projectInventories(s.policy);
   return runPlaybook({
     playbook: join(dir, playbook),
+    project: dir,
+    ...(s.policy.sha256 ? { policy: { file: s.policy.file, sha256: s.policy.sha256 } } : {}),
     inventories: inventories.map((i) => resolve(dir, i)),
     cwd: s.ansible.cwd,
     env: s.ansible.env,
@@ -290,9 +292,12 @@ class ReadWatch {
   ) {}
 
   event = (ev: AnsibleEvent): void => {
-    if (this.s.deferred && !this.reported && ev.kind === 'ok' && ev.task === TASK.targets) {
+    if (this.s.deferred && !this.reported && ev.kind === 'targets') {
       const report = parseTargetsReport(ev.result);
-      if (report) {
+      if (!report) {
+        this.problem = new FleetError(`Ansible could not report the hosts it targets: ${String(ev.result?.error ?? 'no host list')}`, ExitCode.environment);
+        killAll('SIGTERM');
+      } else {
         this.reported = true;
         try {
           planReported(this.s, report);
@@ -311,6 +316,14 @@ class ReadWatch {
     if (this.problem) throw this.problem;
     if (!this.s.deferred || this.reported || pb.signal) return;
     if (pb.collector.hosts.size === 0 && (pb.exitCode === 0 || NO_HOSTS.test(pb.stderr))) throw noTargets(this.s);
+    // hosts were read but never planned: judging them against nothing would report an empty, "compliant" run
+    if (pb.collector.hosts.size > 0) {
+      throw new FleetError(
+        `Ansible read ${pb.collector.hosts.size} host(s) without reporting its targets: fleet's callback plugin did not run`,
+        ExitCode.environment,
+        ['check that nothing removes playbooks/callback_plugins/fleet.py from the project fleet renders'],
+      );
+    }
   }
 }
 

@@ -2,7 +2,8 @@ import { compareText } from '../ports/order.js';
 import type { HostInfo, Inventory } from './types.js';
 
 /**
- * What a read's first task reports, once, from the controller: the hosts the
+ * What fleet's callback reports at a read's start, once, from the controller
+ * (render/callback-plugin.ts, event `fleet_targets`): the hosts the
  * play targets (the policy's `targets` pattern under --limit) and Ansible's
  * `groups` (every group with all its hosts, children already flattened).
  */
@@ -13,11 +14,10 @@ export interface TargetsReport {
 
 const IMPLICIT = new Set(['all', 'ungrouped']);
 
-/** The report from the debug task's result, or undefined when it is not one. */
-export function parseTargetsReport(result: Record<string, unknown> | undefined): TargetsReport | undefined {
-  const msg = result?.msg;
-  if (typeof msg !== 'object' || msg === null) return undefined;
-  const { hosts, groups } = msg as { hosts?: unknown; groups?: unknown };
+/** The report from the targets event's document, or undefined when it is not one. */
+export function parseTargetsReport(doc: Record<string, unknown> | undefined): TargetsReport | undefined {
+  if (typeof doc !== 'object' || doc === null) return undefined;
+  const { hosts, groups } = doc as { hosts?: unknown; groups?: unknown };
   if (!Array.isArray(hosts) || typeof groups !== 'object' || groups === null) return undefined;
   const g: Record<string, string[]> = {};
   for (const [name, members] of Object.entries(groups as Record<string, unknown>)) g[name] = Array.isArray(members) ? members.map(String) : [];

@@ -20,6 +20,11 @@ export interface ExecOptions {
   onLine?: (line: string) => void;
   /** Start in its own process group so the whole tree can be signalled. */
   detached?: boolean;
+  /**
+   * Take the speculative process (speculate()) when it is exactly this one;
+   * when it is not, stop it before starting this one. Other runs leave it alone.
+   */
+  adopt?: boolean;
 }
 
 export interface ExecResult {
@@ -32,6 +37,8 @@ export interface ExecResult {
   spawnError: string | undefined;
   timedOut: boolean;
   durationMs: number;
+  /** The process was started speculatively and adopted (speculate()), not started by this call. */
+  adopted: boolean;
 }
 
 let readOnly = false;
@@ -54,10 +61,122 @@ export function setReadOnly(value: boolean): void {
   readOnly = value;
 }
 
-function trace(cmd: string, args: readonly string[], write: boolean): void {
+function trace(cmd: string, args: readonly string[], write: boolean, speculative = false): void {
   // Tests point FLEET_TRACE_EXEC at a file to prove which processes ran (or that none did).
   const file = process.env.FLEET_TRACE_EXEC;
-  if (file) appendFileSync(file, JSON.stringify({ cmd, args, write }) + '\n');
+  if (file) appendFileSync(file, JSON.stringify({ cmd, args, write, ...(speculative ? { speculative } : {}) }) + '\n');
+}
+
+/**
+ * A process started before fleet knew it would want it (engine/prelaunch.ts):
+ * its stdin is held back, so a process that waits for its input (fleet's
+ * start gate) has done nothing yet. run() adopts it when asked to start
+ * exactly this process; anything else discards it.
+ */
+interface Speculative {
+  child: ChildProcess;
+  cmd: string;
+  args: readonly string[];
+  cwd: string | undefined;
+  env: Record<string, string | undefined>;
+  detached: boolean;
+  /** Date.now() just before the spawn. */
+  since: number;
+  failed: boolean;
+}
+
+let speculative: Speculative | undefined;
+
+function spawnOptions(opts: ExecOptions) {
+  return { env: { ...process.env, ...opts.env }, cwd: opts.cwd, detached: opts.detached ?? false };
+}
+
+/**
+ * Start `cmd` now with stdin as a pipe fleet has not written to, for run() to
+ * adopt later. Read-only processes only: nothing started this way may change
+ * anything before fleet writes its input. Returns false when nothing started.
+ */
+export function speculate(cmd: string, args: readonly string[], opts: Pick<ExecOptions, 'env' | 'cwd' | 'detached'>): boolean {
+  if (speculative) return false;
+  const o = spawnOptions(opts);
+  trace(cmd, args, false, true);
+  const since = Date.now();
+  const child = spawn(cmd, [...args], { ...o, stdio: ['pipe', 'pipe', 'pipe'] });
+  const spec: Speculative = { child, cmd, args: [...args], cwd: o.cwd, env: o.env, detached: o.detached, since, failed: false };
+  // a failed start (ENOENT) must not become an uncaught error; run() starts it again and reports it
+  child.on('error', () => {
+    spec.failed = true;
+  });
+  child.stdin!.on('error', () => undefined);
+  if (child.pid === undefined) return false;
+  // until it is adopted it must not keep fleet alive: a run that ends early (an error) ends, and the exit hook stops it
+  holdOpen(child, false);
+  speculative = spec;
+  live.add(child);
+  stopChildrenOnExit();
+  return true;
+}
+
+/** The speculative process waiting to be adopted, if any: its PID, and when it was started (Date.now()). */
+export function speculation(): { pid: number; since: number } | undefined {
+  return speculative ? { pid: speculative.child.pid!, since: speculative.since } : undefined;
+}
+
+/** Stop the speculative process, if any, and wait for it to end (it never got its input: it has done nothing). */
+export async function discardSpeculative(): Promise<void> {
+  const spec = speculative;
+  if (!spec) return;
+  speculative = undefined;
+  const { child } = spec;
+  if (child.exitCode === null && child.signalCode === null && !spec.failed) {
+    const closed = new Promise<void>((done) => child.once('exit', () => done()));
+    // waited for now: it must keep the event loop alive until it is gone
+    holdOpen(child, true);
+    signalChild(child, 'SIGKILL');
+    child.stdin!.destroy();
+    child.stdout!.resume();
+    child.stderr!.resume();
+    await closed;
+  }
+  live.delete(child);
+}
+
+function sameEnv(a: Record<string, string | undefined>, b: Record<string, string | undefined>): boolean {
+  const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+  return ka.length === kb.length && ka.every((k) => a[k] === b[k]);
+}
+
+/** The speculative process, when it is exactly the one this run() would start and it still waits for its input. */
+function adopt(cmd: string, args: readonly string[], opts: ExecOptions): ChildProcess | undefined {
+  const spec = speculative;
+  if (!spec || !opts.adopt || opts.input === undefined) return undefined;
+  const o = spawnOptions(opts);
+  const same =
+    spec.cmd === cmd &&
+    spec.args.length === args.length &&
+    spec.args.every((a, i) => a === args[i]) &&
+    spec.cwd === o.cwd &&
+    spec.detached === o.detached &&
+    sameEnv(spec.env, o.env);
+  if (!same || spec.failed || spec.child.exitCode !== null || spec.child.signalCode !== null) return undefined;
+  speculative = undefined;
+  holdOpen(spec.child, true);
+  return spec.child;
+}
+
+/** Whether a child (the process and its pipes) keeps Node's event loop alive. */
+function holdOpen(child: ChildProcess, on: boolean): void {
+  for (const h of [child, child.stdin, child.stdout, child.stderr] as ({ ref?: () => void; unref?: () => void } | null)[]) {
+    if (on) h?.ref?.();
+    else h?.unref?.();
+  }
+}
+
+async function startFresh(cmd: string, args: readonly string[], opts: ExecOptions, write: boolean): Promise<ChildProcess> {
+  if (opts.adopt) await discardSpeculative();
+  trace(cmd, args, write);
+  return spawn(cmd, [...args], { ...spawnOptions(opts), stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
 }
 
 /**
@@ -66,20 +185,17 @@ function trace(cmd: string, args: readonly string[], write: boolean): void {
  * the result). On node:child_process directly: this module is on every run's
  * start-up path, and execa cost ≈ 45 ms of imports there (issue 19: ansible-playbook
  * started at ≈ 265 ms instead of ≈ 310 ms into a one-host `fleet check`).
+ * With `adopt`, a speculative process (speculate()) that is exactly this
+ * command is adopted instead of starting another; one that is not is stopped first.
  */
 export async function run(cmd: string, args: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
   const write = opts.write ?? false;
   if (write && readOnly) {
     throw new FleetError(`refusing to run ${cmd}: this run is read-only`, ExitCode.invalid);
   }
-  trace(cmd, args, write);
   const started = performance.now();
-  const child = spawn(cmd, [...args], {
-    env: { ...process.env, ...opts.env },
-    cwd: opts.cwd,
-    detached: opts.detached ?? false,
-    stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-  });
+  const adopted = adopt(cmd, args, opts);
+  const child = adopted ?? (await startFresh(cmd, args, opts, write));
   live.add(child);
   stopChildrenOnExit();
   let stdout = '';
@@ -137,6 +253,7 @@ export async function run(cmd: string, args: readonly string[], opts: ExecOption
       spawnError: end.error && child.pid === undefined ? `${end.error.message}` : undefined,
       timedOut,
       durationMs: performance.now() - started,
+      adopted: adopted !== undefined,
     };
   } finally {
     if (timer) clearTimeout(timer);
@@ -151,24 +268,26 @@ export async function run(cmd: string, args: readonly string[], opts: ExecOption
  */
 export function killAll(signal: NodeJS.Signals = 'SIGTERM'): number {
   let n = 0;
-  for (const child of live) {
-    const pid = child.pid;
-    if (pid === undefined) continue;
-    try {
-      process.kill(-pid, signal);
-      n++;
-      continue;
-    } catch {
-      // not a group leader: fall back to the process itself
-    }
-    try {
-      process.kill(pid, signal);
-      n++;
-    } catch {
-      // already gone
-    }
-  }
+  for (const child of live) if (signalChild(child, signal)) n++;
   return n;
+}
+
+/** Signal a child's process group when it leads one, else the child itself; false when it is gone. */
+function signalChild(child: ChildProcess, signal: NodeJS.Signals): boolean {
+  const pid = child.pid;
+  if (pid === undefined) return false;
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    // not a group leader: fall back to the process itself
+  }
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Options for a long-running process that must outlive the fleet process (lab sshd, latency proxies). */

@@ -16,8 +16,6 @@ export const TASK = {
   setSysctl: APPLY_STEP.setSysctl,
   writeWhole: APPLY_STEP.writeWhole,
   readBack: APPLY_STEP.readBack,
-  /** First task of a read: the targeted hosts and the inventory's groups, reported once, without connecting. */
-  targets: 'fleet report targets',
   shard: 'fleet leave hosts of other shards',
   /** Read-then-apply runs: where Ansible waits for fleet's plan (and confirmation). */
   awaitPlan: 'fleet wait for the plan',
@@ -71,24 +69,19 @@ function playVars(v: PlayValues): Record<string, string> {
 }
 
 /**
- * The read tasks over the user's inventory: report the targeted hosts and the
- * groups once (a debug on the controller, no connection: fleet computes each
- * host's groups and desired set from it), end hosts of other shards before
- * any connection, then one raw read per host.
+ * The read tasks over the user's inventory: end hosts of other shards before
+ * any connection, then one raw read per host. The targeted hosts and the
+ * groups are reported by fleet's callback at the play's start
+ * (render/callback-plugin.ts), not by a task.
  */
 function readTasks(audit: boolean, scope: ReadScope): Record<string, unknown>[] {
-  const report = {
-    name: TASK.targets,
-    'ansible.builtin.debug': { msg: { hosts: '{{ ansible_play_hosts_all }}', groups: '{{ groups }}' } },
-    run_once: true,
-  };
   const shard = scope.shard
     ? [{ name: TASK.shard, 'ansible.builtin.meta': 'end_host', when: `(inventory_hostname | fleet_shard(${scope.shard.count})) != ${scope.shard.index - 1}` }]
     : [];
-  return [report, ...shard, { name: TASK.readState, 'ansible.builtin.raw': readScript(audit), changed_when: false }];
+  return [...shard, { name: TASK.readState, 'ansible.builtin.raw': readScript(audit), changed_when: false }];
 }
 
-/** Read-only playbook: the targets report, then one raw task per host, no module upload. */
+/** Read-only playbook: one raw task per host (after the shard's end_host), no module upload. */
 export function checkPlaybook(ansible: AnsibleSettings, audit: boolean, scope: ReadScope, values: PlayValues): unknown[] {
   return [
     {

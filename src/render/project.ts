@@ -6,6 +6,7 @@ import type { FleetSetting } from '../ansible/config.js';
 import { renderAnsibleCfg } from './ansible-cfg.js';
 import { applyPlaybook, checkPlaybook, readApplyPlaybook, TARGET_GROUP, type ReadScope } from './playbooks.js';
 import { APPLY_PLUGIN_PATH, applyPluginSource } from './apply-plugin.js';
+import { callbackPlugin } from './callback-plugin.js';
 import { filterPlugin } from './filter-plugin.js';
 import { toAnsibleYaml } from './yaml.js';
 import { ownedLine } from '../verify/owned.js';
@@ -52,6 +53,8 @@ export const PROJECT_FILES = {
   /** Read, plan, apply in one process (fleet apply, check --remediate). */
   run: 'playbooks/run.yml',
   filters: 'playbooks/filter_plugins/fleet.py',
+  /** The start gate and the targets report of fleet's own runs (render/callback-plugin.ts). */
+  callbacks: 'playbooks/callback_plugins/fleet.py',
 } as const;
 
 /** Inventory sources of a rendered project, in order: the hosts (the policy's source, or the inline hosts), then fleet's variables. Relative ones are inside the project. */
@@ -110,6 +113,7 @@ export function renderProject(input: RenderInput): RenderedFile[] {
     { path: PROJECT_FILES.check, content: toAnsibleYaml(checkPlaybook(policy.ansible, input.audit, scope, values), header) },
     { path: PROJECT_FILES.run, content: toAnsibleYaml(readApplyPlaybook(policy.ansible, input.audit, scope, values), header) },
     { path: PROJECT_FILES.filters, content: filterPlugin(header) },
+    { path: PROJECT_FILES.callbacks, content: callbackPlugin(header) },
   );
   return files.sort((a, b) => compareText(a.path, b.path));
 }

@@ -4,14 +4,15 @@ import { loadPolicy } from '../../src/policy/index.js';
 import { renderProject } from '../../src/render/project.js';
 import { VERSION } from '../../src/verify/report.js';
 
-// playbooks/ (the playbooks, the apply plugin and the filter plugin next to them) is committed for review; it must be exactly what the renderer writes today.
-const COMMITTED = ['action_plugins/fleet_apply.py', 'apply.yml', 'check.yml', 'filter_plugins/fleet.py', 'run.yml'];
+// playbooks/ (the playbooks, the apply plugin, the filter plugin and the callback plugin next to them) is committed for review; it must be exactly what the renderer writes today.
+const COMMITTED = ['action_plugins/fleet_apply.py', 'apply.yml', 'callback_plugins/fleet.py', 'check.yml', 'filter_plugins/fleet.py', 'run.yml'];
 const MARK: Record<string, string> = {
   'apply.yml': 'fleet_apply:',
   'check.yml': 'ansible.builtin.raw',
   'run.yml': 'fleet_apply:',
   'action_plugins/fleet_apply.py': 'ansible.posix.sysctl',
   'filter_plugins/fleet.py': 'fleet_shard',
+  'callback_plugins/fleet.py': 'fleet_report_targets',
 };
 test.each(COMMITTED)('playbooks/%s is rendered from examples/policy.yaml', async (name) => {
   const { policy } = await loadPolicy('examples/policy.yaml');

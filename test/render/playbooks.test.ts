@@ -138,10 +138,8 @@ describe('checkPlaybook', () => {
     });
     expect(play).not.toHaveProperty('serial');
     expect(play).not.toHaveProperty('max_fail_percentage');
-    expect(play!.tasks).toEqual([
-      { name: TASK.targets, 'ansible.builtin.debug': { msg: { hosts: '{{ ansible_play_hosts_all }}', groups: '{{ groups }}' } }, run_once: true },
-      { name: TASK.readState, 'ansible.builtin.raw': readScript(false), changed_when: false },
-    ]);
+    // the targets are reported by fleet's callback at the play's start (render/callback-plugin.ts), not by a task
+    expect(play!.tasks).toEqual([{ name: TASK.readState, 'ansible.builtin.raw': readScript(false), changed_when: false }]);
   });
 
   it("targets the policy's pattern over the user's inventory, not a per-host group", () => {
@@ -151,7 +149,7 @@ describe('checkPlaybook', () => {
 
   it("--shard ends the other shards' hosts before the read, with the fleet_shard filter", () => {
     const tasks = plays(checkPlaybook(rolling, false, { pattern: 'all', shard: { index: 2, count: 4 } }, values))[0]!.tasks;
-    expect(tasks.map((t) => t.name)).toEqual([TASK.targets, TASK.shard, TASK.readState]);
+    expect(tasks.map((t) => t.name)).toEqual([TASK.shard, TASK.readState]);
     expect(task(plays(checkPlaybook(rolling, false, { pattern: 'all', shard: { index: 2, count: 4 } }, values))[0]!, TASK.shard)).toEqual({
       name: TASK.shard,
       'ansible.builtin.meta': 'end_host',
@@ -180,7 +178,7 @@ describe('readApplyPlaybook', () => {
     expect(read).toMatchObject({ hosts: 'web', become: false });
     expect(read).not.toHaveProperty('serial');
     // no per-host set_fact: each host's values come from its own decision file in play 2 (fleet_decided)
-    expect(read!.tasks.map((t) => t.name)).toEqual([TASK.targets, TASK.readState, TASK.awaitPlan, TASK.nothingChosen, TASK.leaveUnchosen, TASK.selectHosts]);
+    expect(read!.tasks.map((t) => t.name)).toEqual([TASK.readState, TASK.awaitPlan, TASK.nothingChosen, TASK.leaveUnchosen, TASK.selectHosts]);
     // nothing chosen ends the play, and the hosts not chosen leave it, in meta tasks (Ansible's main process: no worker per host)
     // it also ends when the decision names the hosts itself (a list): only other names need group_by
     expect(task(read!, TASK.nothingChosen)).toMatchObject({

@@ -1,0 +1,139 @@
+/**
+ * A repeated `fleet check` starts ansible-playbook before validating
+ * (engine/prelaunch.ts), held at the start gate of fleet's callback plugin
+ * until fleet has checked it is the run it wants. On real hosts: the adopted
+ * process gives the same verdicts as a fresh one, it reads the host as it is
+ * now, and anything that changed the run (the policy, the rendered project)
+ * means a fresh process, never the speculative one. The trace
+ * (FLEET_TRACE_EXEC) says which processes started.
+ */
+import { appendFileSync, chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { beforeAll, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { describeLab, driftSysctl, hostNames, lab, resetAll } from './helpers.js';
+import { fleet, hostResult, why, workDir, writePolicy } from './fleet.js';
+
+interface Spawned {
+  cmd: string;
+  args: string[];
+  speculative?: boolean;
+}
+
+let n = 0;
+/** `fleet check POLICY --limit HOST --json` with its process trace. */
+async function check(policy: string, host: string, env: Record<string, string> = {}) {
+  const trace = join(workDir(), `prelaunch-trace-${++n}.jsonl`);
+  writeFileSync(trace, '');
+  const r = await fleet(['check', policy, '--limit', host, '--json'], { FLEET_TRACE_EXEC: trace, ...env });
+  const spawned = readFileSync(trace, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Spawned);
+  return { ...r, playbooks: spawned.filter((s) => s.cmd === 'ansible-playbook' && !s.args.includes('--version')) };
+}
+
+/** ansible-playbook processes still running over this policy's state folder. */
+function leftOver(stateDir: string): number[] {
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
+        return cmd.includes('ansible-playbook') && cmd.includes(stateDir);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+describeLab('a repeated check starts Ansible early, and uses it only when it is the run fleet wants', () => {
+  let host: string;
+  beforeAll(async () => {
+    await resetAll();
+    host = hostNames()[0]!;
+  });
+
+  it('the second run adopts the process it started before validating: one ansible-playbook, same verdicts', async () => {
+    const policy = writePolicy({ reserved_ports: '40000-40100' });
+    expect((await fleet(['apply', policy, '--yes', '--json'])).exitCode).toBe(0);
+    const first = await check(policy, host);
+    expect(first.exitCode, why(first)).toBe(0);
+    expect(first.playbooks.map((p) => Boolean(p.speculative))).toEqual([false]);
+    const second = await check(policy, host);
+    expect(second.exitCode, why(second)).toBe(0);
+    expect(second.playbooks.map((p) => Boolean(p.speculative))).toEqual([true]);
+    expect(second.report!.summary).toEqual(first.report!.summary);
+    expect(hostResult(second.report, host).verdict).toBe('compliant');
+
+    // the adopted process reads the host as it is now
+    await driftSysctl(host, 'net.ipv4.ip_local_reserved_ports', '40000-40050');
+    const drifted = await check(policy, host);
+    expect(drifted.playbooks.map((p) => Boolean(p.speculative))).toEqual([true]);
+    expect(drifted.exitCode, why(drifted)).toBe(1);
+    expect(hostResult(drifted.report, host).verdict).toBe('drift');
+  });
+
+  it('an edited policy starts nothing early: the run validates it first, then starts Ansible', async () => {
+    const policy = writePolicy({ reserved_ports: '40000-40100' });
+    await check(policy, host);
+    writeFileSync(policy, stringify({ version: 1, inventory: lab().inventory, min_ephemeral_ports: 1000, reserved_ports: '40000-40200' }));
+    const r = await check(policy, host);
+    expect(r.playbooks.map((p) => Boolean(p.speculative))).toEqual([false]);
+    expect(hostResult(r.report, host).verdict).toBe('drift');
+    // an invalid policy: refused before any Ansible process, even though the same command line ran before
+    writeFileSync(policy, stringify({ version: 1, inventory: lab().inventory, reserved_ports: '70000' }));
+    const bad = await check(policy, host);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.playbooks).toEqual([]);
+  });
+
+  it('a rendered project that changed since the early start: that process is stopped at its gate, a fresh one runs', async () => {
+    const policy = writePolicy({ reserved_ports: '40000-40100' });
+    await check(policy, host);
+    // as if another fleet version had rendered the project: the early process may load these bytes, fleet would write others
+    const stateDir = join(
+      workDir(),
+      'state',
+      policy
+        .split('/')
+        .at(-1)!
+        .replace(/\.yaml$/, ''),
+    );
+    appendFileSync(join(stateDir, 'check', 'playbooks', 'check.yml'), '# changed\n');
+    await sleep(100);
+    const r = await check(policy, host);
+    expect(r.exitCode, why(r)).toBe(1);
+    expect(r.playbooks.map((p) => Boolean(p.speculative))).toEqual([true, false]);
+    expect(readFileSync(join(stateDir, 'check', 'playbooks', 'check.yml'), 'utf8')).not.toContain('# changed');
+    // and the next run adopts again
+    const again = await check(policy, host);
+    expect(again.playbooks.map((p) => Boolean(p.speculative))).toEqual([true]);
+  });
+
+  it('a run that fails before starting Ansible leaves no early process behind (it never passed its gate)', async () => {
+    const policy = writePolicy({ reserved_ports: '40000-40100' });
+    await check(policy, host);
+    const stateDir = join(
+      workDir(),
+      'state',
+      policy
+        .split('/')
+        .at(-1)!
+        .replace(/\.yaml$/, ''),
+    );
+    // a state folder others can write to: fleet refuses it (exit 3) after the early start
+    chmodSync(stateDir, 0o777);
+    try {
+      const r = await check(policy, host);
+      expect(r.exitCode, why(r)).toBe(3);
+      expect(r.playbooks.map((p) => Boolean(p.speculative))).toEqual([true]);
+      await sleep(200);
+      expect(leftOver(stateDir)).toEqual([]);
+    } finally {
+      chmodSync(stateDir, 0o700);
+    }
+  });
+});
