@@ -39,9 +39,9 @@ export function writePolicy(ctx: BenchContext, value: string): void {
 
 const fleetCli = (ctx: BenchContext) => join(ctx.root, 'dist/cli/main.js');
 export const fleet =
-  (ctx: BenchContext, args: string[], cli = fleetCli(ctx)) =>
+  (ctx: BenchContext, args: string[], cli = fleetCli(ctx), env?: Record<string, string>) =>
   (): Promise<Timed> =>
-    timed(process.execPath, [cli, ...args]);
+    timed(process.execPath, [cli, ...args], env ? { env } : {});
 
 const adhoc =
   (ctx: BenchContext, module: string, moduleArgs: string, extra: string[] = []) =>

@@ -91,6 +91,12 @@ export function warmContenders(ctx: BenchContext, hosts: string[], baseline?: Be
       check: expectCompliant(hosts.length),
     },
     {
+      name: 'fleet check, no early start',
+      desc: 'the same with FLEET_NO_PRELAUNCH=1: ansible-playbook starts only after the policy is validated and the project rendered',
+      steps: [fleet(ctx, ['check', ctx.policy, '--limit', pattern, '--json'], undefined, { FLEET_NO_PRELAUNCH: '1' })],
+      check: expectCompliant(hosts.length),
+    },
+    {
       name: 'ansible -m raw',
       desc: `\`ansible <same hosts> -f ${hosts.length} -m raw -a 'sysctl -n …'\``,
       steps: [adhocRaw(ctx.inventory, pattern, hosts.length, ctx.ansibleCp)],
@@ -179,8 +185,10 @@ export async function traceBig(
   const started = readFileSync(traceFile, 'utf8')
     .split('\n')
     .filter(Boolean)
-    .map((l) => JSON.parse(l) as { cmd: string; args: string[] });
-  const processes = started.map((p) => [p.cmd.split('/').at(-1)!, ...p.args.filter((a) => a.startsWith('--') && !a.includes('='))].join(' '));
+    .map((l) => JSON.parse(l) as { cmd: string; args: string[]; speculative?: boolean });
+  const processes = started.map((p) =>
+    [p.cmd.split('/').at(-1)!, ...(p.speculative ? ['(early start)'] : []), ...p.args.filter((a) => a.startsWith('--') && !a.includes('='))].join(' '),
+  );
   // A process parses the inventory when it is one of Ansible's inventory readers, not asked only for its version.
   const parses = started.filter((p) => PARSERS.has(p.cmd.split('/').at(-1)!) && !p.args.includes('--version')).length;
   const baseline = baselineRoot ? baselineContext(big, baselineRoot, 'big') : undefined;

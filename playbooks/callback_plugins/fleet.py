@@ -39,7 +39,7 @@ class CallbackModule(CallbackBase):
         if line != "go\n".encode():
             sys.stderr.write('fleet: the run was not confirmed by the fleet process that started it; no host was contacted\n')
             sys.stderr.flush()
-            os._exit(4)
+            os._exit(86)
 
     def v2_playbook_on_play_start(self, play):
         if not fleet_run() or self._reported:

@@ -12,6 +12,8 @@
 export const CONTROLLER = {
   env: 'FLEET_RUN',
   go: 'go\n',
+  /** How a run whose gate was not opened ends (not one of Ansible's own exit codes). */
+  gateClosedExit: 86,
   targetsEvent: 'fleet_report_targets',
 } as const;
 

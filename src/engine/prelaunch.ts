@@ -19,6 +19,8 @@
  *   ctime after it (minus the coarse clock's slack). A run whose render wrote
  *   anything (a new policy, another fleet version, other settings) starts a
  *   fresh process instead.
+ * - The state folders must pass the checks a normal run makes before it loads
+ *   anything from them (nobody else can write them), made before the early start.
  * - A speculative start happens only for a command line seen before (same
  *   arguments, same folder) whose policy file has the same bytes: a record of
  *   the process that run started, kept in fleet's private runtime folder
@@ -29,9 +31,9 @@
  * FLEET_NO_PRELAUNCH=1 turns it off.
  */
 import { createHash } from 'node:crypto';
-import { lstatSync, readFileSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { lstat, readdir, rename, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { discardSpeculative, speculate, speculation } from '../io/exec.js';
 import { runtimeBase } from './runtime-dir.js';
 
@@ -100,10 +102,32 @@ export function prelaunch(argv: readonly string[]): void {
     const r = JSON.parse(readFileSync(file, 'utf8')) as LaunchRecord;
     if (r.v !== 1 || r.cwd !== cwd || JSON.stringify(r.argv) !== JSON.stringify(argv)) return;
     if (sha256File(r.policy) !== r.policySha256) return;
+    if (!safeProject(r.project)) return;
     speculate(r.cmd, r.args, { cwd: r.cwd, env: r.env, detached: true });
   } catch {
     // no record, an unreadable one, a policy gone: start nothing early
   }
+}
+
+/**
+ * The rendered project may be loaded (its plugins run) only when nobody else
+ * could have written it: the checks ensureStateDir makes before a normal run
+ * (engine/workspace.ts), made here before the early start, which comes first.
+ * Every folder from the state root down, and every file in the project: not a
+ * link, owned by this user (or root), not group- or world-writable (a sticky
+ * state root like /tmp excepted).
+ */
+function safeProject(project: string): boolean {
+  const me = process.getuid?.();
+  const ok = (path: string, sticky = false): boolean => {
+    const st = lstatSync(path);
+    if (st.isSymbolicLink() || (me !== undefined && st.uid !== me && st.uid !== 0)) return false;
+    return (st.mode & 0o022) === 0 || (sticky && st.isDirectory() && (st.mode & 0o1000) !== 0);
+  };
+  const tree = (dir: string): boolean =>
+    ok(dir) && readdirSync(dir, { withFileTypes: true }).every((e) => (e.isDirectory() ? tree(join(dir, e.name)) : ok(join(dir, e.name))));
+  const stateDir = dirname(project);
+  return ok(dirname(stateDir), true) && ok(stateDir) && tree(project);
 }
 
 /**

@@ -9,7 +9,7 @@
  * The start gate: at v2_playbook_on_start (the inventory is parsed and the
  * playbook loaded; no host has been contacted, no connection opened) the run
  * waits for fleet's line "go" on stdin. Anything else, end of file included
- * (the fleet process is gone), ends the process there, having touched no host.
+ * (the fleet process is gone), ends the process there (exit 86), having touched no host.
  * This is what lets fleet start Ansible before it has validated the run
  * (engine/prelaunch.ts): Python's start-up, the inventory parse and the
  * playbook load overlap fleet's own, and nothing reaches a host until fleet
@@ -79,7 +79,7 @@ class CallbackModule(CallbackBase):
         if line != ${JSON.stringify(CONTROLLER.go)}.encode():
             sys.stderr.write('fleet: the run was not confirmed by the fleet process that started it; no host was contacted\\n')
             sys.stderr.flush()
-            os._exit(4)
+            os._exit(${CONTROLLER.gateClosedExit})
 
     def v2_playbook_on_play_start(self, play):
         if not fleet_run() or self._reported:

@@ -120,6 +120,28 @@ describe('prelaunch', () => {
   });
 });
 
+describe('prelaunch refuses a project others could have written (its plugins would run before the checks of a normal run)', () => {
+  it.each([
+    ['a group-writable project folder', () => chmodSync(project, 0o775)],
+    ['a world-writable sub-folder', () => chmodSync(join(project, 'playbooks'), 0o777)],
+    ['a group-writable file', () => chmodSync(join(project, 'playbooks', 'check.yml'), 0o664)],
+    ['a link in the project', () => symlinkSync('/etc/passwd', join(project, 'playbooks', 'x.py'))],
+    ['a world-writable state folder', () => chmodSync(root, 0o777)],
+  ])('%s: nothing starts', async (_, change) => {
+    await recordedRunWithSha();
+    prelaunch(ARGV);
+    expect(speculation()).toBeDefined();
+    await discardSpeculative();
+    change();
+    try {
+      prelaunch(ARGV);
+      expect(speculation()).toBeUndefined();
+    } finally {
+      chmodSync(root, 0o700);
+    }
+  });
+});
+
 describe('confirmProject', () => {
   it('keeps the speculative process when no project file changed since it started', async () => {
     await recordedRunWithSha();

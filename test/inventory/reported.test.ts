@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { parseEventLine } from '../../src/ansible/events.js';
+import { CONTROLLER, parseEventLine } from '../../src/ansible/events.js';
 import { parseTargetsReport, reportedInventory, type TargetsReport } from '../../src/inventory/reported.js';
 import { callbackPlugin } from '../../src/render/callback-plugin.js';
 import { checkPlaybook } from '../../src/render/playbooks.js';
@@ -120,7 +120,7 @@ describe.skipIf(!HAS_ANSIBLE)("the targets report from a real ansible-playbook r
     ['no input at all', undefined],
   ])('the start gate: %s ends the run before any play or task', async (_, input) => {
     const { r, events } = await run('all', undefined, { FLEET_RUN: '1' }, input);
-    expect(r.exitCode).toBe(4);
+    expect(r.exitCode).toBe(CONTROLLER.gateClosedExit);
     expect(r.stderr).toContain('no host was contacted');
     expect(events.filter((e) => e.kind !== 'other')).toEqual([]);
   });

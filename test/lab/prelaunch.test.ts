@@ -7,11 +7,13 @@
  * means a fresh process, never the speculative one. The trace
  * (FLEET_TRACE_EXEC) says which processes started.
  */
-import { appendFileSync, chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { processStart } from '../../src/io/proc.js';
 import { describeLab, driftSysctl, hostNames, lab, resetAll } from './helpers.js';
 import { fleet, hostResult, why, workDir, writePolicy } from './fleet.js';
 
@@ -124,16 +126,41 @@ describeLab('a repeated check starts Ansible early, and uses it only when it is 
         .at(-1)!
         .replace(/\.yaml$/, ''),
     );
-    // a state folder others can write to: fleet refuses it (exit 3) after the early start
-    chmodSync(stateDir, 0o777);
+    // another run holds the policy's lock (this live test process): fleet refuses, exit 3, after the early start
+    writeFileSync(
+      join(stateDir, 'lock'),
+      `${JSON.stringify({ pid: process.pid, start: processStart(process.pid), host: hostname(), command: 'apply', since: new Date().toISOString(), token: 'test' })}\n`,
+    );
     try {
       const r = await check(policy, host);
       expect(r.exitCode, why(r)).toBe(3);
+      expect(r.stderr).toContain('another fleet apply is running');
       expect(r.playbooks.map((p) => Boolean(p.speculative))).toEqual([true]);
       await sleep(200);
       expect(leftOver(stateDir)).toEqual([]);
     } finally {
-      chmodSync(stateDir, 0o700);
+      rmSync(join(stateDir, 'lock'), { force: true });
+    }
+  });
+
+  it('a state folder others can write to: nothing starts early (its plugins would run before the check that refuses it)', async () => {
+    const policy = writePolicy({ reserved_ports: '40000-40100' });
+    await check(policy, host);
+    const stateDir = join(
+      workDir(),
+      'state',
+      policy
+        .split('/')
+        .at(-1)!
+        .replace(/\.yaml$/, ''),
+    );
+    chmodSync(join(stateDir, 'check', 'playbooks'), 0o777);
+    try {
+      const r = await check(policy, host);
+      expect(r.exitCode, why(r)).toBe(3);
+      expect(r.playbooks).toEqual([]);
+    } finally {
+      chmodSync(join(stateDir, 'check', 'playbooks'), 0o700);
     }
   });
 });
