@@ -127,6 +127,8 @@ async function size(results: BenchResults, n: number): Promise<void> {
 }
 
 const WARM_N = 20;
+/** Repetitions of the warm fixed-cost runs (the noisiest figures: small wall times on a shared machine). */
+const WARM_REPS = Number(env.BENCH_WARM_REPS ?? Math.max(REPS, 5));
 const BIG_INVENTORY = Number(env.BENCH_BIG_INVENTORY ?? 10000);
 /** Another checkout of fleet, built: its `fleet check` runs beside this one ("before" and "after" in one run). */
 const BASELINE = env.BENCH_BASELINE_ROOT ? resolve(env.BENCH_BASELINE_ROOT) : undefined;
@@ -138,7 +140,7 @@ async function fixed(results: BenchResults, value: string): Promise<void> {
   const warmRows: Record<number, Row[]> = {};
   for (const k of [1, WARM_N]) {
     const baseline = BASELINE ? baselineContext(ctx, BASELINE, `warm${k}`) : undefined;
-    warmRows[k] = await warm(`${k} hosts warm`, warmContenders(ctx, names.slice(0, k), baseline), Math.max(REPS, 5), log);
+    warmRows[k] = await warm(`${k} hosts warm`, warmContenders(ctx, names.slice(0, k), baseline), WARM_REPS, log);
   }
   const filler = LAB.subnet.replace(/\.\d+\/\d+$/, '.250');
   const trace = await traceBig(ctx, names[0]!, BIG_INVENTORY, filler, REPS, value, BASELINE);
