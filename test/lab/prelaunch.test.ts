@@ -9,7 +9,7 @@
  */
 import { appendFileSync, chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -34,6 +34,13 @@ async function check(policy: string, host: string, env: Record<string, string> =
     .filter(Boolean)
     .map((l) => JSON.parse(l) as Spawned);
   return { ...r, playbooks: spawned.filter((s) => s.cmd === 'ansible-playbook' && !s.args.includes('--version')) };
+}
+
+/** A new policy checked once on `host` (the run that records its command line), and its state folder. */
+async function checkedOnce(host: string): Promise<{ policy: string; stateDir: string }> {
+  const policy = writePolicy({ reserved_ports: '40000-40100' });
+  await check(policy, host);
+  return { policy, stateDir: join(workDir(), 'state', basename(policy, '.yaml')) };
 }
 
 /** ansible-playbook processes still running over this policy's state folder. */
@@ -79,8 +86,7 @@ describeLab('a repeated check starts Ansible early, and uses it only when it is 
   });
 
   it('an edited policy starts nothing early: the run validates it first, then starts Ansible', async () => {
-    const policy = writePolicy({ reserved_ports: '40000-40100' });
-    await check(policy, host);
+    const { policy } = await checkedOnce(host);
     writeFileSync(policy, stringify({ version: 1, inventory: lab().inventory, min_ephemeral_ports: 1000, reserved_ports: '40000-40200' }));
     const r = await check(policy, host);
     expect(r.playbooks.map((p) => Boolean(p.speculative))).toEqual([false]);
@@ -93,17 +99,8 @@ describeLab('a repeated check starts Ansible early, and uses it only when it is 
   });
 
   it('a rendered project that changed since the early start: that process is stopped at its gate, a fresh one runs', async () => {
-    const policy = writePolicy({ reserved_ports: '40000-40100' });
-    await check(policy, host);
+    const { policy, stateDir } = await checkedOnce(host);
     // as if another fleet version had rendered the project: the early process may load these bytes, fleet would write others
-    const stateDir = join(
-      workDir(),
-      'state',
-      policy
-        .split('/')
-        .at(-1)!
-        .replace(/\.yaml$/, ''),
-    );
     appendFileSync(join(stateDir, 'check', 'playbooks', 'check.yml'), '# changed\n');
     await sleep(100);
     const r = await check(policy, host);
@@ -116,16 +113,7 @@ describeLab('a repeated check starts Ansible early, and uses it only when it is 
   });
 
   it('a run that fails before starting Ansible leaves no early process behind (it never passed its gate)', async () => {
-    const policy = writePolicy({ reserved_ports: '40000-40100' });
-    await check(policy, host);
-    const stateDir = join(
-      workDir(),
-      'state',
-      policy
-        .split('/')
-        .at(-1)!
-        .replace(/\.yaml$/, ''),
-    );
+    const { policy, stateDir } = await checkedOnce(host);
     // another run holds the policy's lock (this live test process): fleet refuses, exit 3, after the early start
     writeFileSync(
       join(stateDir, 'lock'),
@@ -144,16 +132,7 @@ describeLab('a repeated check starts Ansible early, and uses it only when it is 
   });
 
   it('a state folder others can write to: nothing starts early (its plugins would run before the check that refuses it)', async () => {
-    const policy = writePolicy({ reserved_ports: '40000-40100' });
-    await check(policy, host);
-    const stateDir = join(
-      workDir(),
-      'state',
-      policy
-        .split('/')
-        .at(-1)!
-        .replace(/\.yaml$/, ''),
-    );
+    const { policy, stateDir } = await checkedOnce(host);
     chmodSync(join(stateDir, 'check', 'playbooks'), 0o777);
     try {
       const r = await check(policy, host);
