@@ -3,7 +3,7 @@ import type { HostInfo, Inventory } from './types.js';
 
 /**
  * What fleet's callback reports at a read's start, once, from the controller
- * (render/callback-plugin.ts, event `fleet_targets`): the hosts the
+ * (render/callback-plugin.ts, event `fleet_report_targets`): the hosts the
  * play targets (the policy's `targets` pattern under --limit) and Ansible's
  * `groups` (every group with all its hosts, children already flattened).
  */
