@@ -63,16 +63,19 @@ export async function runPlaybook(opts: {
       if (ev) opts.onEvent?.(ev);
     },
   });
-  if (!r.adopted && opts.policy && collector.stats !== undefined) {
-    await recordLaunch({
-      cwd: opts.cwd,
-      policy: opts.policy.file,
-      policySha256: opts.policy.sha256,
-      cmd: 'ansible-playbook',
-      args: argv,
-      env,
-      project: opts.project,
-    });
+  if (opts.policy && collector.stats !== undefined) {
+    await recordLaunch(
+      {
+        cwd: opts.cwd,
+        policy: opts.policy.file,
+        policySha256: opts.policy.sha256,
+        cmd: 'ansible-playbook',
+        args: argv,
+        env,
+        project: opts.project,
+      },
+      r.adopted,
+    );
   }
   if (r.spawnError) {
     throw new FleetError(`cannot run ansible-playbook (${r.spawnError})`, ExitCode.environment, ['install Ansible: sudo apt-get install ansible']);

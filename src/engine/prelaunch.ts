@@ -32,7 +32,7 @@
  */
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
-import { lstat, readdir, rename, writeFile } from 'node:fs/promises';
+import { lstat, readdir, rename, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { discardSpeculative, speculate, speculation } from '../io/exec.js';
 import { runtimeBase } from './runtime-dir.js';
@@ -155,14 +155,19 @@ async function changedSince(dir: string, t: number): Promise<boolean> {
 }
 
 /**
- * After the eligible run's process started fresh and ran to its end: record
- * it for the next run of the same command line. Recording is best effort: a
- * run never fails for it.
+ * After the eligible run's process ran to its end: record it for the next run
+ * of the same command line (an adopted one only marks its record as used, for
+ * the runtime folder's pruning). Best effort: a run never fails for it.
  */
-export async function recordLaunch(run: Omit<LaunchRecord, 'v' | 'argv'>): Promise<void> {
+export async function recordLaunch(run: Omit<LaunchRecord, 'v' | 'argv'>, adopted: boolean): Promise<void> {
   const a = armed;
   armed = undefined;
   if (!a || run.cwd !== a.cwd) return;
+  if (adopted) {
+    const now = new Date();
+    await utimes(a.file, now, now).catch(() => undefined);
+    return;
+  }
   const record: LaunchRecord = { v: 1, argv: a.argv, ...run, policy: resolve(run.policy) };
   try {
     await writeFile(`${a.file}.tmp`, JSON.stringify(record), { mode: 0o600 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmod, lstat, mkdir, readdir, rmdir, utimes, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, rmdir, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExitCode, FleetError } from '../errors.js';
 
@@ -63,13 +63,17 @@ async function pruneDue(base: string, now: Date): Promise<boolean> {
 /** A policy's runtime folder left empty and unused this long is a leftover, not one a run is using. */
 export const IDLE_MS = 24 * 60 * 60 * 1000;
 
+/** An early-start record (engine/prelaunch.ts) neither written nor used this long is a command line nobody runs any more. */
+export const LAUNCH_IDLE_MS = 30 * IDLE_MS;
+
 /**
  * Remove the other policies' runtime folders that are empty and untouched for
  * IDLE_MS (a day; every run touches its own at start): one folder per policy
  * ever run would otherwise pile up in /tmp. An open ControlMaster socket or a
  * secret file keeps a folder (rmdir refuses a folder that is not empty,
  * atomically), and a policy's next run makes its folder again. Only fleet's
- * own names (12 hex characters) are touched. Returns the folders removed.
+ * own names (12 hex characters) are touched. Early-start records unused for
+ * LAUNCH_IDLE_MS go too. Returns what was removed.
  */
 export async function pruneIdle(base: string, keep: string, now = Date.now()): Promise<string[]> {
   const removed: string[] = [];
@@ -81,6 +85,18 @@ export async function pruneIdle(base: string, keep: string, now = Date.now()): P
   }
   for (const name of names) {
     const dir = join(base, name);
+    if (/^launch-[0-9a-f]{24}\.json$/.test(name)) {
+      try {
+        const st = await lstat(dir);
+        if (st.isFile() && now - st.mtimeMs >= LAUNCH_IDLE_MS) {
+          await unlink(dir);
+          removed.push(dir);
+        }
+      } catch {
+        // already gone
+      }
+      continue;
+    }
     if (!/^[0-9a-f]{12}$/.test(name) || dir === keep) continue;
     try {
       const st = await lstat(dir);

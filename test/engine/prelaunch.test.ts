@@ -2,12 +2,13 @@
  * engine/prelaunch.ts: a `fleet check` seen before starts its Ansible process
  * before validating, and only when nothing it depends on changed.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { confirmProject, prelaunch, recordLaunch } from '../../src/engine/prelaunch.js';
+import { LAUNCH_IDLE_MS, pruneIdle } from '../../src/engine/runtime-dir.js';
 import { discardSpeculative, speculation } from '../../src/io/exec.js';
 
 let root: string;
@@ -55,7 +56,7 @@ describe('prelaunch', () => {
   it('a check seen before, same policy bytes: starts the recorded process, held for adoption', async () => {
     prelaunch(ARGV);
     expect(speculation()).toBeUndefined();
-    await recordLaunch({ cwd: process.cwd(), policy, policySha256: await sha(readFileSync(policy)), ...LAUNCH, project });
+    await recordLaunch({ cwd: process.cwd(), policy, policySha256: await sha(readFileSync(policy)), ...LAUNCH, project }, false);
     expect(records()).toHaveLength(1);
     expect(statSync(join(base, records()[0]!)).mode & 0o777).toBe(0o600);
     prelaunch(ARGV);
@@ -73,7 +74,7 @@ describe('prelaunch', () => {
       ['plan', 'p.yaml'],
     ]) {
       prelaunch(argv);
-      await recordLaunch({ cwd: process.cwd(), policy, policySha256: 'x', ...LAUNCH, project });
+      await recordLaunch({ cwd: process.cwd(), policy, policySha256: 'x', ...LAUNCH, project }, false);
     }
     expect(records()).toEqual([]);
   });
@@ -117,6 +118,24 @@ describe('prelaunch', () => {
     symlinkSync(`${record}.real`, record);
     prelaunch(ARGV);
     expect(speculation()).toBeUndefined();
+  });
+});
+
+describe('records over time', () => {
+  it('an adopted run marks its record used (not rewritten); pruning removes records unused for 30 days only', async () => {
+    await recordedRunWithSha();
+    const record = join(base, records()[0]!);
+    const old = (Date.now() - LAUNCH_IDLE_MS - 60_000) / 1000;
+    utimesSync(record, old, old);
+    const before = readFileSync(record, 'utf8');
+    prelaunch(ARGV);
+    await recordLaunch({ cwd: process.cwd(), policy, policySha256: 'ignored', ...LAUNCH, project }, true);
+    expect(readFileSync(record, 'utf8')).toBe(before);
+    expect(Date.now() - statSync(record).mtimeMs).toBeLessThan(60_000);
+    expect(await pruneIdle(base, join(base, 'none'))).toEqual([]);
+    utimesSync(record, old, old);
+    expect(await pruneIdle(base, join(base, 'none'))).toEqual([record]);
+    expect(records()).toEqual([]);
   });
 });
 
@@ -176,5 +195,5 @@ describe('confirmProject', () => {
 
 async function recordedRunWithSha(): Promise<void> {
   prelaunch(ARGV);
-  await recordLaunch({ cwd: process.cwd(), policy, policySha256: await sha(readFileSync(policy)), ...LAUNCH, project });
+  await recordLaunch({ cwd: process.cwd(), policy, policySha256: await sha(readFileSync(policy)), ...LAUNCH, project }, false);
 }
