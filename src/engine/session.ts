@@ -283,7 +283,7 @@ function planReported(s: Session, report: TargetsReport): void {
  * The events of one read run: the targets report (deferred sessions), then
  * each host's read. Stops Ansible when the report names a host fleet refuses.
  */
-class ReadWatch {
+export class ReadWatch {
   reported = false;
   problem: FleetError | undefined;
   constructor(
