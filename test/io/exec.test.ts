@@ -1,19 +1,13 @@
 /** io/exec.ts: the one place fleet spawns processes, on node:child_process (no process library on the start-up path). */
-import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { procAlive } from '../../src/io/proc.js';
 import { discardSpeculative, killAll, run, setReadOnly, speculate, speculation } from '../../src/io/exec.js';
 
 afterEach(async () => {
   setReadOnly(false);
   await discardSpeculative();
 });
-
-/** Is this process still running (not gone, not a zombie)? */
-function running(pid: number): boolean {
-  const stat = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] : undefined;
-  return stat !== undefined && stat !== 'Z';
-}
 
 describe('run', () => {
   it('collects stdout and stderr whole, with the exit code', async () => {
@@ -78,8 +72,7 @@ describe('fleet ending while a child runs', () => {
     expect(pid).toBeGreaterThan(0);
     await sleep(200);
     // gone, or a zombie waiting for whoever adopted it to reap it: either way no longer running
-    const state = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] : 'gone';
-    expect(['gone', 'Z']).toContain(state);
+    expect(procAlive(pid)).toBe(false);
   });
 });
 
@@ -129,10 +122,10 @@ describe('a speculative process (engine/prelaunch.ts starts one before fleet has
     await sleep(100);
     const pid = speculation()!.pid;
     expect((await run('true', [])).exitCode).toBe(0);
-    expect(running(pid)).toBe(true);
+    expect(procAlive(pid)).toBe(true);
     await discardSpeculative();
     await sleep(100);
-    expect(running(pid)).toBe(false);
+    expect(procAlive(pid)).toBe(false);
   });
 
   it('one that already ended is not adopted: the run starts its own', async () => {
@@ -168,7 +161,7 @@ describe('a speculative process (engine/prelaunch.ts starts one before fleet has
     expect(r.exitCode).toBe(3);
     expect(r.durationMs).toBeLessThan(10_000);
     await sleep(200);
-    expect(running(Number(r.stdout.trim()))).toBe(false);
+    expect(procAlive(Number(r.stdout.trim()))).toBe(false);
   });
 
   it('discarding it waits for it to end, even when nothing else keeps fleet alive', async () => {

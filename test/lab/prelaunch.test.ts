@@ -7,13 +7,14 @@
  * means a fresh process, never the speculative one. The trace
  * (FLEET_TRACE_EXEC) says which processes started.
  */
-import { appendFileSync, chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { processStart } from '../../src/io/proc.js';
+import { cmdline, procAlive, processStart } from '../../src/io/proc.js';
+import { pidsWithCmdline } from '../../src/lab/procs.js';
 import { describeLab, driftSysctl, hostNames, lab, resetAll } from './helpers.js';
 import { fleet, hostResult, why, workDir, writePolicy } from './fleet.js';
 
@@ -44,19 +45,7 @@ async function checkedOnce(host: string): Promise<{ policy: string; stateDir: st
 }
 
 /** ansible-playbook processes still running over this policy's state folder. */
-function leftOver(stateDir: string): number[] {
-  return readdirSync('/proc')
-    .filter((p) => /^\d+$/.test(p))
-    .filter((p) => {
-      try {
-        const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
-        return cmd.includes('ansible-playbook') && cmd.includes(stateDir);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
+const leftOver = (stateDir: string): number[] => pidsWithCmdline(stateDir).filter((pid) => cmdline(pid).includes('ansible-playbook') && procAlive(pid));
 
 describeLab('a repeated check starts Ansible early, and uses it only when it is the run fleet wants', () => {
   let host: string;
