@@ -36,6 +36,7 @@ import { lstat, readdir, rename, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { discardSpeculative, speculate, speculation } from '../io/exec.js';
 import { runtimeBase } from './runtime-dir.js';
+import { writableByOthers } from './trust.js';
 
 /** What an eligible run started: enough to start it again, and to know when not to. */
 export interface LaunchRecord {
@@ -111,8 +112,8 @@ export function prelaunch(argv: readonly string[]): void {
 
 /**
  * The rendered project may be loaded (its plugins run) only when nobody else
- * could have written it: the checks ensureStateDir makes before a normal run
- * (engine/workspace.ts), made here before the early start, which comes first.
+ * could have written it: the rule ensureStateDir applies before a normal run
+ * (trust.ts), applied here before the early start, which comes first.
  * Every folder from the state root down, and every file in the project: not a
  * link, owned by this user (or root), not group- or world-writable (a sticky
  * state root like /tmp excepted).
@@ -121,8 +122,7 @@ function safeProject(project: string): boolean {
   const me = process.getuid?.();
   const ok = (path: string, sticky = false): boolean => {
     const st = lstatSync(path);
-    if (st.isSymbolicLink() || (me !== undefined && st.uid !== me && st.uid !== 0)) return false;
-    return (st.mode & 0o022) === 0 || (sticky && st.isDirectory() && (st.mode & 0o1000) !== 0);
+    return !st.isSymbolicLink() && writableByOthers(st, me, sticky) === undefined;
   };
   const tree = (dir: string): boolean =>
     ok(dir) && readdirSync(dir, { withFileTypes: true }).every((e) => (e.isDirectory() ? tree(join(dir, e.name)) : ok(join(dir, e.name))));

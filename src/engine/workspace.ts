@@ -3,6 +3,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { ExitCode, FleetError } from '../errors.js';
 import { writeFileAtomic } from '../io/files.js';
 import type { RenderedFile } from '../render/project.js';
+import { writableByOthers } from './trust.js';
 
 /**
  * Where fleet keeps a policy's working state: the rendered project of the
@@ -28,10 +29,7 @@ export async function stateDirProblem(path: string, sticky = false): Promise<str
   if (link.isSymbolicLink() && me !== undefined && link.uid !== me) return `is a symbolic link owned by uid ${link.uid}, not by you (uid ${me})`;
   const st = await stat(path);
   if (!st.isDirectory()) return 'is not a folder';
-  if (me !== undefined && st.uid !== me && st.uid !== 0) return `is owned by uid ${st.uid}, not by you (uid ${me})`;
-  if ((st.mode & 0o022) !== 0 && !(sticky && (st.mode & 0o1000) !== 0))
-    return `is group- or world-writable (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`;
-  return undefined;
+  return writableByOthers(st, me, sticky);
 }
 
 /**
